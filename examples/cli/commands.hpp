@@ -1,0 +1,19 @@
+#pragma once
+// Each subcommand lives in its own .cpp and registers itself on the app. The CLI is a thin layer:
+// it parses options, calls the library, and prints; errors are keychroma::error subclasses whose
+// exit_code() main() returns (docs/cli.md).
+
+#include <CLI/CLI.hpp>
+
+namespace keychroma::cli {
+
+/// Options every subcommand shares.
+struct global_options {
+    bool json = false;  ///< machine-readable output on stdout
+    bool quiet = false; ///< no progress output on stderr
+};
+
+void add_info(CLI::App& app, global_options& global);
+void add_convert(CLI::App& app, global_options& global);
+
+} // namespace keychroma::cli

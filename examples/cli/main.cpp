@@ -1,0 +1,49 @@
+// keychroma: colorize video from its own keyframes. See docs/cli.md.
+
+#include <cstdio>
+#include <exception>
+#include <new>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "keychroma/core/error.hpp"
+#include "keychroma/version.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"keychroma: colorize video from its own keyframes (grayscale video + small model "
+                 "instead of the colour video)"};
+    app.set_version_flag("--version", std::string("keychroma ") + keychroma::version);
+    app.require_subcommand(1);
+    app.fallthrough(); // global flags (--json, --quiet) may follow the subcommand
+    keychroma::cli::global_options global;
+    app.add_flag("--json", global.json, "Print machine-readable JSON on stdout");
+    app.add_flag("-q,--quiet", global.quiet, "No progress output on stderr");
+
+    keychroma::cli::add_info(app, global);
+    keychroma::cli::add_convert(app, global);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        // CLI11's own message is one line; exit code 2 is "usage" (docs/cli.md).
+        std::fprintf(stderr, "keychroma: %s\n", e.what());
+        return 2;
+    } catch (const keychroma::error& e) {
+        std::fprintf(stderr, "keychroma: %s\n", e.what());
+        return e.exit_code();
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "keychroma: out of memory\n");
+        return 7;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "keychroma: internal error: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

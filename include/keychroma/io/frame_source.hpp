@@ -1,0 +1,75 @@
+#pragma once
+// The streaming contract every reader and writer satisfies. Frames are decoded one at a time
+// into a caller-owned buffer, so memory stays flat whatever the video's length and the hot loop
+// allocates nothing after the first frame.
+
+#include <concepts>
+#include <memory>
+
+#include "keychroma/core/image.hpp"
+#include "keychroma/io/video_info.hpp"
+
+namespace keychroma::io {
+
+/// A reader: `info()` describes the stream, `next(frame)` decodes the next frame as interleaved
+/// 8-bit sRGB into `frame` (resized when needed) and returns false at the end of the stream.
+template <class S>
+concept frame_source = requires(S& s, const S& cs, rgb8_image& frame) {
+    { cs.info() } -> std::convertible_to<video_info>;
+    { s.next(frame) } -> std::same_as<bool>;
+};
+
+/// A writer: `write(frame)` appends one sRGB frame; `close()` finishes the file and moves it to
+/// its final name. A sink destroyed without `close()` removes its partial output.
+template <class S>
+concept frame_sink = requires(S& s, const rgb8_image& frame) {
+    { s.write(frame) } -> std::same_as<void>;
+    { s.close() } -> std::same_as<void>;
+};
+
+/// Run-time face of a source, for the CLI, where the format is only known from the file.
+/// Library code that knows its source type uses the concrete type instead.
+class any_source {
+public:
+    virtual ~any_source() = default;
+    [[nodiscard]] virtual video_info info() const = 0;
+    virtual bool next(rgb8_image& frame) = 0;
+};
+
+/// Run-time face of a sink.
+class any_sink {
+public:
+    virtual ~any_sink() = default;
+    virtual void write(const rgb8_image& frame) = 0;
+    virtual void close() = 0;
+};
+
+/// Wraps a concrete source behind `any_source`.
+template <frame_source S>
+class source_adaptor final : public any_source {
+public:
+    explicit source_adaptor(S source) : source_(std::move(source)) {}
+    [[nodiscard]] video_info info() const override { return source_.info(); }
+    bool next(rgb8_image& frame) override { return source_.next(frame); }
+    S& get() noexcept { return source_; }
+
+private:
+    S source_;
+};
+
+/// Wraps a concrete sink behind `any_sink`.
+template <frame_sink S>
+class sink_adaptor final : public any_sink {
+public:
+    explicit sink_adaptor(S sink) : sink_(std::move(sink)) {}
+    void write(const rgb8_image& frame) override { sink_.write(frame); }
+    void close() override { sink_.close(); }
+
+private:
+    S sink_;
+};
+
+static_assert(frame_source<any_source>);
+static_assert(frame_sink<any_sink>);
+
+} // namespace keychroma::io

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The README's test command: installs dependencies, fetches the footage the tests use, builds
+# the release preset and runs the whole suite through ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/fetch-footage.sh || echo "test.sh: footage unavailable; the tests that need it report SKIPPED" >&2
+cmake --preset release
+cmake --build --preset release
+ctest --preset release
