@@ -29,6 +29,12 @@ struct image_size {
 [[nodiscard]] inline image_size size_of(const rgb8_image& img) noexcept {
     return {img.shape()[1], img.shape()[0]};
 }
+[[nodiscard]] inline image_size size_of(const planef& img) noexcept {
+    return {img.shape()[1], img.shape()[0]};
+}
+[[nodiscard]] inline image_size size_of(const planar_f& img) noexcept {
+    return {img.shape()[2], img.shape()[1]};
+}
 
 /// Allocates (or reuses, when the shape already matches) an RGB frame of the given size.
 inline void resize_frame(rgb8_image& img, image_size size) {

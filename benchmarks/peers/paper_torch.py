@@ -1,0 +1,174 @@
+#!/usr/bin/python3
+"""Reference implementation of the paper's method with PyTorch + OpenCV + scikit-learn.
+
+keychroma's end-to-end run is compared against this script (docs/paper-reproduction.md):
+the same keyframes (or the ones this script extracts with OpenCV/scikit-learn), the same network,
+loss, optimizer, epochs and batch size, at equal threads.
+
+  /usr/bin/python3 benchmarks/peers/paper_torch.py CLIP.y4m --epochs 25 --threads 2 \
+      [--keyframes 0,30,...] [--batch 16] [--seed 1] [--json out.json]
+
+Prints a JSON summary: keyframes, times (keyframes, training, colorization), frames/s, and the
+PSNR of the colorized frames (all and non-keyframes) and of the gray baseline (a = b = 0).
+"""
+import argparse
+import json
+import sys
+import time
+
+import cv2
+import numpy as np
+import torch
+import torch.nn as nn
+from sklearn.cluster import MeanShift, estimate_bandwidth
+
+
+def read_frames(path):
+    cap = cv2.VideoCapture(path)
+    frames = []
+    while True:
+        ok, bgr = cap.read()
+        if not ok:
+            break
+        frames.append(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    if not frames:
+        sys.exit(f"{path}: no frames")
+    return frames
+
+
+def extract_keyframes(frames, every=30):
+    black = np.zeros_like(frames[0])
+    ref = cv2.calcHist([black], [0, 1, 2], None, [8, 8, 8], [0, 256, 0, 256, 0, 256])
+    d = np.array([[cv2.compareHist(ref, cv2.calcHist([f], [0, 1, 2], None, [8, 8, 8],
+                                                      [0, 256, 0, 256, 0, 256]),
+                                   cv2.HISTCMP_HELLINGER) * 10000.0] for f in frames])
+    bw = estimate_bandwidth(d, quantile=0.3)
+    labels = MeanShift(bandwidth=bw if bw > 0 else None).fit(d).labels_ if bw > 0 else np.zeros(len(d), int)
+    keys = []
+    for c in np.unique(labels):
+        idx = np.flatnonzero(labels == c)
+        keys.extend(idx[::every].tolist())
+    return sorted(keys), d.ravel(), labels
+
+
+def to_lab(rgb):
+    lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    return lab[..., 0] / 50.0 - 1.0, lab[..., 1:] / 128.0
+
+
+def paper_net():
+    def conv(i, o, s=1):
+        return nn.Conv2d(i, o, 3, stride=s, padding=1)
+    return nn.Sequential(
+        conv(1, 64), nn.ReLU(), conv(64, 64, 2), nn.ReLU(),
+        conv(64, 128), nn.ReLU(), conv(128, 128, 2), nn.ReLU(),
+        conv(128, 256), nn.ReLU(), conv(256, 256, 2), nn.ReLU(),
+        conv(256, 512), nn.ReLU(), conv(512, 256), nn.ReLU(), conv(256, 128), nn.ReLU(),
+        nn.Upsample(scale_factor=2, mode="nearest"), conv(128, 64), nn.ReLU(),
+        nn.Upsample(scale_factor=2, mode="nearest"), conv(64, 32), nn.ReLU(),
+        conv(32, 2), nn.Tanh(), nn.Upsample(scale_factor=2, mode="nearest"))
+
+
+def glorot_(net, seed):
+    """Keras' default init (Glorot-uniform weights, zero biases), as keychroma uses."""
+    torch.manual_seed(seed)
+    for m in net.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.xavier_uniform_(m.weight)
+            nn.init.zeros_(m.bias)
+
+
+def psnr(a, b):
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float("inf") if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("clip")
+    ap.add_argument("--epochs", type=int, default=25)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--keyframes", default="", help="comma-separated indices (else extracted)")
+    ap.add_argument("--json", default="")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    cv2.setNumThreads(args.threads)
+    torch.manual_seed(args.seed)
+
+    frames = read_frames(args.clip)
+    t0 = time.perf_counter()
+    if args.keyframes:
+        keys = [int(k) for k in args.keyframes.split(",")]
+    else:
+        keys, _, _ = extract_keyframes(frames)
+    t_keys = time.perf_counter() - t0
+
+    h, w = frames[0].shape[:2]
+    xs, ys = zip(*(to_lab(frames[k]) for k in keys))
+    x = torch.from_numpy(np.stack(xs)[:, None]).contiguous()
+    y = torch.from_numpy(np.stack(ys).transpose(0, 3, 1, 2)).contiguous()
+
+    net = paper_net()
+    glorot_(net, args.seed)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+    loss_fn = nn.MSELoss()
+    t0 = time.perf_counter()
+    losses = []
+    for _ in range(args.epochs):
+        perm = torch.randperm(len(keys))
+        total = 0.0
+        for i in range(0, len(keys), args.batch):
+            idx = perm[i:i + args.batch]
+            opt.zero_grad()
+            loss = loss_fn(net(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+        losses.append(total / len(keys))
+    t_train = time.perf_counter() - t0
+
+    net.eval()
+    keyset = set(keys)
+    p_all, p_non, g_all, g_non = [], [], [], []
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        for i in range(0, len(frames), 8):
+            chunk = frames[i:i + 8]
+            labs = [cv2.cvtColor(f.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab) for f in chunk]
+            inp = torch.from_numpy(np.stack([l[..., 0] / 50.0 - 1.0 for l in labs])[:, None])
+            ab = net(inp).numpy().transpose(0, 2, 3, 1) * 128.0
+            for j, (f, lab) in enumerate(zip(chunk, labs)):
+                out = lab.copy()
+                out[..., 1:] = ab[j]
+                rgb = np.clip(cv2.cvtColor(out, cv2.COLOR_Lab2RGB) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+                gray = lab.copy()
+                gray[..., 1:] = 0
+                grgb = np.clip(cv2.cvtColor(gray, cv2.COLOR_Lab2RGB) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+                p, g = psnr(f, rgb), psnr(f, grgb)
+                p_all.append(p)
+                g_all.append(g)
+                if i + j not in keyset:
+                    p_non.append(p)
+                    g_non.append(g)
+    t_color = time.perf_counter() - t0
+    res = {
+        "clip": args.clip, "frames": len(frames), "size": [w, h], "keyframes": keys,
+        "epochs": args.epochs, "batch": args.batch, "threads": args.threads,
+        "time_keyframes_s": t_keys, "time_train_s": t_train, "time_colorize_s": t_color,
+        "colorize_fps": len(frames) / t_color, "loss_curve": losses,
+        "psnr_all": float(np.mean(p_all)), "psnr_nonkey": float(np.mean(p_non)) if p_non else None,
+        "psnr_gray_all": float(np.mean(g_all)),
+        "psnr_gray_nonkey": float(np.mean(g_non)) if g_non else None,
+        "torch": torch.__version__,
+    }
+    text = json.dumps(res, indent=2)
+    print(text)
+    if args.json:
+        with open(args.json, "w") as f:
+            f.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

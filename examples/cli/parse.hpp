@@ -1,0 +1,89 @@
+#pragma once
+// Parsing of the small option languages the CLI shares (sizes, frame ranges). Bad values are
+// config_errors naming the option, so they print as one line with exit code 6.
+
+#include <charconv>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "keychroma/core/error.hpp"
+#include "keychroma/core/image.hpp"
+
+namespace keychroma::cli {
+
+namespace detail {
+inline std::optional<std::int64_t> parse_int(std::string_view s) {
+    std::int64_t v = 0;
+    if (s.empty()) return std::nullopt;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc{} || p != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+} // namespace detail
+
+/// "WxH", each side 1..16384.
+inline image_size parse_size(const std::string& option, const std::string& text) {
+    const auto x = text.find_first_of("xX");
+    const auto bad = [&] {
+        return config_error(option + " '" + text + "': expected WxH with 1 <= W,H <= 16384");
+    };
+    if (x == std::string::npos) throw bad();
+    const auto w = detail::parse_int(std::string_view(text).substr(0, x));
+    const auto h = detail::parse_int(std::string_view(text).substr(x + 1));
+    if (!w || !h || *w < 1 || *h < 1 || *w > 16384 || *h > 16384) throw bad();
+    return {static_cast<std::size_t>(*w), static_cast<std::size_t>(*h)};
+}
+
+/// A Python-style frame slice "A:B[:S]": frames A, A+S, ... below B. A defaults to 0, B to the
+/// end, S to 1; "A" alone is the single frame A.
+struct frame_range {
+    std::int64_t first = 0;
+    std::int64_t last = std::numeric_limits<std::int64_t>::max(); ///< exclusive
+    std::int64_t step = 1;
+
+    [[nodiscard]] bool contains(std::int64_t i) const noexcept {
+        return i >= first && i < last && (i - first) % step == 0;
+    }
+    [[nodiscard]] bool done(std::int64_t i) const noexcept { return i >= last; }
+};
+
+inline frame_range parse_frame_range(const std::string& option, const std::string& text) {
+    const auto bad = [&](const char* why) {
+        return config_error(option + " '" + text + "': " + why + " (expected A:B or A:B:STEP)");
+    };
+    frame_range r;
+    const auto c1 = text.find(':');
+    if (c1 == std::string::npos) {
+        const auto a = detail::parse_int(text);
+        if (!a || *a < 0) throw bad("not a frame number");
+        r.first = *a;
+        r.last = *a + 1;
+        return r;
+    }
+    const auto c2 = text.find(':', c1 + 1);
+    const std::string_view sv(text);
+    const auto a = sv.substr(0, c1);
+    const auto b = sv.substr(c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1);
+    if (!a.empty()) {
+        const auto v = detail::parse_int(a);
+        if (!v || *v < 0) throw bad("bad start");
+        r.first = *v;
+    }
+    if (!b.empty()) {
+        const auto v = detail::parse_int(b);
+        if (!v || *v < 0) throw bad("bad end");
+        r.last = *v;
+    }
+    if (c2 != std::string::npos) {
+        const auto v = detail::parse_int(sv.substr(c2 + 1));
+        if (!v || *v < 1) throw bad("step must be a positive integer");
+        r.step = *v;
+    }
+    if (r.last <= r.first) throw bad("empty range");
+    return r;
+}
+
+} // namespace keychroma::cli

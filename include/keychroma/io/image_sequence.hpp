@@ -1,0 +1,378 @@
+#pragma once
+// Image sequences as video: numbered files (a printf pattern such as frames/%05d.png) or every
+// image in a directory, read through stb_image (PNG, JPEG, BMP, TGA; gray and alpha expanded or
+// dropped to RGB) and written through stb_image_write (PNG, JPEG, BMP, TGA), one file per frame,
+// each written atomically.
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include <stb_image.h>
+#include <stb_image_write.h>
+
+#include "keychroma/core/atomic_file.hpp"
+#include "keychroma/core/error.hpp"
+#include "keychroma/core/image.hpp"
+#include "keychroma/io/frame_source.hpp"
+#include "keychroma/io/video_info.hpp"
+
+namespace keychroma::io {
+
+/// Largest width or height accepted from an image file.
+inline constexpr std::size_t image_max_dimension = 16384;
+
+/// Lower-case extension without the dot ("png").
+[[nodiscard]] inline std::string lower_extension(const std::filesystem::path& p) {
+    std::string e = p.extension().string();
+    if (!e.empty() && e[0] == '.') e.erase(0, 1);
+    for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return e;
+}
+
+/// Extensions stb_image reads here.
+[[nodiscard]] inline bool is_readable_image_extension(std::string_view ext) noexcept {
+    return ext == "png" || ext == "jpg" || ext == "jpeg" || ext == "bmp" || ext == "tga";
+}
+/// Extensions stb_image_write writes here.
+[[nodiscard]] inline bool is_writable_image_extension(std::string_view ext) noexcept {
+    return is_readable_image_extension(ext);
+}
+
+/// A printf-style frame-number pattern with exactly one %d, %Nd or %0Nd (and %% for '%').
+/// Parsed by hand: the pattern comes from the command line and must never reach printf.
+class frame_pattern {
+public:
+    explicit frame_pattern(const std::string& pattern) {
+        bool have = false;
+        for (std::size_t i = 0; i < pattern.size(); ++i) {
+            const char c = pattern[i];
+            if (c != '%') {
+                (have ? suffix_ : prefix_).push_back(c);
+                continue;
+            }
+            if (i + 1 < pattern.size() && pattern[i + 1] == '%') {
+                (have ? suffix_ : prefix_).push_back('%');
+                ++i;
+                continue;
+            }
+            std::size_t j = i + 1;
+            if (j < pattern.size() && pattern[j] == '0') {
+                zero_pad_ = true;
+                ++j;
+            }
+            std::size_t digits = 0;
+            while (j < pattern.size() && std::isdigit(static_cast<unsigned char>(pattern[j])) &&
+                   digits < 2) {
+                width_ = width_ * 10 + (pattern[j] - '0');
+                ++j;
+                ++digits;
+            }
+            if (have || j >= pattern.size() || pattern[j] != 'd')
+                throw config_error(pattern + ": a frame pattern needs exactly one %d, %Nd or "
+                                             "%0Nd (use %% for a literal '%')");
+            have = true;
+            i = j;
+        }
+        if (!have) throw config_error(pattern + ": not a frame pattern (no %d)");
+    }
+
+    /// The file name of frame number n.
+    [[nodiscard]] std::string format(std::int64_t n) const {
+        std::string digits = std::to_string(n < 0 ? -n : n);
+        const std::size_t width = static_cast<std::size_t>(width_);
+        if (zero_pad_) {
+            const std::size_t used = digits.size() + (n < 0 ? 1 : 0);
+            if (used < width) digits.insert(0, width - used, '0');
+            if (n < 0) digits.insert(0, 1, '-');
+        } else {
+            if (n < 0) digits.insert(0, 1, '-');
+            if (digits.size() < width) digits.insert(0, width - digits.size(), ' ');
+        }
+        return prefix_ + digits + suffix_;
+    }
+
+private:
+    std::string prefix_, suffix_;
+    int width_ = 0;
+    bool zero_pad_ = false;
+};
+
+/// True when a path string holds a printf-style frame pattern.
+[[nodiscard]] inline bool is_frame_pattern(const std::filesystem::path& p) {
+    return p.string().find('%') != std::string::npos;
+}
+
+namespace detail {
+
+/// "frame2.png" < "frame10.png": digit runs compare by value, the rest byte-wise.
+[[nodiscard]] inline bool natural_less(const std::string& a, const std::string& b) {
+    std::size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        const bool da = std::isdigit(static_cast<unsigned char>(a[i])) != 0;
+        const bool db = std::isdigit(static_cast<unsigned char>(b[j])) != 0;
+        if (da && db) {
+            std::size_t ie = i, je = j;
+            while (ie < a.size() && std::isdigit(static_cast<unsigned char>(a[ie]))) ++ie;
+            while (je < b.size() && std::isdigit(static_cast<unsigned char>(b[je]))) ++je;
+            // Compare the numbers without converting (no overflow): strip leading zeros.
+            std::size_t is = i, js = j;
+            while (is + 1 < ie && a[is] == '0') ++is;
+            while (js + 1 < je && b[js] == '0') ++js;
+            if (ie - is != je - js) return ie - is < je - js;
+            const int c = a.compare(is, ie - is, b, js, je - js);
+            if (c != 0) return c < 0;
+            if (ie - i != je - j) return ie - i < je - j; // fewer leading zeros first
+            i = ie;
+            j = je;
+        } else {
+            if (a[i] != b[j])
+                return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]);
+            ++i;
+            ++j;
+        }
+    }
+    return a.size() - i < b.size() - j;
+}
+
+/// The files of an input sequence, in frame order.
+[[nodiscard]] inline std::vector<std::filesystem::path>
+list_sequence(const std::filesystem::path& where) {
+    namespace fs = std::filesystem;
+    std::vector<fs::path> files;
+    std::error_code ec;
+    if (fs::is_directory(where, ec)) {
+        for (fs::directory_iterator it(where, ec), end; !ec && it != end; it.increment(ec)) {
+            if (it->is_regular_file(ec) && is_readable_image_extension(lower_extension(it->path())))
+                files.push_back(it->path());
+        }
+        if (ec) throw io_error(where.string() + ": cannot list directory: " + ec.message());
+        std::sort(files.begin(), files.end(), [](const fs::path& a, const fs::path& b) {
+            return natural_less(a.filename().string(), b.filename().string());
+        });
+        if (files.empty())
+            throw format_error(where.string() +
+                               ": directory holds no images (png, jpg, jpeg, bmp, tga)");
+        return files;
+    }
+    if (is_frame_pattern(where)) {
+        const frame_pattern pattern(where.string());
+        // Like FFmpeg's image2 demuxer: the sequence starts at the first of 0..4 that exists
+        // and runs until the first missing number.
+        std::int64_t n = 0;
+        while (n <= 4 && !fs::exists(pattern.format(n), ec)) ++n;
+        if (n > 4)
+            throw io_error(where.string() + ": no file matches the pattern (tried numbers 0..4)");
+        for (; fs::exists(pattern.format(n), ec); ++n) files.emplace_back(pattern.format(n));
+        return files;
+    }
+    if (!fs::exists(where, ec)) throw io_error(where.string() + ": cannot open: no such file");
+    files.push_back(where); // a single image is a one-frame sequence
+    return files;
+}
+
+} // namespace detail
+
+/// Options of an image sequence read as video.
+struct image_sequence_options {
+    rational fps{25, 1}; ///< images carry no frame rate: the caller says
+};
+
+/// Reads a pattern, a directory or a single image as a stream of equally sized RGB frames.
+class image_sequence_reader {
+public:
+    explicit image_sequence_reader(const std::filesystem::path& where,
+                                   const image_sequence_options& options = {})
+        : files_(detail::list_sequence(where)) {
+        const auto [w, h] = probe(files_.front());
+        info_.width = w;
+        info_.height = h;
+        info_.fps = options.fps;
+        info_.frame_count = static_cast<std::int64_t>(files_.size());
+        info_.format = "images";
+        info_.pixel_format = "rgb24";
+    }
+
+    [[nodiscard]] const video_info& info() const noexcept { return info_; }
+    [[nodiscard]] const std::vector<std::filesystem::path>& files() const noexcept {
+        return files_;
+    }
+
+    bool next(rgb8_image& frame) {
+        if (index_ >= files_.size()) return false;
+        const auto& file = files_[index_];
+        const auto [w, h] = probe(file);
+        if (w != info_.width || h != info_.height)
+            throw format_error(file.string() + ": image is " + std::to_string(w) + "x" +
+                               std::to_string(h) + ", the sequence is " +
+                               std::to_string(info_.width) + "x" + std::to_string(info_.height));
+        int iw = 0, ih = 0, channels = 0;
+        std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
+            stbi_load(file.c_str(), &iw, &ih, &channels, 3), stbi_image_free);
+        if (!pixels) fail(file);
+        resize_frame(frame, info_.size());
+        std::memcpy(frame.data(), pixels.get(), info_.width * info_.height * 3);
+        ++index_;
+        return true;
+    }
+
+private:
+    [[noreturn]] static void fail(const std::filesystem::path& file) {
+        std::error_code ec;
+        if (!std::filesystem::exists(file, ec))
+            throw io_error(file.string() + ": cannot open: no such file");
+        if (std::filesystem::is_directory(file, ec))
+            throw io_error(file.string() + ": cannot read: is a directory");
+        if (std::FILE* f = std::fopen(file.c_str(), "rb"))
+            std::fclose(f);
+        else
+            throw io_error(file.string() + ": cannot open: " + std::strerror(errno));
+        const char* why = stbi_failure_reason();
+        throw format_error(file.string() + ": not a readable image (" +
+                           (why ? why : "unknown reason") + ")");
+    }
+
+    /// Width and height from the file header, checked before stb allocates the pixels.
+    static std::pair<std::size_t, std::size_t> probe(const std::filesystem::path& file) {
+        int w = 0, h = 0, channels = 0;
+        if (!stbi_info(file.c_str(), &w, &h, &channels)) fail(file);
+        if (w <= 0 || h <= 0 || static_cast<std::size_t>(w) > image_max_dimension ||
+            static_cast<std::size_t>(h) > image_max_dimension)
+            throw format_error(file.string() + ": image size " + std::to_string(w) + "x" +
+                               std::to_string(h) + " out of range (1.." +
+                               std::to_string(image_max_dimension) + ")");
+        return {static_cast<std::size_t>(w), static_cast<std::size_t>(h)};
+    }
+
+    std::vector<std::filesystem::path> files_;
+    video_info info_;
+    std::size_t index_ = 0;
+};
+
+static_assert(frame_source<image_sequence_reader>);
+
+/// Options of the image sequence writer.
+struct image_sequence_write_options {
+    int jpeg_quality = 95;         ///< 1..100
+    std::int64_t start_number = 1; ///< number of the first frame, as FFmpeg's image2 muxer
+};
+
+/// Writes frames as numbered images. The target is a pattern (frames/%05d.png), an existing
+/// directory (frames written as %06d.png inside), or one image file (exactly one frame). Each
+/// file is written under a temporary name and renamed; a writer destroyed without `close()`
+/// removes the files it wrote, so a failed run leaves no partial sequence behind.
+class image_sequence_writer {
+public:
+    explicit image_sequence_writer(const std::filesystem::path& target, const video_info& info = {},
+                                   const image_sequence_write_options& options = {})
+        : options_(options), expected_{info.width, info.height}, target_(target.string()) {
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        std::string pattern;
+        if (fs::is_directory(target, ec)) {
+            pattern = (target / "%06d.png").string();
+        } else if (is_frame_pattern(target)) {
+            pattern = target.string();
+        } else {
+            single_ = target;
+        }
+        if (!pattern.empty()) pattern_.emplace(pattern);
+        const fs::path sample =
+            pattern_ ? fs::path(pattern_->format(options.start_number)) : single_;
+        ext_ = lower_extension(sample);
+        if (!is_writable_image_extension(ext_))
+            throw config_error(target.string() + ": cannot write images of type '." + ext_ +
+                               "' (png, jpg, jpeg, bmp, tga)");
+        const auto dir = sample.has_parent_path() ? sample.parent_path() : fs::path(".");
+        if (!fs::is_directory(dir, ec))
+            throw io_error(target.string() + ": cannot write: directory " + dir.string() +
+                           " does not exist");
+        if (options.jpeg_quality < 1 || options.jpeg_quality > 100)
+            throw config_error(target.string() + ": JPEG quality " +
+                               std::to_string(options.jpeg_quality) + " not in 1..100");
+    }
+    image_sequence_writer(const image_sequence_writer&) = delete;
+    image_sequence_writer& operator=(const image_sequence_writer&) = delete;
+    image_sequence_writer(image_sequence_writer&& other) noexcept
+        : options_(other.options_), expected_(other.expected_), target_(std::move(other.target_)),
+          pattern_(std::move(other.pattern_)), single_(std::move(other.single_)),
+          ext_(std::move(other.ext_)), written_(std::move(other.written_)), closed_(other.closed_) {
+        other.written_.clear();
+        other.closed_ = true;
+    }
+    image_sequence_writer& operator=(image_sequence_writer&&) = delete;
+    ~image_sequence_writer() {
+        if (closed_) return;
+        std::error_code ec;
+        for (const auto& f : written_) std::filesystem::remove(f, ec);
+    }
+
+    [[nodiscard]] const std::vector<std::filesystem::path>& files() const noexcept {
+        return written_;
+    }
+
+    void write(const rgb8_image& frame) {
+        if (closed_) throw config_error(describe() + ": write after close()");
+        const auto size = size_of(frame);
+        if (expected_.width == 0 || expected_.height == 0) expected_ = size;
+        if (size != expected_ || frame.shape()[2] != 3)
+            throw format_error(describe() + ": frame " + std::to_string(written_.size()) + " is " +
+                               std::to_string(size.width) + "x" + std::to_string(size.height) +
+                               ", the sequence is " + std::to_string(expected_.width) + "x" +
+                               std::to_string(expected_.height));
+        std::filesystem::path file;
+        if (pattern_) {
+            file = pattern_->format(options_.start_number +
+                                    static_cast<std::int64_t>(written_.size()));
+        } else {
+            if (!written_.empty())
+                throw config_error(single_.string() +
+                                   ": one image holds one frame; give a pattern such as "
+                                   "frames/%05d.png to write several");
+            file = single_;
+        }
+        atomic_output out(file);
+        const int w = static_cast<int>(size.width), h = static_cast<int>(size.height);
+        const char* tmp = out.temp_path().c_str();
+        int ok = 0;
+        if (ext_ == "png")
+            ok = stbi_write_png(tmp, w, h, 3, frame.data(), w * 3);
+        else if (ext_ == "jpg" || ext_ == "jpeg")
+            ok = stbi_write_jpg(tmp, w, h, 3, frame.data(), options_.jpeg_quality);
+        else if (ext_ == "bmp")
+            ok = stbi_write_bmp(tmp, w, h, 3, frame.data());
+        else
+            ok = stbi_write_tga(tmp, w, h, 3, frame.data());
+        if (!ok) throw io_error(file.string() + ": cannot write image");
+        out.commit();
+        written_.push_back(std::move(file));
+    }
+
+    /// Keeps the files written so far (each is already complete on disk).
+    void close() { closed_ = true; }
+
+private:
+    [[nodiscard]] const std::string& describe() const noexcept { return target_; }
+
+    image_sequence_write_options options_;
+    image_size expected_;
+    std::string target_;
+    std::optional<frame_pattern> pattern_;
+    std::filesystem::path single_;
+    std::string ext_;
+    std::vector<std::filesystem::path> written_;
+    bool closed_ = false;
+};
+
+static_assert(frame_sink<image_sequence_writer>);
+
+} // namespace keychroma::io

@@ -1,0 +1,124 @@
+#pragma once
+// Run-time choice of reader and writer from a path, for the command-line tool, where the format
+// is only known from the file name. Library code that knows its format uses the concrete types.
+//   *.y4m                                  -> Y4M
+//   a directory, a %d pattern, an image    -> image sequence (stb)
+//   anything else                          -> FFmpeg (when built with KEYCHROMA_HAS_FFMPEG)
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+
+#include "keychroma/core/error.hpp"
+#include "keychroma/io/frame_source.hpp"
+#include "keychroma/io/image_sequence.hpp"
+#include "keychroma/io/video_info.hpp"
+#include "keychroma/io/y4m.hpp"
+#include "keychroma/io/yuv.hpp"
+
+#ifdef KEYCHROMA_HAS_FFMPEG
+#include "keychroma/io/ffmpeg.hpp"
+#endif
+
+namespace keychroma::io {
+
+/// Which reader or writer a path selects.
+enum class media_kind { y4m, image_sequence, container };
+
+/// Options for `open_source`; each reader takes what concerns it.
+struct source_options {
+    yuv_matrix matrix = yuv_matrix::bt601; ///< Y4M: Y'CbCr matrix (Y4M does not say)
+    std::optional<yuv_range> range;        ///< Y4M: force the range
+    rational fps{25, 1};                   ///< image sequences: frame rate to assume
+};
+
+/// Options for `open_sink`; each writer takes what concerns it.
+struct sink_options {
+    y4m_write_options y4m;                           ///< Y4M: colourspace, range, matrix
+    image_sequence_write_options images;             ///< image sequences: JPEG quality, start
+    std::optional<std::filesystem::path> audio_from; ///< containers: copy audio from here
+    std::string codec;                               ///< containers: encoder, "" = by extension
+    int crf = 18;                                    ///< containers: quality
+};
+
+/// Whether FFmpeg containers can be read and written by this build.
+[[nodiscard]] constexpr bool has_ffmpeg() noexcept {
+#ifdef KEYCHROMA_HAS_FFMPEG
+    return true;
+#else
+    return false;
+#endif
+}
+
+/// The reader or writer a path selects, from its form alone (the file need not exist).
+[[nodiscard]] inline media_kind classify_path(const std::filesystem::path& path) {
+    const auto ext = lower_extension(path);
+    if (ext == "y4m") return media_kind::y4m;
+    std::error_code ec;
+    if (is_frame_pattern(path) || std::filesystem::is_directory(path, ec) ||
+        is_readable_image_extension(ext))
+        return media_kind::image_sequence;
+    return media_kind::container;
+}
+
+namespace detail {
+[[noreturn]] inline void needs_ffmpeg(const std::filesystem::path& path, const char* what) {
+    throw format_error(path.string() + ": " + what + " '" + path.extension().string() +
+                       "' files needs FFmpeg support (this build has none: rebuild with "
+                       "KEYCHROMA_WITH_FFMPEG=ON), or use .y4m or an image sequence");
+}
+} // namespace detail
+
+/// Opens a video for reading: Y4M, image sequence, or (with FFmpeg) any container.
+[[nodiscard]] inline std::unique_ptr<any_source> open_source(const std::filesystem::path& path,
+                                                             const source_options& options = {}) {
+    switch (classify_path(path)) {
+    case media_kind::y4m:
+        return std::make_unique<source_adaptor<y4m_reader>>(
+            y4m_reader(path, y4m_read_options{options.matrix, options.range}));
+    case media_kind::image_sequence:
+        return std::make_unique<source_adaptor<image_sequence_reader>>(
+            image_sequence_reader(path, image_sequence_options{options.fps}));
+    case media_kind::container:
+        break;
+    }
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+        throw io_error(path.string() + ": cannot open: no such file");
+#ifdef KEYCHROMA_HAS_FFMPEG
+    return std::make_unique<source_adaptor<ffmpeg_reader>>(ffmpeg_reader(path));
+#else
+    detail::needs_ffmpeg(path, "reading");
+#endif
+}
+
+/// Opens a video for writing: Y4M, image sequence, or (with FFmpeg) any container. The output
+/// appears under its final name only when the sink's `close()` succeeds.
+[[nodiscard]] inline std::unique_ptr<any_sink> open_sink(const std::filesystem::path& path,
+                                                         const video_info& info,
+                                                         const sink_options& options = {}) {
+    switch (classify_path(path)) {
+    case media_kind::y4m:
+        return std::make_unique<sink_adaptor<y4m_writer>>(y4m_writer(path, info, options.y4m));
+    case media_kind::image_sequence:
+        return std::make_unique<sink_adaptor<image_sequence_writer>>(
+            image_sequence_writer(path, info, options.images));
+    case media_kind::container:
+        break;
+    }
+#ifdef KEYCHROMA_HAS_FFMPEG
+    ffmpeg_write_options fo;
+    fo.audio_from = options.audio_from;
+    fo.codec = options.codec;
+    fo.crf = options.crf;
+    return std::make_unique<sink_adaptor<ffmpeg_writer>>(ffmpeg_writer(path, info, fo));
+#else
+    (void)info;
+    (void)options;
+    detail::needs_ffmpeg(path, "writing");
+#endif
+}
+
+} // namespace keychroma::io

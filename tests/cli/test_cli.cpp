@@ -1,0 +1,160 @@
+// The keychroma tool as a user meets it: versions, help, errors as one line with the documented
+// exit codes (docs/cli.md), and no partial output after a failure. Inputs are hand-made Y4M
+// bytes, so these tests do not depend on keychroma's own writer.
+#define BOOST_TEST_MODULE cli
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "support/run_tool.hpp"
+
+using namespace keychroma::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// A C444 Y4M file with `frames` frames of a horizontal Y ramp, written byte by byte.
+void write_y4m_444(const fs::path& p, int w, int h, int frames) {
+    std::ofstream f(p, std::ios::binary);
+    f << "YUV4MPEG2 W" << w << " H" << h << " F30000:1001 Ip A1:1 C444\n";
+    for (int i = 0; i < frames; ++i) {
+        f << "FRAME\n";
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) f.put(static_cast<char>(16 + (x * 219) / (w - 1)));
+        for (int c = 0; c < 2; ++c)
+            for (int k = 0; k < w * h; ++k) f.put(static_cast<char>(128));
+    }
+}
+
+bool one_line(const std::string& s) {
+    return !s.empty() && s.find('\n') == s.size() - 1 && s.rfind("keychroma: ", 0) == 0;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(version_and_help) {
+    const auto v = run_tool("--version");
+    BOOST_TEST(v.exit_code == 0);
+    BOOST_TEST(v.out.find("keychroma 0.") != std::string::npos);
+    const auto h = run_tool("convert --help");
+    BOOST_TEST(h.exit_code == 0);
+    BOOST_TEST(h.out.find("--frames") != std::string::npos);
+    BOOST_TEST(h.out.find("--gray") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(usage_errors_exit_2) {
+    const auto none = run_tool("");
+    BOOST_TEST(none.exit_code == 2);
+    const auto unknown = run_tool("info --no-such-option x.y4m");
+    BOOST_TEST(unknown.exit_code == 2);
+    BOOST_TEST(one_line(unknown.err), unknown.err);
+}
+
+BOOST_AUTO_TEST_CASE(info_json_on_handmade_y4m) {
+    temp_dir d;
+    write_y4m_444(d / "ramp.y4m", 48, 32, 7);
+    const auto r = run_tool("info --json " + quote(d / "ramp.y4m"));
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto j = nlohmann::json::parse(r.out);
+    BOOST_TEST(j["width"].get<int>() == 48);
+    BOOST_TEST(j["height"].get<int>() == 32);
+    BOOST_TEST(j["fps"].get<std::string>() == "30000/1001");
+    BOOST_TEST(j["format"].get<std::string>() == "y4m");
+    BOOST_TEST(j["pixel_format"].get<std::string>() == "yuv444p");
+    const auto counted = run_tool("info --json --count " + quote(d / "ramp.y4m"));
+    BOOST_TEST_REQUIRE(counted.exit_code == 0, counted.err);
+    BOOST_TEST(nlohmann::json::parse(counted.out)["frame_count"].get<int>() == 7);
+}
+
+BOOST_AUTO_TEST_CASE(missing_input_is_io_error_3) {
+    temp_dir d;
+    const auto r = run_tool("info " + quote(d / "nope.y4m"));
+    BOOST_TEST(r.exit_code == 3);
+    BOOST_TEST(one_line(r.err), r.err);
+    BOOST_TEST(r.err.find("nope.y4m") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(bad_magic_is_format_error_4) {
+    temp_dir d;
+    std::ofstream(d / "bad.y4m") << "NOTAY4M W4 H4\nFRAME\n";
+    const auto r = run_tool("info " + quote(d / "bad.y4m"));
+    BOOST_TEST(r.exit_code == 4);
+    BOOST_TEST(one_line(r.err), r.err);
+}
+
+BOOST_AUTO_TEST_CASE(absurd_size_is_rejected_before_allocating) {
+    temp_dir d;
+    std::ofstream(d / "huge.y4m") << "YUV4MPEG2 W99999999 H99999999 F25:1 C444\nFRAME\n";
+    const auto r = run_tool("info " + quote(d / "huge.y4m"));
+    BOOST_TEST(r.exit_code == 4);
+    BOOST_TEST(one_line(r.err), r.err);
+}
+
+BOOST_AUTO_TEST_CASE(bad_option_values_are_config_errors_6) {
+    temp_dir d;
+    write_y4m_444(d / "in.y4m", 16, 16, 2);
+    for (const std::string args : {"--size 0x5", "--size big", "--frames 9:3", "--frames 1:5:0"}) {
+        const auto r = run_tool("convert " + quote(d / "in.y4m") + " " + quote(d / "o.y4m") + " " +
+                                args);
+        BOOST_TEST(r.exit_code == 6, args << ": " << r.err);
+        BOOST_TEST(one_line(r.err), r.err);
+        BOOST_TEST(!fs::exists(d / "o.y4m"));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(truncated_input_leaves_no_partial_output) {
+    temp_dir d;
+    write_y4m_444(d / "in.y4m", 16, 16, 3);
+    fs::resize_file(d / "in.y4m", fs::file_size(d / "in.y4m") - 100); // cut the last frame
+    const auto r = run_tool("convert " + quote(d / "in.y4m") + " " + quote(d / "out.y4m"));
+    BOOST_TEST(r.exit_code == 4, r.err);
+    BOOST_TEST(one_line(r.err), r.err);
+    BOOST_TEST(!fs::exists(d / "out.y4m"));
+    // Nor a temporary file left next to it.
+    for (const auto& e : fs::directory_iterator(d.path()))
+        BOOST_TEST((e.path().filename() == "in.y4m"), e.path());
+}
+
+BOOST_AUTO_TEST_CASE(unwritable_output_is_io_error_3) {
+    temp_dir d;
+    write_y4m_444(d / "in.y4m", 16, 16, 1);
+    const auto r =
+        run_tool("convert " + quote(d / "in.y4m") + " " + quote(d / "no-such-dir" / "o.y4m"));
+    BOOST_TEST(r.exit_code == 3, r.err);
+    BOOST_TEST(one_line(r.err), r.err);
+}
+
+BOOST_AUTO_TEST_CASE(convert_frames_size_and_gray) {
+    temp_dir d;
+    write_y4m_444(d / "in.y4m", 64, 32, 10);
+    // Every third frame of 1..9 -> frames 1, 4, 7 as PNGs.
+    fs::create_directory(d / "png");
+    auto r = run_tool("convert " + quote(d / "in.y4m") + " " + quote(d / "png" / "%03d.png") +
+                      " --frames 1:10:3");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    int pngs = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(d / "png")) ++pngs;
+    BOOST_TEST(pngs == 3);
+
+    // Resize with centre crop: 64x32 -> 16x16.
+    r = run_tool("convert " + quote(d / "in.y4m") + " " + quote(d / "small.y4m") +
+                 " --size 16x16");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    auto info = nlohmann::json::parse(run_tool("info --json --count " + quote(d / "small.y4m")).out);
+    BOOST_TEST(info["width"].get<int>() == 16);
+    BOOST_TEST(info["height"].get<int>() == 16);
+    BOOST_TEST(info["frame_count"].get<int>() == 10);
+
+    // Gray transmission format: Cmono with the L* tag, one plane per frame.
+    r = run_tool("convert " + quote(d / "in.y4m") + " " + quote(d / "gray.y4m") + " --gray");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto text = read_text(d / "gray.y4m");
+    const auto header = text.substr(0, text.find('\n'));
+    BOOST_TEST(header.find("Cmono") != std::string::npos, header);
+    BOOST_TEST(header.find("XKEYCHROMA=LSTAR") != std::string::npos, header);
+    BOOST_TEST(text.size() == header.size() + 1 + 10 * (6 + 64 * 32));
+}

@@ -1,0 +1,48 @@
+#pragma once
+// Runs the built `keychroma` tool (path in $KEYCHROMA_TOOL, set by ctest) and captures its exit
+// code, stdout and stderr, so CLI behaviour is tested as a user sees it.
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+#include "temp_dir.hpp"
+
+namespace keychroma::test {
+
+struct tool_result {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+
+inline std::string read_text(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+/// Runs `keychroma ARGS` (ARGS already shell-quoted by the caller).
+inline tool_result run_tool(const std::string& args) {
+    const char* tool = std::getenv("KEYCHROMA_TOOL");
+    if (!tool || !*tool) throw std::runtime_error("KEYCHROMA_TOOL is not set (run through ctest)");
+    temp_dir dir;
+    const auto out = dir / "out.txt";
+    const auto err = dir / "err.txt";
+    const std::string cmd = std::string("'") + tool + "' " + args + " </dev/null >'" +
+                            out.string() + "' 2>'" + err.string() + "'";
+    const int status = std::system(cmd.c_str());
+    tool_result r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.out = read_text(out);
+    r.err = read_text(err);
+    return r;
+}
+
+inline std::string quote(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+} // namespace keychroma::test
