@@ -15,5 +15,13 @@ struct global_options {
 
 void add_info(CLI::App& app, global_options& global);
 void add_convert(CLI::App& app, global_options& global);
+void add_keyframes(CLI::App& app, global_options& global);
+void add_train(CLI::App& app, global_options& global);
+void add_colorize(CLI::App& app, global_options& global);
+void add_send(CLI::App& app, global_options& global);
+void add_receive(CLI::App& app, global_options& global);
+void add_eval(CLI::App& app, global_options& global);
+void add_paper(CLI::App& app, global_options& global);
+void add_bench(CLI::App& app, global_options& global);
 
 } // namespace keychroma::cli

@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "keychroma/core/lstar.hpp"
 #include "keychroma/core/fit.hpp"
+#include "keychroma/core/lstar.hpp"
 #include "keychroma/io/open.hpp"
 #include "parse.hpp"
 
@@ -42,7 +42,8 @@ void add_convert(CLI::App& app, global_options& global) {
         int crf = 18;
     };
     auto opt = std::make_shared<options>();
-    auto* cmd = app.add_subcommand("convert", "Convert a video between formats, sizes and frame ranges");
+    auto* cmd =
+        app.add_subcommand("convert", "Convert a video between formats, sizes and frame ranges");
     cmd->add_option("input", opt->input, "Video file, Y4M, image directory or pattern")->required();
     cmd->add_option("output", opt->output, "Output: .y4m, a %d image pattern, or a container")
         ->required();
@@ -65,8 +66,8 @@ void add_convert(CLI::App& app, global_options& global) {
 
     cmd->callback([opt, &global] {
         // Validate every option before touching any file.
-        const auto range = opt->frames.empty() ? frame_range{}
-                                               : parse_frame_range("--frames", opt->frames);
+        const auto range =
+            opt->frames.empty() ? frame_range{} : parse_frame_range("--frames", opt->frames);
         std::optional<image_size> size;
         if (!opt->size.empty()) size = parse_size("--size", opt->size);
         const auto fit = opt->fit == "letterbox" ? fit_mode::letterbox

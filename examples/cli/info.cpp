@@ -18,7 +18,8 @@ void add_info(CLI::App& app, global_options& global) {
         double fps = 0;
     };
     auto opt = std::make_shared<options>();
-    auto* cmd = app.add_subcommand("info", "Describe a video: size, frame rate, frame count, format");
+    auto* cmd =
+        app.add_subcommand("info", "Describe a video: size, frame rate, frame count, format");
     cmd->add_option("input", opt->input, "Video file, Y4M, image directory or pattern (%05d.png)")
         ->required();
     cmd->add_flag("--count", opt->count,

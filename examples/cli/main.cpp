@@ -22,6 +22,14 @@ int main(int argc, char** argv) {
 
     keychroma::cli::add_info(app, global);
     keychroma::cli::add_convert(app, global);
+    keychroma::cli::add_keyframes(app, global);
+    keychroma::cli::add_train(app, global);
+    keychroma::cli::add_colorize(app, global);
+    keychroma::cli::add_send(app, global);
+    keychroma::cli::add_receive(app, global);
+    keychroma::cli::add_eval(app, global);
+    keychroma::cli::add_paper(app, global);
+    keychroma::cli::add_bench(app, global);
 
     try {
         app.parse(argc, argv);

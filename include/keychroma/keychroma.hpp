@@ -20,3 +20,8 @@
 #include "keychroma/io/video_info.hpp"
 #include "keychroma/io/y4m.hpp"
 #include "keychroma/io/yuv.hpp"
+
+#include "keychroma/keyframes.hpp"
+#include "keychroma/nn.hpp"
+#include "keychroma/paper.hpp"
+#include "keychroma/pipeline.hpp"

@@ -98,8 +98,8 @@ BOOST_AUTO_TEST_CASE(bad_option_values_are_config_errors_6) {
     temp_dir d;
     write_y4m_444(d / "in.y4m", 16, 16, 2);
     for (const std::string args : {"--size 0x5", "--size big", "--frames 9:3", "--frames 1:5:0"}) {
-        const auto r = run_tool("convert " + quote(d / "in.y4m") + " " + quote(d / "o.y4m") + " " +
-                                args);
+        const auto r =
+            run_tool("convert " + quote(d / "in.y4m") + " " + quote(d / "o.y4m") + " " + args);
         BOOST_TEST(r.exit_code == 6, args << ": " << r.err);
         BOOST_TEST(one_line(r.err), r.err);
         BOOST_TEST(!fs::exists(d / "o.y4m"));
@@ -141,10 +141,10 @@ BOOST_AUTO_TEST_CASE(convert_frames_size_and_gray) {
     BOOST_TEST(pngs == 3);
 
     // Resize with centre crop: 64x32 -> 16x16.
-    r = run_tool("convert " + quote(d / "in.y4m") + " " + quote(d / "small.y4m") +
-                 " --size 16x16");
+    r = run_tool("convert " + quote(d / "in.y4m") + " " + quote(d / "small.y4m") + " --size 16x16");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
-    auto info = nlohmann::json::parse(run_tool("info --json --count " + quote(d / "small.y4m")).out);
+    auto info =
+        nlohmann::json::parse(run_tool("info --json --count " + quote(d / "small.y4m")).out);
     BOOST_TEST(info["width"].get<int>() == 16);
     BOOST_TEST(info["height"].get<int>() == 16);
     BOOST_TEST(info["frame_count"].get<int>() == 10);

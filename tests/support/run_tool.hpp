@@ -43,6 +43,8 @@ inline tool_result run_tool(const std::string& args) {
     return r;
 }
 
-inline std::string quote(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+inline std::string quote(const std::filesystem::path& p) {
+    return "'" + p.string() + "'";
+}
 
 } // namespace keychroma::test

@@ -26,8 +26,12 @@ enum class fit_mode { crop, letterbox, stretch };
 inline void fit_rgb8(const rgb8_image& img, image_size to, fit_mode mode, rgb8_image& out) {
     const image_size from = size_of(img);
     switch (mode) {
-    case fit_mode::stretch: out = resize_auto(img, to); return;
-    case fit_mode::letterbox: out = letterbox(img, to); return;
+    case fit_mode::stretch:
+        out = resize_auto(img, to);
+        return;
+    case fit_mode::letterbox:
+        out = letterbox(img, to);
+        return;
     case fit_mode::crop: {
         // Scale to cover: the smaller scale factor would leave bars, so take the larger.
         const double s = std::max(double(to.width) / double(from.width),

@@ -154,7 +154,6 @@ template <class Taps>
 
 } // namespace detail
 
-
 /// Bilinear resize (OpenCV INTER_LINEAR geometry) of every plane of a {C,H,W} image.
 [[nodiscard]] inline planar_f resize_bilinear(const planar_f& src, image_size to) {
     detail::require_nonempty(size_of(src), to, "resize_bilinear");

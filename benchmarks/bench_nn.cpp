@@ -1,0 +1,162 @@
+// The paper's network on the CPU backend: per-layer convolution GFLOP/s at 256x256 next to this
+// machine's sgemm rate (measured here, same process), inference per frame (batch 1 and 8) and a
+// training step per frame (batch 16), at 1 and 2 threads. benchmarks/run_nn.sh runs this next to
+// the PyTorch peer (benchmarks/peers/nn_torch.py) and prints keychroma/PyTorch ratios.
+//
+// BM_conv runs the backend's default kernels, BM_conv_im2col the im2col + GEMM fallback.
+// Counters: GFLOPs = floating-point operations per second / 1e9 (2 x multiply-adds of the
+// direct method, also for Winograd, so the rates compare the time per layer);
+// ms_per_frame; peak_rss_MB (train only: the process's peak resident set so far).
+
+#include <array>
+#include <cstddef>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include "keychroma/nn.hpp"
+
+namespace nn = keychroma::nn;
+
+namespace {
+
+struct paper_conv {
+    std::size_t side, in_c, out_c, stride;
+};
+// The twelve convolutions at a 256x256 input (design.md §1).
+constexpr std::array<paper_conv, 12> paper_convs{{{256, 1, 64, 1},
+                                                  {256, 64, 64, 2},
+                                                  {128, 64, 128, 1},
+                                                  {128, 128, 128, 2},
+                                                  {64, 128, 256, 1},
+                                                  {64, 256, 256, 2},
+                                                  {32, 256, 512, 1},
+                                                  {32, 512, 256, 1},
+                                                  {32, 256, 128, 1},
+                                                  {64, 128, 64, 1},
+                                                  {128, 64, 32, 1},
+                                                  {128, 32, 2, 1}}};
+
+std::vector<float> filled(std::size_t n, float v) {
+    return std::vector<float>(n, v);
+}
+
+void BM_sgemm(benchmark::State& state) {
+    const auto threads = int(state.range(0));
+    const std::size_t m = 4096, n = 256, k = 2304; // the shape of conv 5 over 64x64 pixels
+    auto a = filled(m * k, 0.5f), b = filled(k * n, 0.25f), c = filled(m * n, 0);
+    nn::cpu_backend be(nn::cpu_options{threads});
+    // the backend's way: row tiles over OpenMP threads, single-threaded BLAS per tile
+    nn::cpu::set_blas_threads(1);
+    for (auto _ : state) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+        for (int t = 0; t < threads; ++t) {
+            const std::size_t r0 = m * std::size_t(t) / std::size_t(threads),
+                              r1 = m * std::size_t(t + 1) / std::size_t(threads);
+            nn::cpu::gemm<float>(false, false, r1 - r0, n, k, 1.0f, a.data() + r0 * k, k, b.data(),
+                                 n, 0.0f, c.data() + r0 * n, n);
+        }
+        benchmark::DoNotOptimize(c.data());
+    }
+    state.counters["GFLOPs"] = benchmark::Counter(2.0 * double(m * n * k) * 1e-9,
+                                                  benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_sgemm)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+/// One of the paper's convolutions, forward or backward (weights + data), with the backend's
+/// default kernels (Winograd for stride-1 layers, phase-split backward data) or, with
+/// `fallback`, im2col + GEMM only (the path every shape can take), for comparison.
+void conv_case(benchmark::State& state, bool fallback) {
+    const auto& L = paper_convs[std::size_t(state.range(0)) - 1];
+    const bool backward = state.range(1) != 0;
+    const auto threads = int(state.range(2));
+    const auto s = nn::make_conv_shape({1, L.side, L.side, L.in_c}, L.out_c, 3, L.stride);
+    nn::cpu_options options{threads};
+    options.winograd = !fallback;
+    options.phase_backward_data = !fallback;
+    nn::cpu_backend be(options);
+    auto in = filled(L.side * L.side * L.in_c, 0.5f), w = filled(s.weight_count(), 0.01f),
+         b = filled(L.out_c, 0.1f), out = filled(s.out_h * s.out_w * L.out_c, 0),
+         dw = filled(s.weight_count(), 0), db = filled(L.out_c, 0), din = filled(in.size(), 0);
+    for (auto _ : state) {
+        if (!backward) {
+            be.conv_forward<nn::relu>(s, in.data(), w.data(), b.data(), out.data());
+        } else {
+            be.conv_backward_weights(s, in.data(), out.data(), dw.data(), db.data());
+            if (L.in_c > 1) be.conv_backward_data(s, out.data(), w.data(), din.data());
+        }
+        benchmark::DoNotOptimize(out.data());
+    }
+    const double passes = backward ? (L.in_c > 1 ? 2.0 : 1.0) : 1.0;
+    state.counters["GFLOPs"] = benchmark::Counter(2.0 * s.macs() * passes * 1e-9,
+                                                  benchmark::Counter::kIsIterationInvariantRate);
+}
+void BM_conv(benchmark::State& state) {
+    conv_case(state, false);
+}
+void BM_conv_im2col(benchmark::State& state) {
+    conv_case(state, true);
+}
+BENCHMARK(BM_conv)
+    ->ArgNames({"layer", "backward", "threads"})
+    ->ArgsProduct({benchmark::CreateDenseRange(1, 12, 1), {0, 1}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_conv_im2col)
+    ->ArgNames({"layer", "backward", "threads"})
+    ->ArgsProduct({benchmark::CreateDenseRange(1, 12, 1), {0, 1}, {1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+constexpr double forward_gflop_256 = 15.19; // per 256x256 frame (design.md §1)
+constexpr double train_gflop_256 = 45.5;    // forward + backward data + backward weights
+
+void BM_network(benchmark::State& state) {
+    const bool train = state.range(0) != 0;
+    const auto batch = std::size_t(state.range(1));
+    const auto threads = int(state.range(2));
+    const std::size_t side = 256;
+    nn::network<nn::paper_stack, nn::cpu_backend> net(1, nn::cpu_backend(nn::cpu_options{threads}));
+    nn::host_tensor x(std::array<std::size_t, 4>{batch, side, side, 1});
+    nn::host_tensor t(std::array<std::size_t, 4>{batch, side, side, 2});
+    nn::splitmix64 rng(3);
+    for (auto& v : x) v = float(rng.uniform01() * 2 - 1);
+    for (auto& v : t) v = float(rng.uniform01() - 0.5);
+    const nn::adam adam;
+    // warm-up: the first step sizes every workspace
+    if (train)
+        net.train_step(x, t, adam);
+    else
+        net.forward(x);
+    for (auto _ : state) {
+        if (train)
+            benchmark::DoNotOptimize(net.train_step(x, t, adam));
+        else
+            net.forward(x);
+    }
+    const double frames = double(batch);
+    state.counters["ms_per_frame"] = benchmark::Counter(
+        frames / 1e3, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+    state.counters["GFLOPs"] =
+        benchmark::Counter((train ? train_gflop_256 : forward_gflop_256) * frames,
+                           benchmark::Counter::kIsIterationInvariantRate);
+    if (train) {
+        rusage ru{};
+        getrusage(RUSAGE_SELF, &ru);
+        state.counters["peak_rss_MB"] = double(ru.ru_maxrss) / 1024.0;
+    }
+}
+BENCHMARK(BM_network)
+    ->ArgNames({"train", "batch", "threads"})
+    ->Args({0, 1, 1})
+    ->Args({0, 8, 1})
+    ->Args({0, 1, 2})
+    ->Args({0, 8, 2})
+    ->Args({1, 16, 1})
+    ->Args({1, 16, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
+
+} // namespace

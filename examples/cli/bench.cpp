@@ -1,0 +1,134 @@
+// keychroma bench network: times the paper's network on this machine (median milliseconds per
+// frame and GFLOP/s over several runs after a warm-up), without the benchmark harness.
+//
+//   keychroma bench network [--mode infer|train] [--threads T] [--batch B] [--size S]
+//                           [--backend NAME] [--runs N] [--json]
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "keychroma/core/error.hpp"
+#include "keychroma/nn.hpp"
+
+namespace keychroma::cli {
+
+namespace {
+
+struct bench_options {
+    std::string mode = "infer";
+    int threads = 0;
+    std::size_t batch = 1;
+    std::size_t size = 256;
+    std::string backend = "cpu";
+    int runs = 5;
+};
+
+/// Multiply-accumulates of the paper's network per frame at side x side (design.md §1 counts
+/// 15.19 GFLOP at 256x256), computed from the layer shapes so any size is right.
+double forward_flops_per_frame(std::size_t side) {
+    using stack = nn::paper_stack;
+    const auto shapes = stack::shapes({1, side, side, 1});
+    double flops = 0;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                using L = typename stack::template layer<I + 1>;
+                if constexpr (L::is_conv) flops += 2.0 * L::geometry(shapes[I]).macs();
+            }(),
+            ...);
+    }
+    (std::make_index_sequence<stack::depth - 1>{});
+    return flops;
+}
+
+template <class Backend>
+void run_bench(const bench_options& o, const global_options& global, Backend backend) {
+    if (o.mode != "infer" && o.mode != "train")
+        throw config_error("--mode " + o.mode + ": expected infer or train");
+    if (o.batch == 0 || o.runs <= 0) throw config_error("--batch and --runs must be positive");
+    if (o.size == 0 || o.size % nn::paper_stack::input_multiple != 0 || o.size > 4096)
+        throw config_error("--size " + std::to_string(o.size) +
+                           ": must be a multiple of 8 between 8 and 4096");
+    const bool train = o.mode == "train";
+    nn::network<nn::paper_stack, Backend> net(1, std::move(backend));
+    nn::host_tensor x(std::array<std::size_t, 4>{o.batch, o.size, o.size, 1});
+    nn::host_tensor t(std::array<std::size_t, 4>{o.batch, o.size, o.size, 2});
+    nn::splitmix64 rng(1);
+    for (auto& v : x) v = float(rng.uniform01() * 2 - 1);
+    for (auto& v : t) v = float(rng.uniform01() - 0.5);
+    const nn::adam adam;
+    auto once = [&] {
+        if (train)
+            (void)net.train_step(x, t, adam);
+        else
+            net.forward(x);
+    };
+    once(); // warm-up: sizes every workspace
+    std::vector<double> ms;
+    for (int r = 0; r < o.runs; ++r) {
+        const auto t0 = std::chrono::steady_clock::now();
+        once();
+        ms.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                .count() /
+            double(o.batch));
+    }
+    std::sort(ms.begin(), ms.end());
+    const double median = ms[ms.size() / 2];
+    // training: forward + backward data (all but the first conv) + backward weights ~ 3x
+    const double fwd = forward_flops_per_frame(o.size);
+    const double flops = train ? 3.0 * fwd - 2.0 * 64 * 9 * double(o.size * o.size) : fwd;
+    const double gflops = flops / (median * 1e-3) * 1e-9;
+    if (global.json) {
+        nlohmann::json j{{"network", "paper"},
+                         {"mode", o.mode},
+                         {"backend", o.backend},
+                         {"threads", net.backend().threads()},
+                         {"batch", o.batch},
+                         {"size", o.size},
+                         {"runs", o.runs},
+                         {"median_ms_per_frame", median},
+                         {"gflop_per_frame", flops * 1e-9},
+                         {"gflops", gflops},
+                         {"ms_per_frame", ms}};
+        std::cout << j.dump() << "\n";
+    } else {
+        std::printf("paper network, %s, backend %s, %d thread(s), batch %zu, %zux%zu: "
+                    "%.1f ms/frame (median of %d), %.1f GFLOP/s\n",
+                    o.mode.c_str(), o.backend.c_str(), net.backend().threads(), o.batch, o.size,
+                    o.size, median, o.runs, gflops);
+    }
+}
+
+} // namespace
+
+void add_bench(CLI::App& app, global_options& global) {
+    auto* bench = app.add_subcommand("bench", "Measure keychroma on this machine");
+    bench->require_subcommand(1);
+    auto opts = std::make_shared<bench_options>();
+    auto* network = bench->add_subcommand(
+        "network", "Time the paper's network: median ms per frame and GFLOP/s");
+    network->add_option("--mode", opts->mode, "infer (forward) or train (forward+backward+Adam)")
+        ->check(CLI::IsMember({"infer", "train"}));
+    network->add_option("--threads", opts->threads, "Threads (0 = all cores)");
+    network->add_option("--batch", opts->batch, "Frames per batch");
+    network->add_option("--size", opts->size, "Frame side in pixels (multiple of 8)");
+    network->add_option("--backend", opts->backend, "Backend: cpu")->check(CLI::IsMember({"cpu"}));
+    network->add_option("--runs", opts->runs, "Timed runs after one warm-up");
+    network->add_flag("--json", global.json, "Print JSON");
+    network->callback([opts, &global] {
+        if (opts->backend == "cpu")
+            run_bench(*opts, global, nn::cpu_backend(nn::cpu_options{opts->threads}));
+        else
+            throw config_error("--backend " + opts->backend + ": not built into this keychroma");
+    });
+}
+
+} // namespace keychroma::cli

@@ -1,0 +1,64 @@
+// keychroma colorize GRAY MODEL -o OUTPUT: colorize a gray video (keychroma's L* Y4M, or any
+// video, converted to L* first) with a trained model.
+
+#include <cstdio>
+#include <iostream>
+
+#include "pipeline_common.hpp"
+
+namespace keychroma::cli {
+
+namespace {
+
+struct colorize_cli {
+    std::string gray, model, output;
+    pipeline_cli_options p;
+};
+
+void run(const colorize_cli& o, const global_options& global) {
+    auto net = make_network(o.p.threads);
+    nn::load(o.model, *net);
+    auto source = io::open_source(o.gray);
+    const auto info = source->info();
+    auto sink = io::open_sink(o.output, info);
+    auto c = o.p.colorize();
+    pipeline::progress bar("colorize",
+                           info.frame_count ? std::optional<std::uint64_t>(*info.frame_count)
+                                            : std::nullopt,
+                           "frames", progress_for(global));
+    c.on_frames = [&](std::size_t n) { bar.update(n); };
+    const auto s = pipeline::colorize(*net, *source, *sink, c);
+    bar.finish();
+    if (global.json) {
+        std::cout << nlohmann::json{{"output", o.output},
+                                    {"frames", s.frames},
+                                    {"seconds", s.seconds},
+                                    {"fps", double(s.frames) / s.seconds},
+                                    {"network_size", {s.network_size.width, s.network_size.height}}}
+                         .dump(2)
+                  << "\n";
+    } else {
+        std::printf("colorized %zu frames in %.1f s (%.2f frames/s) at %zux%zu -> %s\n", s.frames,
+                    s.seconds, double(s.frames) / s.seconds, s.network_size.width,
+                    s.network_size.height, o.output.c_str());
+    }
+}
+
+} // namespace
+
+void add_colorize(CLI::App& app, global_options& global) {
+    auto o = std::make_shared<colorize_cli>();
+    auto* cmd = app.add_subcommand("colorize", "Colorize a gray video with a trained model");
+    cmd->add_option("gray", o->gray, "Gray video: keychroma's L* Y4M, or any video (made gray)")
+        ->required();
+    cmd->add_option("model", o->model, "Model file from `keychroma train`")->required();
+    cmd->add_option("-o,--output", o->output, "Colour video to write (format by extension)")
+        ->required();
+    cmd->add_option("--batch", o->p.colorize_batch, "Frames per network batch")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    add_geometry_options(cmd, o->p);
+    cmd->callback([o, &global] { run(*o, global); });
+}
+
+} // namespace keychroma::cli

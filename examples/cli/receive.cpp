@@ -1,0 +1,59 @@
+// keychroma receive PACKAGE -o OUTPUT: the paper's receiver. Verifies the package's checksums,
+// loads its model and colorizes its gray video.
+
+#include <cstdio>
+#include <iostream>
+
+#include "pipeline_common.hpp"
+
+namespace keychroma::cli {
+
+namespace {
+
+struct receive_cli {
+    std::string package, output;
+    pipeline_cli_options p;
+};
+
+void run(const receive_cli& o, const global_options& global) {
+    auto net = make_network(o.p.threads);
+    const auto verified = pipeline::verify_package(o.package);
+    io::y4m_reader probe(verified.gray);
+    const auto info = probe.info();
+    auto sink = io::open_sink(o.output, info);
+    auto c = o.p.colorize();
+    pipeline::progress bar("colorize",
+                           info.frame_count ? std::optional<std::uint64_t>(*info.frame_count)
+                                            : std::nullopt,
+                           "frames", progress_for(global));
+    c.on_frames = [&](std::size_t n) { bar.update(n); };
+    const auto s = pipeline::receive(*net, verified, *sink, c);
+    bar.finish();
+    if (global.json)
+        std::cout << nlohmann::json{{"output", o.output},
+                                    {"frames", s.frames},
+                                    {"seconds", s.seconds}}
+                         .dump(2)
+                  << "\n";
+    else
+        std::printf("received %zu frames in %.1f s (%.2f frames/s) -> %s\n", s.frames, s.seconds,
+                    double(s.frames) / s.seconds, o.output.c_str());
+}
+
+} // namespace
+
+void add_receive(CLI::App& app, global_options& global) {
+    auto o = std::make_shared<receive_cli>();
+    auto* cmd = app.add_subcommand("receive", "Receiver: package -> colour video (checksums "
+                                              "verified first)");
+    cmd->add_option("package", o->package, "Package directory from `keychroma send`")->required();
+    cmd->add_option("-o,--output", o->output, "Colour video to write (format by extension)")
+        ->required();
+    cmd->add_option("--batch", o->p.colorize_batch, "Frames per network batch")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--threads", o->p.threads, "CPU threads; 0 = all")->capture_default_str();
+    cmd->callback([o, &global] { run(*o, global); });
+}
+
+} // namespace keychroma::cli

@@ -1,0 +1,54 @@
+// keychroma send INPUT -o PACKAGE: the paper's sender. Keyframes, training, and a package of the
+// gray L* video + the model + manifest.json (sizes, checksums, the Table III report).
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "pipeline_common.hpp"
+
+namespace keychroma::cli {
+
+namespace {
+
+struct send_cli {
+    std::string input, package;
+    pipeline_cli_options p;
+};
+
+void run(const send_cli& o, const global_options& global) {
+    auto net = make_network(o.p.threads);
+    pipeline::send_options so;
+    so.train = o.p.train();
+    so.weights = o.p.half ? nn::weight_format::float16 : nn::weight_format::float32;
+    pipeline::progress bar("train", so.train.epochs, "epochs", progress_for(global));
+    so.train.on_epoch = epoch_progress(bar);
+    const auto r = pipeline::send(*net, o.input, o.package, paper::keyframe_extractor{}, so);
+    bar.finish();
+    if (global.json) {
+        std::ifstream f(std::filesystem::path(o.package) / "manifest.json");
+        std::cout << nlohmann::json::parse(f).dump(2) << "\n";
+        return;
+    }
+    std::printf("package:         %s\n", o.package.c_str());
+    std::printf("keyframes:       %zu of %llu frames\n", r.keyframes.keyframes.size(),
+                (unsigned long long)r.manifest.frames);
+    print_bandwidth(r.manifest.bandwidth);
+    std::printf("times:           keyframes %.1f s, training %.1f s, total %.1f s\n", r.keyframes_s,
+                r.train_s, r.total_s);
+}
+
+} // namespace
+
+void add_send(CLI::App& app, global_options& global) {
+    auto o = std::make_shared<send_cli>();
+    auto* cmd = app.add_subcommand("send", "Sender: colour video -> package (gray L* video + "
+                                           "trained model + manifest with the bandwidth report)");
+    cmd->add_option("input", o->input, "Colour video")->required();
+    cmd->add_option("-o,--package", o->package, "Package directory to write")->required();
+    cmd->add_flag("--half", o->p.half, "Send float16 weights (half the model size)");
+    add_training_options(cmd, o->p);
+    cmd->callback([o, &global] { run(*o, global); });
+}
+
+} // namespace keychroma::cli

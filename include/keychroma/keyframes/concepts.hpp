@@ -1,0 +1,94 @@
+#pragma once
+// The five policies a keyframe extractor is made of (design.md §3), as C++20 concepts, and the
+// small plain types that pass between them. An experiment is a type:
+//   keyframe_extractor<rgb_uniform<8>, black_reference, scaled<hellinger, 10000>,
+//                      mean_shift<flat_kernel>, every_nth<30>>
+// Every policy is a small value type: numeric knobs (a bandwidth, a step) are public members,
+// the algorithm itself is chosen by the type.
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <xtensor/xtensor.hpp>
+
+namespace keychroma::keyframes {
+
+class histogram_table;
+
+/// Frames as points in feature space, one row per frame, shape {frames, dims}.
+using point_matrix = xt::xtensor<double, 2>;
+
+/// What a reference policy makes of the stored histograms: the points the clustering sees and,
+/// for plots and frames.csv, one scalar per frame.
+struct frame_features {
+    point_matrix points;          ///< {frames, dims}; dims == 1 for every 1-D reference
+    std::vector<double> distance; ///< per frame: distance from the reference (for display)
+};
+
+/// What a clustering policy returns.
+struct clustering_result {
+    std::vector<std::size_t> labels; ///< per point, in [0, centres.shape()[0])
+    point_matrix centres;            ///< {clusters, dims}
+    /// The bandwidth (mean shift) or threshold (shot_threshold) used; NaN where meaningless.
+    double bandwidth = std::numeric_limits<double>::quiet_NaN();
+    std::size_t iterations = 0; ///< the most iterations any seed / restart needed
+
+    [[nodiscard]] std::size_t cluster_count() const noexcept { return centres.shape()[0]; }
+    [[nodiscard]] std::vector<std::size_t> sizes() const {
+        std::vector<std::size_t> s(cluster_count(), 0);
+        for (auto l : labels) ++s[l];
+        return s;
+    }
+};
+
+/// Binning: maps 8-bit sRGB pixels to one of `bins` histogram bins. `accumulate` adds `pixels`
+/// interleaved RGB pixels to `counts` (which holds `bins` entries). Bin indices come from
+/// tables or integer arithmetic, never from per-pixel floating point.
+template <class B>
+concept binning = std::default_initializable<B> &&
+    requires(const B& b, const std::uint8_t* rgb, std::size_t pixels, std::uint32_t* counts,
+             std::uint8_t c) {
+    { B::bins } -> std::convertible_to<std::size_t>;
+    { B::name() } -> std::convertible_to<std::string>;
+    { b.bin_of(c, c, c) } -> std::convertible_to<std::size_t>;
+    { b.accumulate(rgb, pixels, counts) } -> std::same_as<void>;
+};
+
+/// Distance between two histograms of equal length (raw counts or shares, as the policy says).
+template <class D>
+concept histogram_distance = std::default_initializable<D> &&
+    requires(const D& d, std::span<const double> a, std::span<const double> b) {
+    { d(a, b) } -> std::convertible_to<double>;
+    { D::name() } -> std::convertible_to<std::string>;
+};
+
+/// Reference: turns the per-frame histograms into the points that are clustered (for the
+/// paper: the 1-D distance of each frame from a black image).
+template <class R, class B, class D>
+concept reference_for = binning<B> && histogram_distance<D> && std::default_initializable<R> &&
+    requires(const R& r, const B& b, const histogram_table& t, const D& d) {
+    { R::name() } -> std::convertible_to<std::string>;
+    { r.features(b, t, d) } -> std::same_as<frame_features>;
+};
+
+/// Clustering of points {n, dims} into labelled clusters.
+template <class C>
+concept clustering = std::default_initializable<C> && requires(const C& c, const point_matrix& p) {
+    { C::name() } -> std::convertible_to<std::string>;
+    { c.cluster(p) } -> std::same_as<clustering_result>;
+};
+
+/// Selection: picks keyframe indices (ascending frame numbers) from the clusters.
+template <class S>
+concept selection = std::default_initializable<S> &&
+    requires(const S& s, const clustering_result& c, const point_matrix& p) {
+    { S::name() } -> std::convertible_to<std::string>;
+    { s.select(c, p) } -> std::same_as<std::vector<std::size_t>>;
+};
+
+} // namespace keychroma::keyframes

@@ -1,0 +1,119 @@
+#pragma once
+// Reference policies: what each frame's histogram is compared with. The paper compares every
+// frame with a black image (black_reference), so the 1-D point of a frame is
+// d(frame, black) = sqrt(1 - sqrt(p0)) for Hellinger, p0 = share of near-black pixels: it
+// measures darkness, not content (docs/keyframes.md). The other models are there to compare.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "keychroma/keyframes/concepts.hpp"
+#include "keychroma/keyframes/histogram.hpp"
+
+namespace keychroma::keyframes {
+
+namespace detail {
+inline frame_features one_dimensional(std::vector<double> distance) {
+    frame_features f;
+    f.points = point_matrix::from_shape({distance.size(), std::size_t{1}});
+    std::copy(distance.begin(), distance.end(), f.points.data());
+    f.distance = std::move(distance);
+    return f;
+}
+
+inline std::vector<double> mean_histogram(const histogram_table& t) {
+    std::vector<double> mean(t.bins(), 0.0);
+    for (std::size_t i = 0; i < t.frames(); ++i) {
+        const auto c = t[i];
+        for (std::size_t b = 0; b < t.bins(); ++b) mean[b] += c[b];
+    }
+    for (auto& m : mean) m /= static_cast<double>(t.frames());
+    return mean;
+}
+} // namespace detail
+
+/// Compare every frame with a solid image of colour (R, G, B) and the frame's own size.
+template <std::uint8_t R, std::uint8_t G, std::uint8_t B>
+struct solid_reference {
+    static std::string name() {
+        if constexpr (R == 0 && G == 0 && B == 0)
+            return "black";
+        else
+            return "solid(" + std::to_string(R) + "," + std::to_string(G) + "," +
+                   std::to_string(B) + ")";
+    }
+    template <binning Bn, histogram_distance D>
+    [[nodiscard]] frame_features features(const Bn& binning, const histogram_table& t,
+                                          const D& distance) const {
+        const std::size_t bin = binning.bin_of(R, G, B);
+        std::vector<double> frame(t.bins()), ref(t.bins(), 0.0);
+        std::vector<double> out(t.frames());
+        for (std::size_t i = 0; i < t.frames(); ++i) {
+            t.to_double(i, frame);
+            ref[bin] = static_cast<double>(t.pixels(i));
+            out[i] = distance(std::span<const double>(frame), std::span<const double>(ref));
+        }
+        return detail::one_dimensional(std::move(out));
+    }
+};
+
+/// The paper's reference: an all-black image.
+using black_reference = solid_reference<0, 0, 0>;
+
+/// Compare every frame with the mean histogram of the whole video (two passes over the stored
+/// histograms, none over the video).
+struct mean_reference {
+    static std::string name() { return "mean"; }
+    template <binning Bn, histogram_distance D>
+    [[nodiscard]] frame_features features(const Bn&, const histogram_table& t,
+                                          const D& distance) const {
+        const auto mean = detail::mean_histogram(t);
+        std::vector<double> frame(t.bins()), out(t.frames());
+        for (std::size_t i = 0; i < t.frames(); ++i) {
+            t.to_double(i, frame);
+            out[i] = distance(std::span<const double>(frame), std::span<const double>(mean));
+        }
+        return detail::one_dimensional(std::move(out));
+    }
+};
+
+/// Compare every frame with the frame before it (frame 0 with itself): a cut shows as a spike.
+struct previous_frame {
+    static std::string name() { return "previous"; }
+    template <binning Bn, histogram_distance D>
+    [[nodiscard]] frame_features features(const Bn&, const histogram_table& t,
+                                          const D& distance) const {
+        std::vector<double> prev(t.bins()), cur(t.bins()), out(t.frames());
+        for (std::size_t i = 0; i < t.frames(); ++i) {
+            t.to_double(i, cur);
+            if (i == 0) prev = cur;
+            out[i] = distance(std::span<const double>(prev), std::span<const double>(cur));
+            std::swap(prev, cur);
+        }
+        return detail::one_dimensional(std::move(out));
+    }
+};
+
+/// No reference: cluster the normalised histograms themselves (points of `bins` dimensions,
+/// each frame's bin shares). The distance column is each frame's distance from the mean
+/// histogram, for display only.
+struct no_reference {
+    static std::string name() { return "none"; }
+    template <binning Bn, histogram_distance D>
+    [[nodiscard]] frame_features features(const Bn& binning, const histogram_table& t,
+                                          const D& distance) const {
+        frame_features f = mean_reference{}.features(binning, t, distance);
+        f.points = point_matrix::from_shape({t.frames(), t.bins()});
+        double* p = f.points.data();
+        for (std::size_t i = 0; i < t.frames(); ++i) {
+            const auto c = t[i];
+            const double n = t.pixels(i) > 0 ? static_cast<double>(t.pixels(i)) : 1.0;
+            for (std::size_t b = 0; b < t.bins(); ++b) *p++ = c[b] / n;
+        }
+        return f;
+    }
+};
+
+} // namespace keychroma::keyframes

@@ -1,0 +1,149 @@
+#pragma once
+// Selection policies: which frames of each cluster become keyframes. The paper takes every
+// 30th frame of each cluster, its frames taken in temporal order (every_nth<30>).
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "keychroma/core/error.hpp"
+#include "keychroma/keyframes/concepts.hpp"
+
+namespace keychroma::keyframes {
+
+namespace detail {
+/// Frame indices of each cluster, ascending.
+inline std::vector<std::vector<std::size_t>> members_of(const clustering_result& c) {
+    std::vector<std::vector<std::size_t>> m(c.cluster_count());
+    for (std::size_t i = 0; i < c.labels.size(); ++i) m[c.labels[i]].push_back(i);
+    return m;
+}
+} // namespace detail
+
+/// Within each cluster (frames in temporal order) the members at positions 0, N, 2N, ...
+template <std::size_t N = 30>
+struct every_nth {
+    static_assert(N >= 1, "every_nth<N>: N must be at least 1");
+    std::size_t step = N;
+    static std::string name() { return "every" + std::to_string(N); }
+    [[nodiscard]] std::vector<std::size_t> select(const clustering_result& c,
+                                                  const point_matrix&) const {
+        if (step == 0) throw config_error("every-nth selection: step must be at least 1");
+        std::vector<std::size_t> out;
+        for (const auto& members : detail::members_of(c))
+            for (std::size_t p = 0; p < members.size(); p += step) out.push_back(members[p]);
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+};
+
+/// One keyframe per cluster: the member with the smallest sum of Euclidean distances to the
+/// other members in feature space (ties: the earliest frame).
+struct medoid_per_cluster {
+    static std::string name() { return "medoid"; }
+    [[nodiscard]] std::vector<std::size_t> select(const clustering_result& c,
+                                                  const point_matrix& points) const {
+        const std::size_t dims = points.shape()[1];
+        const double* x = points.data();
+        std::vector<std::size_t> out;
+        for (const auto& members : detail::members_of(c)) {
+            if (members.empty()) continue;
+            const std::size_t m = members.size();
+            std::vector<double> cost(m, 0.0);
+            if (dims == 1) {
+                // Sorted values and prefix sums: sum |x - x_j| for every member in O(m log m).
+                std::vector<std::size_t> order(m);
+                std::iota(order.begin(), order.end(), 0);
+                std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+                    return x[members[a]] < x[members[b]];
+                });
+                std::vector<double> prefix(m + 1, 0.0);
+                for (std::size_t k = 0; k < m; ++k)
+                    prefix[k + 1] = prefix[k] + x[members[order[k]]];
+                for (std::size_t k = 0; k < m; ++k) {
+                    const double v = x[members[order[k]]];
+                    cost[order[k]] =
+                        (v * k - prefix[k]) + (prefix[m] - prefix[k + 1] - v * (m - k - 1));
+                }
+            } else {
+                for (std::size_t a = 0; a < m; ++a)
+                    for (std::size_t b = a + 1; b < m; ++b) {
+                        double s = 0;
+                        for (std::size_t d = 0; d < dims; ++d) {
+                            const double t = x[members[a] * dims + d] - x[members[b] * dims + d];
+                            s += t * t;
+                        }
+                        const double dist = std::sqrt(s);
+                        cost[a] += dist;
+                        cost[b] += dist;
+                    }
+            }
+            // Equal sums (an even-sized 1-D cluster has two medians) may differ in the last
+            // bits: the earliest member within a relative 1e-12 of the minimum wins.
+            const double best = *std::min_element(cost.begin(), cost.end());
+            std::size_t pick = 0;
+            while (cost[pick] > best + 1e-12 * std::fabs(best)) ++pick;
+            out.push_back(members[pick]);
+        }
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+};
+
+/// At most `count` keyframes, spread over the clusters in proportion to their sizes (D'Hondt
+/// allocation after one each), each cluster's share evenly spaced over its frames in temporal
+/// order. With more clusters than `count`, the `count` largest clusters get one each.
+template <std::size_t K = 10>
+struct budget {
+    static_assert(K >= 1, "budget<K>: K must be at least 1");
+    std::size_t count = K;
+    static std::string name() { return "budget" + std::to_string(K); }
+    [[nodiscard]] std::vector<std::size_t> select(const clustering_result& c,
+                                                  const point_matrix&) const {
+        if (count == 0) throw config_error("budget selection: the budget must be at least 1");
+        const auto members = detail::members_of(c);
+        const std::size_t k = members.size();
+        std::vector<std::size_t> quota(k, 0);
+        std::vector<std::size_t> by_size(k);
+        std::iota(by_size.begin(), by_size.end(), 0);
+        std::stable_sort(by_size.begin(), by_size.end(), [&](std::size_t a, std::size_t b) {
+            return members[a].size() > members[b].size();
+        });
+        std::size_t left = count;
+        for (std::size_t i : by_size)
+            if (left > 0 && !members[i].empty()) {
+                quota[i] = 1;
+                --left;
+            }
+        while (left > 0) {
+            // Next seat to the cluster with the largest size / (quota + 1) that still has room.
+            std::size_t best = k;
+            for (std::size_t i = 0; i < k; ++i) {
+                if (quota[i] == 0 || quota[i] >= members[i].size()) continue;
+                if (best == k ||
+                    members[i].size() * (quota[best] + 1) > members[best].size() * (quota[i] + 1))
+                    best = i;
+            }
+            if (best == k) break; // every frame is already a keyframe
+            ++quota[best];
+            --left;
+        }
+        std::vector<std::size_t> out;
+        for (std::size_t i = 0; i < k; ++i) {
+            const std::size_t m = members[i].size(), q = quota[i];
+            for (std::size_t j = 0; j < q; ++j)
+                out.push_back(members[i][(2 * j + 1) * m / (2 * q)]);
+        }
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+};
+
+static_assert(selection<every_nth<>>);
+static_assert(selection<medoid_per_cluster>);
+static_assert(selection<budget<>>);
+
+} // namespace keychroma::keyframes

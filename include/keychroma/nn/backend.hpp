@@ -1,0 +1,55 @@
+#pragma once
+// What a backend provides: a buffer type in its own memory, host transfers, and the primitive
+// operations every layer, loss and optimizer is written in. Pointers passed to the operations
+// point into the backend's memory (data(buffer) + offset); all tensors are NHWC and convolution
+// weights HWIO (tensor.hpp), so network<Stack, Backend> and the model files stay the same for
+// every backend. The CPU backend is nn/backend/cpu.hpp; a Thrust backend implements the same.
+
+#include <concepts>
+#include <cstddef>
+#include <string_view>
+
+#include "keychroma/nn/activations.hpp"
+#include "keychroma/nn/loss.hpp"
+#include "keychroma/nn/tensor.hpp"
+
+namespace keychroma::nn {
+
+template <class B>
+concept backend = requires(B& b, typename B::buffer& buf, typename B::value_type* p,
+                           const typename B::value_type* cp, std::size_t n, conv_shape cs,
+                           tensor_shape ts, double x, bool flag) {
+    typename B::value_type;
+    typename B::buffer;
+    { B::name } -> std::convertible_to<std::string_view>;
+    // Memory: allocate (re)sizes a buffer to n values, keeping it when the size is unchanged.
+    b.allocate(buf, n);
+    { b.data(buf) } -> std::same_as<typename B::value_type*>;
+    { buf.size() } -> std::convertible_to<std::size_t>;
+    b.upload(cp, n, p);   // host -> backend
+    b.download(cp, n, p); // backend -> host
+    b.fill(p, n, x);
+    b.copy(cp, n, p);
+    b.synchronize();
+    // Convolution ("same" padding, any K and stride): forward fused with bias + activation,
+    // backward data (din = conv^T(dout)), backward weights (dw, db overwritten).
+    b.template conv_forward<relu>(cs, cp, cp, cp, p);
+    b.conv_backward_data(cs, cp, cp, p);
+    b.conv_backward_weights(cs, cp, cp, p, p);
+    // In-place activation, and its backward from the output: g *= f'(y).
+    b.template activation_forward<relu>(p, n);
+    b.template activation_backward<relu>(cp, p, n);
+    // Nearest upsampling by an integer factor (ts is the input shape).
+    b.upsample_forward(ts, n, cp, p);
+    b.upsample_backward(ts, n, cp, p);
+    // Batch normalisation over N*H*W pixels per channel.
+    b.batch_norm_forward(ts, cp, p, cp, cp, p, p, p, flag, x, x);
+    b.batch_norm_backward(ts, cp, cp, cp, cp, p, p, p);
+    // Loss averaged over n elements; writes d(loss)/d(prediction) into the third pointer.
+    { b.template loss<mse>(cp, cp, p, n) } -> std::convertible_to<double>;
+    // Optimizer updates (see optimizer.hpp for the formulas).
+    b.adam_update(p, cp, p, p, n, x, x, x, x);
+    b.sgd_update(p, cp, p, n, x, x, flag);
+};
+
+} // namespace keychroma::nn

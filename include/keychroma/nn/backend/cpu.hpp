@@ -1,0 +1,470 @@
+#pragma once
+// The CPU backend: xtensor buffers, convolutions on NHWC tensors through BLAS GEMMs, OpenMP
+// for everything element-wise, bias + activation fused into the convolution's epilogue, and
+// workspaces that grow once and are then reused (a training step allocates nothing after the
+// first).
+//
+// Convolution kernels, chosen per shape (cpu_options can switch the fast ones off):
+//   - stride-1 3x3 "same" with at least 16 channels in and out: Winograd F(4x4, 3x3) forward,
+//     backward data (the rotated kernel) and backward weights (cpu_winograd.hpp): 36 batched
+//     GEMMs on a quarter of the direct method's multiplies;
+//   - backward data of every other shape: phase by phase (cpu_phase_backward.hpp), no column
+//     matrix written and read back;
+//   - everything else, and the fallback: im2col + GEMM in row tiles that stay in cache.
+//
+// Determinism: every reduction (bias gradients, losses, batch-norm statistics) is split into a
+// fixed number of chunks that depends only on the configured thread count and summed in chunk
+// order, work handed out dynamically (tiles, blocks, GEMMs) always writes each output from one
+// tile whose computation does not depend on the thread that runs it, and OpenBLAS runs
+// single-threaded inside, so the same thread count gives the same bits on every run.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include <omp.h>
+#include <xtensor/xtensor.hpp>
+
+#include "keychroma/nn/backend/cpu_blas.hpp"
+#include "keychroma/nn/backend/cpu_im2col.hpp"
+#include "keychroma/nn/backend/cpu_phase_backward.hpp"
+#include "keychroma/nn/backend/cpu_winograd.hpp"
+#include "keychroma/nn/layer.hpp"
+#include "keychroma/nn/tensor.hpp"
+
+namespace keychroma::nn {
+
+/// Options of the CPU backend.
+struct cpu_options {
+    int threads = 0; ///< OpenMP and BLAS threads; 0 = omp_get_max_threads()
+    /// Largest im2col workspace, in bytes; batches are split into chunks of whole images that
+    /// fit (a single image's matrix is always allowed).
+    std::size_t workspace_bytes = std::size_t(64) << 20;
+    /// Stride-1 3x3 convolutions (forward and backward data) through Winograd F(4x4, 3x3)
+    /// (cpu_winograd.hpp) when both channel counts reach `winograd_min_channels`; otherwise, and
+    /// for every other shape, im2col + GEMM.
+    bool winograd = true;
+    std::size_t winograd_min_channels = 16;
+    /// Backward data of the other shapes phase by phase (cpu_phase_backward.hpp) rather than as
+    /// one GEMM into the full column matrix followed by col2im.
+    bool phase_backward_data = true;
+};
+
+template <class T = float>
+class basic_cpu_backend {
+public:
+    using value_type = T;
+    using buffer = xt::xtensor<T, 1>;
+    static constexpr std::string_view name = "cpu";
+
+    basic_cpu_backend() : basic_cpu_backend(cpu_options{}) {}
+    explicit basic_cpu_backend(cpu_options options) : options_(options) {
+        threads_ = options_.threads > 0 ? options_.threads : omp_get_max_threads();
+    }
+
+    [[nodiscard]] int threads() const noexcept { return threads_; }
+
+    // --- memory -------------------------------------------------------------------------------
+    void allocate(buffer& b, std::size_t n) const {
+        if (b.size() != n) b.resize({n});
+    }
+    [[nodiscard]] T* data(buffer& b) const noexcept { return b.data(); }
+    [[nodiscard]] const T* data(const buffer& b) const noexcept { return b.data(); }
+    void upload(const T* host, std::size_t n, T* dev) const {
+        std::memcpy(dev, host, n * sizeof(T));
+    }
+    void download(const T* dev, std::size_t n, T* host) const {
+        std::memcpy(host, dev, n * sizeof(T));
+    }
+    void fill(T* p, std::size_t n, double v) const { std::fill(p, p + n, T(v)); }
+    void copy(const T* src, std::size_t n, T* dst) const { std::memmove(dst, src, n * sizeof(T)); }
+    void synchronize() const noexcept {}
+
+    // --- convolution --------------------------------------------------------------------------
+    // One thread pool only: OpenMP splits every GEMM into row tiles and each thread calls a
+    // single-threaded BLAS on its tile (OpenBLAS's own threads would spin against OpenMP's on
+    // a machine with few cores). A forward tile builds its own im2col rows right before its
+    // GEMM, so the column tile is still in cache when the GEMM reads it.
+    template <class Act>
+    void conv_forward(const conv_shape& s, const T* in, const T* w, const T* bias, T* out) {
+        cpu::set_blas_threads(1);
+        if (use_winograd(s)) {
+            const cpu::winograd::problem pb{s.n, s.in_h, s.in_w, s.in_c, s.out_c};
+            T* u = grow(wino_u_, cpu::winograd::points * s.in_c * s.out_c);
+            cpu::winograd::transform_weights(s.in_c, s.out_c, w, false, u, threads_);
+            cpu::winograd::convolve<Act>(
+                pb, in, u, false, bias, out,
+                grow(wino_ws_, cpu::winograd::workspace_size<T>(pb, threads_)), threads_);
+            return;
+        }
+        const std::size_t row_len = s.k * s.k * s.in_c, M = s.n * s.out_h * s.out_w;
+        const std::size_t tile = tile_rows(row_len, M), tiles = (M + tile - 1) / tile;
+        T* ws = grow(col_, std::size_t(threads_) * tile * row_len);
+#pragma omp parallel for num_threads(threads_) schedule(dynamic, 1)
+        for (std::ptrdiff_t t = 0; t < std::ptrdiff_t(tiles); ++t) {
+            const std::size_t p0 = std::size_t(t) * tile, p1 = std::min(M, p0 + tile);
+            const T* a =
+                column_tile(s, in, p0, p1, ws + std::size_t(omp_get_thread_num()) * tile * row_len);
+            T* c = out + p0 * s.out_c;
+            cpu::gemm<T>(false, false, p1 - p0, s.out_c, row_len, T(1), a, row_len, w, s.out_c,
+                         T(0), c, s.out_c);
+            for (std::size_t r = 0; r < p1 - p0; ++r) {
+                T* row = c + r * s.out_c;
+#pragma omp simd
+                for (std::size_t j = 0; j < s.out_c; ++j)
+                    row[j] = Act::template apply<T>(row[j] + bias[j]);
+            }
+        }
+    }
+
+    /// din = transpose-convolution of dout (overwrites din).
+    void conv_backward_data(const conv_shape& s, const T* dout, const T* w, T* din) {
+        cpu::set_blas_threads(1);
+        if (use_winograd(s)) { // a forward convolution of dout with the rotated kernel
+            const cpu::winograd::problem pb{s.n, s.out_h, s.out_w, s.out_c, s.in_c};
+            T* u = grow(wino_u_, cpu::winograd::points * s.in_c * s.out_c);
+            cpu::winograd::transform_weights(s.in_c, s.out_c, w, true, u, threads_);
+            cpu::winograd::convolve<identity_activation>(
+                pb, dout, u, true, static_cast<const T*>(nullptr), din,
+                grow(wino_ws_, cpu::winograd::workspace_size<T>(pb, threads_)), threads_);
+            return;
+        }
+        if (!is_pointwise(s) && options_.phase_backward_data && cpu::phase::applicable(s)) {
+            cpu::phase::plan(s, phases_);
+            T* wt = grow(phase_w_, cpu::phase::kernel_size(phases_, s));
+            cpu::phase::transpose_kernel(s, phases_, w, wt);
+            T* ws = grow(phase_ws_, cpu::phase::workspace_size(s, phases_, threads_));
+            cpu::phase::backward_data(s, phases_, dout, wt, din, ws, phase_items_, threads_);
+            return;
+        }
+        const std::size_t row_len = s.k * s.k * s.in_c, pix = s.out_h * s.out_w;
+        for_chunks(s, [&](std::size_t n0, std::size_t n1) {
+            const std::size_t m = (n1 - n0) * pix;
+            const T* g = dout + n0 * pix * s.out_c;
+            T* dcol = is_pointwise(s) ? din + n0 * pix * s.in_c : grow(dcol_, m * row_len);
+            // Row tiles handed out dynamically: on a shared machine a thread whose core is busy
+            // takes fewer tiles (each tile is the same GEMM whichever thread runs it, so the
+            // result does not depend on the schedule).
+            const std::size_t tile = tile_rows(row_len, m), tiles = (m + tile - 1) / tile;
+#pragma omp parallel for num_threads(threads_) schedule(dynamic, 1)
+            for (std::ptrdiff_t t = 0; t < std::ptrdiff_t(tiles); ++t) {
+                const std::size_t r0 = std::size_t(t) * tile, r1 = std::min(m, r0 + tile);
+                if (r1 > r0)
+                    cpu::gemm<T>(false, true, r1 - r0, row_len, s.out_c, T(1), g + r0 * s.out_c,
+                                 s.out_c, w, s.out_c, T(0), dcol + r0 * row_len, row_len);
+            }
+            if (!is_pointwise(s)) cpu::col2im(s, dcol, n0, n1, din, threads_);
+        });
+    }
+
+    /// dw = sum over the batch of col(in)^T dout; db = sum of dout over pixels (overwritten).
+    /// Each thread accumulates a fixed, contiguous range of row tiles into its own partial dw;
+    /// the partials are then added in thread order (deterministic for a thread count).
+    void conv_backward_weights(const conv_shape& s, const T* in, const T* dout, T* dw, T* db) {
+        cpu::set_blas_threads(1);
+        if (use_winograd(s)) {
+            const cpu::winograd::problem pb{s.n, s.in_h, s.in_w, s.in_c, s.out_c};
+            const std::size_t bytes = std::max<std::size_t>(options_.workspace_bytes, 1);
+            T* ws = grow(wino_ws_, cpu::winograd::weight_gradient_workspace<T>(pb, bytes));
+            cpu::winograd::weight_gradient(pb, in, dout, dw, ws, bytes, threads_);
+            column_sums(dout, s.n * s.out_h * s.out_w, s.out_c, db);
+            return;
+        }
+        const std::size_t row_len = s.k * s.k * s.in_c, M = s.n * s.out_h * s.out_w;
+        const std::size_t wc = row_len * s.out_c;
+        const std::size_t tile = tile_rows(row_len, M), tiles = (M + tile - 1) / tile;
+        const std::size_t parts = std::size_t(threads_);
+        T* ws = grow(col_, parts * tile * row_len);
+        T* partial = parts > 1 ? grow(dw_part_, parts * wc) : dw;
+#pragma omp parallel for num_threads(threads_) schedule(static)
+        for (std::ptrdiff_t part = 0; part < std::ptrdiff_t(parts); ++part) {
+            const std::size_t t0 = tiles * std::size_t(part) / parts,
+                              t1 = tiles * std::size_t(part + 1) / parts;
+            T* acc = partial + std::size_t(part) * wc;
+            if (t0 == t1) std::fill(acc, acc + wc, T(0));
+            for (std::size_t t = t0; t < t1; ++t) {
+                const std::size_t p0 = t * tile, p1 = std::min(M, p0 + tile);
+                const T* a = column_tile(s, in, p0, p1, ws + std::size_t(part) * tile * row_len);
+                cpu::gemm<T>(true, false, row_len, s.out_c, p1 - p0, T(1), a, row_len,
+                             dout + p0 * s.out_c, s.out_c, t == t0 ? T(0) : T(1), acc, s.out_c);
+            }
+        }
+        if (parts > 1) {
+#pragma omp parallel for simd num_threads(threads_) schedule(static)
+            for (std::ptrdiff_t i = 0; i < std::ptrdiff_t(wc); ++i) {
+                T sum = partial[std::size_t(i)];
+                for (std::size_t part = 1; part < parts; ++part)
+                    sum += partial[part * wc + std::size_t(i)];
+                dw[i] = sum;
+            }
+        }
+        column_sums(dout, M, s.out_c, db);
+    }
+
+    // --- element-wise -------------------------------------------------------------------------
+    template <class Act>
+    void activation_forward(T* x, std::size_t n) const {
+        const std::ptrdiff_t count = std::ptrdiff_t(n);
+#pragma omp parallel for simd num_threads(threads_) schedule(static)
+        for (std::ptrdiff_t i = 0; i < count; ++i) x[i] = Act::template apply<T>(x[i]);
+    }
+    template <class Act>
+    void activation_backward(const T* y, T* g, std::size_t n) const {
+        const std::ptrdiff_t count = std::ptrdiff_t(n);
+#pragma omp parallel for simd num_threads(threads_) schedule(static)
+        for (std::ptrdiff_t i = 0; i < count; ++i)
+            g[i] *= Act::template derivative_from_output<T>(y[i]);
+    }
+
+    /// Nearest upsampling; `s` is the input shape.
+    void upsample_forward(const tensor_shape& s, std::size_t f, const T* in, T* out) const {
+        const std::size_t C = s.c, ow = s.w * f;
+        const std::ptrdiff_t rows = std::ptrdiff_t(s.n * s.h * f);
+#pragma omp parallel for num_threads(threads_) schedule(static)
+        for (std::ptrdiff_t r = 0; r < rows; ++r) {
+            const std::size_t n = std::size_t(r) / (s.h * f), oy = std::size_t(r) % (s.h * f);
+            const T* src = in + (n * s.h + oy / f) * s.w * C;
+            T* dst = out + std::size_t(r) * ow * C;
+            for (std::size_t x = 0; x < s.w; ++x)
+                for (std::size_t j = 0; j < f; ++j, dst += C)
+                    std::memcpy(dst, src + x * C, C * sizeof(T));
+        }
+    }
+    void upsample_backward(const tensor_shape& s, std::size_t f, const T* dout, T* din) const {
+        const std::size_t C = s.c, ow = s.w * f;
+        const std::ptrdiff_t rows = std::ptrdiff_t(s.n * s.h);
+#pragma omp parallel for num_threads(threads_) schedule(static)
+        for (std::ptrdiff_t r = 0; r < rows; ++r) {
+            const std::size_t n = std::size_t(r) / s.h, iy = std::size_t(r) % s.h;
+            T* d = din + std::size_t(r) * s.w * C;
+            std::fill(d, d + s.w * C, T(0));
+            for (std::size_t fy = 0; fy < f; ++fy) {
+                const T* src = dout + (n * s.h * f + iy * f + fy) * ow * C;
+                for (std::size_t x = 0; x < s.w; ++x)
+                    for (std::size_t fx = 0; fx < f; ++fx) {
+                        const T* g = src + (x * f + fx) * C;
+                        for (std::size_t c = 0; c < C; ++c) d[x * C + c] += g[c];
+                    }
+            }
+        }
+    }
+
+    // --- batch normalisation ------------------------------------------------------------------
+    /// saved = {mean[C], inverse std[C]} of this batch (training) for the backward pass.
+    void batch_norm_forward(const tensor_shape& s, const T* in, T* out, const T* gamma,
+                            const T* beta, T* running_mean, T* running_var, T* saved, bool training,
+                            double momentum, double eps) {
+        const std::size_t C = s.c, P = s.pixels();
+        T* mean = saved;
+        T* inv = saved + C;
+        if (training) {
+            std::vector<double>& sums = reduce_per_channel(
+                in, P, C, [](T x, T) { return double(x); }, nullptr);
+            for (std::size_t c = 0; c < C; ++c) mean[c] = T(sums[c] / double(P));
+            std::vector<double>& sq = reduce_per_channel(
+                in, P, C, [](T x, T m) { return double(x - m) * double(x - m); }, mean);
+            for (std::size_t c = 0; c < C; ++c) {
+                const double var = sq[c] / double(P);
+                inv[c] = T(1.0 / std::sqrt(var + eps));
+                const double unbiased = P > 1 ? sq[c] / double(P - 1) : var;
+                running_mean[c] = T(momentum * running_mean[c] + (1 - momentum) * mean[c]);
+                running_var[c] = T(momentum * running_var[c] + (1 - momentum) * unbiased);
+            }
+        } else {
+            for (std::size_t c = 0; c < C; ++c) {
+                mean[c] = running_mean[c];
+                inv[c] = T(1.0 / std::sqrt(double(running_var[c]) + eps));
+            }
+        }
+        const std::ptrdiff_t count = std::ptrdiff_t(P);
+#pragma omp parallel for num_threads(threads_) schedule(static)
+        for (std::ptrdiff_t p = 0; p < count; ++p)
+            for (std::size_t c = 0; c < C; ++c) {
+                const std::size_t i = std::size_t(p) * C + c;
+                out[i] = gamma[c] * (in[i] - mean[c]) * inv[c] + beta[c];
+            }
+    }
+    void batch_norm_backward(const tensor_shape& s, const T* in, const T* dout, const T* gamma,
+                             const T* saved, T* din, T* dgamma, T* dbeta) {
+        const std::size_t C = s.c, P = s.pixels();
+        const T* mean = saved;
+        const T* inv = saved + C;
+        column_sums(dout, P, C, dbeta);
+        // sum over pixels of dout * xhat, with xhat recomputed from the input
+        std::vector<double>& dg = reduce_per_channel_pair(in, dout, P, C, mean, inv);
+        for (std::size_t c = 0; c < C; ++c) dgamma[c] = T(dg[c]);
+        if (!din) return;
+        const std::ptrdiff_t count = std::ptrdiff_t(P);
+        const T inv_p = T(1) / T(P);
+#pragma omp parallel for num_threads(threads_) schedule(static)
+        for (std::ptrdiff_t p = 0; p < count; ++p)
+            for (std::size_t c = 0; c < C; ++c) {
+                const std::size_t i = std::size_t(p) * C + c;
+                const T xhat = (in[i] - mean[c]) * inv[c];
+                din[i] =
+                    gamma[c] * inv[c] * (dout[i] - inv_p * dbeta[c] - xhat * inv_p * dgamma[c]);
+            }
+    }
+
+    // --- loss and optimizers ------------------------------------------------------------------
+    template <class Loss>
+    double loss(const T* pred, const T* target, T* grad, std::size_t n) {
+        const std::size_t chunks = std::size_t(threads_);
+        partial_.assign(chunks, 0.0);
+        const T scale = T(1) / T(n);
+#pragma omp parallel for num_threads(threads_) schedule(static)
+        for (std::ptrdiff_t ch = 0; ch < std::ptrdiff_t(chunks); ++ch) {
+            const std::size_t b = n * std::size_t(ch) / chunks,
+                              e = n * std::size_t(ch + 1) / chunks;
+            double sum = 0;
+            for (std::size_t i = b; i < e; ++i) {
+                const T d = pred[i] - target[i];
+                sum += double(Loss::template value<T>(d));
+                grad[i] = Loss::template derivative<T>(d) * scale;
+            }
+            partial_[std::size_t(ch)] = sum;
+        }
+        double total = 0;
+        for (double p : partial_) total += p;
+        return total / double(n);
+    }
+
+    void adam_update(T* w, const T* g, T* m, T* v, std::size_t n, double lr_t, double beta1,
+                     double beta2, double eps) const {
+        const T b1 = T(beta1), b2 = T(beta2), c1 = T(1 - beta1), c2 = T(1 - beta2), lr = T(lr_t),
+                e = T(eps);
+        const std::ptrdiff_t count = std::ptrdiff_t(n);
+#pragma omp parallel for simd num_threads(threads_) schedule(static)
+        for (std::ptrdiff_t i = 0; i < count; ++i) {
+            m[i] = b1 * m[i] + c1 * g[i];
+            v[i] = b2 * v[i] + c2 * g[i] * g[i];
+            w[i] -= lr * m[i] / (std::sqrt(v[i]) + e);
+        }
+    }
+    void sgd_update(T* w, const T* g, T* velocity, std::size_t n, double lr, double momentum,
+                    bool nesterov) const {
+        const T l = T(lr), mu = T(momentum);
+        const std::ptrdiff_t count = std::ptrdiff_t(n);
+#pragma omp parallel for simd num_threads(threads_) schedule(static)
+        for (std::ptrdiff_t i = 0; i < count; ++i) {
+            velocity[i] = mu * velocity[i] - l * g[i];
+            w[i] += nesterov ? mu * velocity[i] - l * g[i] : velocity[i];
+        }
+    }
+
+private:
+    [[nodiscard]] bool use_winograd(const conv_shape& s) const noexcept {
+        return options_.winograd && cpu::winograd::applicable(s) &&
+               std::min(s.in_c, s.out_c) >= options_.winograd_min_channels;
+    }
+
+    static bool is_pointwise(const conv_shape& s) noexcept {
+        return s.k == 1 && s.stride == 1 && s.pad_h == 0 && s.pad_w == 0;
+    }
+
+    /// Runs fn(n0, n1) over chunks of whole images whose column matrix fits the workspace.
+    template <class Fn>
+    void for_chunks(const conv_shape& s, Fn&& fn) const {
+        const std::size_t per_image = s.out_h * s.out_w * s.k * s.k * s.in_c * sizeof(T);
+        const std::size_t step =
+            std::clamp<std::size_t>(options_.workspace_bytes / std::max<std::size_t>(per_image, 1),
+                                    1, std::max<std::size_t>(s.n, 1));
+        for (std::size_t n0 = 0; n0 < s.n; n0 += step) fn(n0, std::min(s.n, n0 + step));
+    }
+
+    /// Rows of the GEMM's left matrix for output pixels [p0, p1): im2col into `ws`, or the
+    /// input itself for 1x1 stride-1 convolutions.
+    const T* column_tile(const conv_shape& s, const T* in, std::size_t p0, std::size_t p1,
+                         T* ws) const {
+        if (is_pointwise(s)) return in + p0 * s.in_c;
+        cpu::im2col_rows(s, in, 0, p0, p1, ws);
+        return ws;
+    }
+    /// Rows per GEMM tile: a column tile of about 4 MB (big enough that BLAS's packing of the
+    /// weights is amortised), but small layers still split across every thread.
+    std::size_t tile_rows(std::size_t row_len, std::size_t rows) const noexcept {
+        const std::size_t by_size =
+            std::clamp<std::size_t>((std::size_t(4) << 20) / (row_len * sizeof(T)), 256, 16384);
+        const std::size_t by_threads = (rows + std::size_t(threads_) - 1) / std::size_t(threads_);
+        return std::max<std::size_t>(std::min(by_size, by_threads), 16);
+    }
+
+    static T* grow(std::vector<T>& ws, std::size_t n) {
+        if (ws.size() < n) ws.resize(n);
+        return ws.data();
+    }
+
+    /// out[c] = sum over rows of m[r][c], deterministic for a given thread count.
+    void column_sums(const T* m, std::size_t rows, std::size_t cols, T* out) {
+        const std::size_t chunks = std::size_t(threads_);
+        sums_.assign(chunks * cols, 0.0);
+#pragma omp parallel for num_threads(threads_) schedule(static)
+        for (std::ptrdiff_t ch = 0; ch < std::ptrdiff_t(chunks); ++ch) {
+            double* acc = sums_.data() + std::size_t(ch) * cols;
+            const std::size_t b = rows * std::size_t(ch) / chunks,
+                              e = rows * std::size_t(ch + 1) / chunks;
+            for (std::size_t r = b; r < e; ++r)
+                for (std::size_t j = 0; j < cols; ++j) acc[j] += double(m[r * cols + j]);
+        }
+        for (std::size_t j = 0; j < cols; ++j) {
+            double t = 0;
+            for (std::size_t ch = 0; ch < chunks; ++ch) t += sums_[ch * cols + j];
+            out[j] = T(t);
+        }
+    }
+
+    /// Per-channel sums of f(x, aux[c]) over `rows` pixels; returns totals (size cols).
+    template <class F>
+    std::vector<double>& reduce_per_channel(const T* m, std::size_t rows, std::size_t cols, F f,
+                                            const T* aux) {
+        const std::size_t chunks = std::size_t(threads_);
+        sums_.assign(chunks * cols, 0.0);
+#pragma omp parallel for num_threads(threads_) schedule(static)
+        for (std::ptrdiff_t ch = 0; ch < std::ptrdiff_t(chunks); ++ch) {
+            double* acc = sums_.data() + std::size_t(ch) * cols;
+            const std::size_t b = rows * std::size_t(ch) / chunks,
+                              e = rows * std::size_t(ch + 1) / chunks;
+            for (std::size_t r = b; r < e; ++r)
+                for (std::size_t j = 0; j < cols; ++j)
+                    acc[j] += f(m[r * cols + j], aux ? aux[j] : T(0));
+        }
+        totals_.assign(cols, 0.0);
+        for (std::size_t j = 0; j < cols; ++j)
+            for (std::size_t ch = 0; ch < chunks; ++ch) totals_[j] += sums_[ch * cols + j];
+        return totals_;
+    }
+    std::vector<double>& reduce_per_channel_pair(const T* x, const T* g, std::size_t rows,
+                                                 std::size_t cols, const T* mean, const T* inv) {
+        const std::size_t chunks = std::size_t(threads_);
+        sums_.assign(chunks * cols, 0.0);
+#pragma omp parallel for num_threads(threads_) schedule(static)
+        for (std::ptrdiff_t ch = 0; ch < std::ptrdiff_t(chunks); ++ch) {
+            double* acc = sums_.data() + std::size_t(ch) * cols;
+            const std::size_t b = rows * std::size_t(ch) / chunks,
+                              e = rows * std::size_t(ch + 1) / chunks;
+            for (std::size_t r = b; r < e; ++r)
+                for (std::size_t j = 0; j < cols; ++j) {
+                    const std::size_t i = r * cols + j;
+                    acc[j] += double(g[i]) * double((x[i] - mean[j]) * inv[j]);
+                }
+        }
+        totals_.assign(cols, 0.0);
+        for (std::size_t j = 0; j < cols; ++j)
+            for (std::size_t ch = 0; ch < chunks; ++ch) totals_[j] += sums_[ch * cols + j];
+        return totals_;
+    }
+
+    cpu_options options_;
+    int threads_ = 1;
+    std::vector<T> col_, dcol_, dw_part_, wino_u_, wino_ws_, phase_w_, phase_ws_; // grown once
+    std::vector<cpu::phase::phase_plan> phases_;
+    std::vector<cpu::phase::work_item> phase_items_;
+    std::vector<double> partial_, sums_, totals_; // reduction scratch
+};
+
+using cpu_backend = basic_cpu_backend<float>;
+
+} // namespace keychroma::nn

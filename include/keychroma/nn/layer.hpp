@@ -1,0 +1,69 @@
+#pragma once
+// The layer protocol. A layer type L (conv<64,3,1>, relu, ...) is bound to the channel count its
+// predecessor produces through `typename L::template bind<InChannels>`; the bound type states
+// its output channels, spatial effect, parameter tensors and signature as constants, and runs
+// forward/backward through the backend's primitive operations. A layer that does not fit its
+// predecessor fails inside bind<> with a static_assert, so the message names both numbers.
+
+#include <array>
+#include <cstddef>
+
+#include "keychroma/nn/tensor.hpp"
+
+namespace keychroma::nn {
+
+/// How a parameter tensor starts out (Keras defaults: Glorot-uniform kernels, zero biases).
+enum class init_kind { glorot_uniform, zeros, ones };
+
+/// One parameter tensor of a layer: its shape, its Glorot fans, its initialisation, and whether
+/// the optimizer updates it (batch norm's running statistics are state, not weights).
+struct param_spec {
+    std::array<std::size_t, 4> shape{};
+    std::size_t rank = 1;
+    std::size_t fan_in = 0, fan_out = 0;
+    init_kind init = init_kind::zeros;
+    bool trainable = true;
+    [[nodiscard]] constexpr std::size_t count() const noexcept {
+        std::size_t n = 1;
+        for (std::size_t i = 0; i < rank; ++i) n *= shape[i];
+        return n;
+    }
+};
+
+/// Pointers (in the backend's memory) and shapes one layer works on. For in-place layers
+/// (activations) `out == in`.
+template <class T>
+struct layer_io {
+    tensor_shape in_shape, out_shape;
+    const T* in = nullptr;
+    T* out = nullptr;
+    std::array<T*, 4> params{};
+    std::array<T*, 4> grads{};
+    T* scratch = nullptr; ///< per-layer memory kept from forward to backward (batch norm)
+    const T* dout = nullptr;
+    T* din = nullptr; ///< null when nobody needs the input gradient (first layer)
+    bool training = false;
+};
+
+/// Activations that can be folded into the epilogue of the convolution before them. Their
+/// derivative must be expressible from the output alone (y -> dy/dx), which lets them run in
+/// place: relu, leaky relu, tanh, sigmoid and identity all qualify.
+template <class A>
+concept activation_function = requires(float x) {
+    {A::template apply<float>(x)};
+    {A::template derivative_from_output<float>(x)};
+};
+
+/// The identity, used where a convolution is not followed by an activation.
+struct identity_activation {
+    template <class T>
+    KEYCHROMA_HD static T apply(T x) noexcept {
+        return x;
+    }
+    template <class T>
+    KEYCHROMA_HD static T derivative_from_output(T) noexcept {
+        return T(1);
+    }
+};
+
+} // namespace keychroma::nn

@@ -1,0 +1,386 @@
+#pragma once
+// network<Stack, Backend>: owns the parameters, their gradients, the optimizer's state and every
+// activation/gradient workspace of one compile-time stack on one backend. forward / loss /
+// backward / step are the training primitives; predict and train_step compose them.
+//
+// Memory: one flat parameter buffer (and one flat gradient buffer) in layer order, one output
+// buffer per layer that is not in place (activations overwrite their input, so ReLU/tanh cost no
+// memory), and two gradient buffers used alternately during backward. Buffers only grow, so after
+// the first step of a given batch shape nothing is allocated.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "keychroma/core/error.hpp"
+#include "keychroma/nn/backend.hpp"
+#include "keychroma/nn/init.hpp"
+#include "keychroma/nn/layer.hpp"
+#include "keychroma/nn/loss.hpp"
+#include "keychroma/nn/optimizer.hpp"
+#include "keychroma/nn/sequential.hpp"
+#include "keychroma/nn/tensor.hpp"
+
+namespace keychroma::nn {
+
+template <class Stack, backend Backend>
+class network {
+public:
+    using stack_type = Stack;
+    using backend_type = Backend;
+    using value_type = typename Backend::value_type;
+    using buffer = typename Backend::buffer;
+    using host_tensor_type = basic_host_tensor<value_type>;
+    static constexpr std::size_t depth = Stack::depth;
+    static constexpr std::size_t in_channels = Stack::in_channels;
+    static constexpr std::size_t out_channels = Stack::out_channels;
+    static constexpr std::size_t parameter_count = Stack::parameter_count;
+    static constexpr std::size_t input_multiple = Stack::input_multiple;
+    static constexpr auto specs = Stack::parameter_specs();
+
+    /// Glorot-uniform weights and zero biases drawn from `seed` (see init.hpp).
+    explicit network(std::uint64_t seed = 0, Backend backend = Backend{})
+        : backend_(std::move(backend)) {
+        backend_.allocate(params_, parameter_count);
+        backend_.allocate(grads_, parameter_count);
+        backend_.fill(backend_.data(grads_), parameter_count, 0.0);
+        initialize(seed);
+    }
+
+    /// Re-draws every parameter from `seed` and forgets the optimizer state.
+    void initialize(std::uint64_t seed) {
+        std::vector<value_type> host(parameter_count);
+        for (std::size_t j = 0; j < specs.size(); ++j)
+            initialize_parameter<value_type>(
+                specs[j], std::span<value_type>(host.data() + offset(j), specs[j].count()), seed,
+                j);
+        set_parameters(host);
+        reset_optimizer();
+    }
+
+    // --- shapes -------------------------------------------------------------------------------
+    /// Output shape for an input shape; throws config_error for a size the stack cannot take.
+    [[nodiscard]] static tensor_shape output_shape(tensor_shape in) {
+        check_input(in);
+        return Stack::output_shape(in);
+    }
+    static void check_input(tensor_shape in) {
+        if (in.c != in_channels)
+            throw config_error("network input has " + std::to_string(in.c) +
+                               " channels; this network reads " + std::to_string(in_channels));
+        if (in.n == 0 || in.h == 0 || in.w == 0 || in.h % input_multiple != 0 ||
+            in.w % input_multiple != 0)
+            throw config_error("network input " + std::to_string(in.w) + "x" +
+                               std::to_string(in.h) +
+                               ": width and height must be positive multiples of " +
+                               std::to_string(input_multiple) + " (pad the frame first)");
+    }
+
+    // --- inference and training primitives ----------------------------------------------------
+    /// Runs the stack on a host batch {N, H, W, in_channels}. `training` selects batch
+    /// statistics in batch norm; activations are kept for backward() either way.
+    void forward(const host_tensor_type& x, bool training = false) {
+        const tensor_shape in = shape_of(x);
+        check_input(in);
+        prepare(in);
+        backend_.upload(x.data(), in.size(), out_ptr(0));
+        run_forward(training);
+    }
+    /// Same as forward() for an input already in the backend's memory (N*H*W*C values).
+    void forward_device(const value_type* x, tensor_shape in, bool training = false) {
+        check_input(in);
+        prepare(in);
+        backend_.copy(x, in.size(), out_ptr(0));
+        run_forward(training);
+    }
+
+    [[nodiscard]] tensor_shape output_shape() const noexcept { return shapes_[depth - 1]; }
+    /// The last forward pass's output, in the backend's memory.
+    [[nodiscard]] const value_type* output_device() { return out_ptr(depth - 1); }
+    /// Copies the last forward pass's output to the host (resized only when its shape changed).
+    void output(host_tensor_type& y) {
+        const auto s = output_shape();
+        if (shape_of(y) != s) y.resize({s.n, s.h, s.w, s.c});
+        backend_.download(out_ptr(depth - 1), s.size(), y.data());
+    }
+    [[nodiscard]] host_tensor_type output() {
+        host_tensor_type y;
+        output(y);
+        return y;
+    }
+    /// forward + output.
+    [[nodiscard]] host_tensor_type predict(const host_tensor_type& x) {
+        forward(x, false);
+        return output();
+    }
+    void predict(const host_tensor_type& x, host_tensor_type& y) {
+        forward(x, false);
+        output(y);
+    }
+
+    /// Loss of the last forward pass against `target` (shape of the output); also stores the
+    /// loss gradient that backward() propagates.
+    template <loss_function Loss = mse>
+    double loss(const host_tensor_type& target) {
+        const auto s = output_shape();
+        if (shape_of(target) != s)
+            throw config_error("training target shape does not match the network output");
+        grow(target_, s.size());
+        backend_.upload(target.data(), s.size(), backend_.data(target_));
+        return loss_device<Loss>(backend_.data(target_));
+    }
+    template <loss_function Loss = mse>
+    double loss_device(const value_type* target) {
+        const auto s = output_shape();
+        current_grad_ = 0;
+        return backend_.template loss<Loss>(out_ptr(depth - 1), target, backend_.data(grad_buf_[0]),
+                                            s.size());
+    }
+    /// Gradient of the output supplied directly (instead of through loss()).
+    void set_output_gradient(const host_tensor_type& dout) {
+        const auto s = output_shape();
+        if (shape_of(dout) != s)
+            throw config_error("output gradient shape does not match the network output");
+        current_grad_ = 0;
+        backend_.upload(dout.data(), s.size(), backend_.data(grad_buf_[0]));
+    }
+
+    /// Propagates the stored output gradient; parameter gradients are overwritten.
+    void backward() { run_backward(std::make_index_sequence<depth>{}); }
+
+    /// One optimizer update of every trainable parameter from the current gradients.
+    template <optimizer Opt>
+    void step(const Opt& opt) {
+        const std::size_t slots = Opt::slots;
+        if (optimizer_name_ != std::string_view(Opt::name) ||
+            optimizer_state_.size() != slots * parameter_count) {
+            backend_.allocate(optimizer_state_, slots * parameter_count);
+            backend_.fill(backend_.data(optimizer_state_), slots * parameter_count, 0.0);
+            optimizer_name_ = std::string(Opt::name.view());
+            step_count_ = 0;
+        }
+        ++step_count_;
+        value_type* w = backend_.data(params_);
+        value_type* g = backend_.data(grads_);
+        value_type* st = backend_.data(optimizer_state_);
+        for (std::size_t j = 0; j < specs.size(); ++j) {
+            if (!specs[j].trainable) continue;
+            std::array<value_type*, Opt::slots> slot_ptrs{};
+            for (std::size_t k = 0; k < slots; ++k)
+                slot_ptrs[k] = st + k * parameter_count + offset(j);
+            opt.update(backend_, w + offset(j), g + offset(j), slot_ptrs, specs[j].count(),
+                       step_count_);
+        }
+    }
+
+    /// forward(training) + loss + backward + step; returns the loss before the update.
+    template <loss_function Loss = mse, optimizer Opt>
+    double train_step(const host_tensor_type& x, const host_tensor_type& target, const Opt& opt) {
+        forward(x, true);
+        const double l = loss<Loss>(target);
+        backward();
+        step(opt);
+        return l;
+    }
+
+    // --- parameters and state (host copies) ---------------------------------------------------
+    /// Offset of parameter tensor j in the flat parameter list.
+    [[nodiscard]] static constexpr std::size_t offset(std::size_t j) noexcept {
+        return offsets_[j];
+    }
+    [[nodiscard]] std::vector<value_type> parameters() {
+        std::vector<value_type> h(parameter_count);
+        backend_.download(backend_.data(params_), parameter_count, h.data());
+        return h;
+    }
+    void set_parameters(std::span<const value_type> values) {
+        if (values.size() != parameter_count)
+            throw config_error("set_parameters: expected " + std::to_string(parameter_count) +
+                               " values, got " + std::to_string(values.size()));
+        backend_.upload(values.data(), parameter_count, backend_.data(params_));
+    }
+    [[nodiscard]] std::vector<value_type> gradients() {
+        std::vector<value_type> h(parameter_count);
+        backend_.download(backend_.data(grads_), parameter_count, h.data());
+        return h;
+    }
+    /// Gradient w.r.t. the network input of the last backward() (only when requested by
+    /// `keep_input_gradient(true)` before it; used by tests and by custom training loops).
+    void keep_input_gradient(bool keep) noexcept { keep_input_gradient_ = keep; }
+    [[nodiscard]] host_tensor_type input_gradient() {
+        const auto s = shapes_[0];
+        host_tensor_type h({s.n, s.h, s.w, s.c});
+        backend_.download(backend_.data(grad_buf_[current_grad_]), s.size(), h.data());
+        return h;
+    }
+
+    /// Optimizer state: its name ("" before the first step), the update count and the slots.
+    [[nodiscard]] const std::string& optimizer_name() const noexcept { return optimizer_name_; }
+    [[nodiscard]] std::uint64_t step_count() const noexcept { return step_count_; }
+    [[nodiscard]] std::vector<value_type> optimizer_state() {
+        std::vector<value_type> h(optimizer_state_.size());
+        if (!h.empty()) backend_.download(backend_.data(optimizer_state_), h.size(), h.data());
+        return h;
+    }
+    void set_optimizer_state(std::string name, std::uint64_t steps,
+                             std::span<const value_type> state) {
+        optimizer_name_ = std::move(name);
+        step_count_ = steps;
+        backend_.allocate(optimizer_state_, state.size());
+        if (!state.empty())
+            backend_.upload(state.data(), state.size(), backend_.data(optimizer_state_));
+    }
+    void reset_optimizer() {
+        optimizer_name_.clear();
+        step_count_ = 0;
+        backend_.allocate(optimizer_state_, 0);
+    }
+
+    [[nodiscard]] Backend& backend() noexcept { return backend_; }
+    [[nodiscard]] static constexpr std::string_view signature() noexcept {
+        return Stack::signature.view();
+    }
+
+private:
+    static constexpr auto first_tensor_ = Stack::first_tensor_of_layer();
+    static constexpr auto offsets_ = [] {
+        std::array<std::size_t, specs.size() + 1> o{};
+        for (std::size_t j = 0; j < specs.size(); ++j) o[j + 1] = o[j] + specs[j].count();
+        return o;
+    }();
+    /// Which activation buffer holds each layer's output (in-place layers share their input's).
+    static constexpr auto slot_ = [] {
+        std::array<std::size_t, depth> s{};
+        std::size_t next = 0;
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            ((s[I] =
+                  (I == 0 || !Stack::template layer<I>::in_place) ? next++ : s[I == 0 ? 0 : I - 1]),
+             ...);
+        }
+        (std::make_index_sequence<depth>{});
+        return s;
+    }();
+    static constexpr std::size_t slot_count_ = [] {
+        std::size_t m = 0;
+        for (auto v : slot_) m = v > m ? v : m;
+        return m + 1;
+    }();
+
+    void grow(buffer& b, std::size_t n) {
+        if (b.size() < n) backend_.allocate(b, n);
+    }
+
+    void prepare(tensor_shape in) {
+        shapes_ = Stack::shapes(in);
+        std::array<std::size_t, slot_count_> need{};
+        std::size_t max_grad = 0;
+        for (std::size_t i = 0; i < depth; ++i) {
+            need[slot_[i]] = std::max(need[slot_[i]], shapes_[i].size());
+            max_grad = std::max(max_grad, shapes_[i].size());
+        }
+        for (std::size_t k = 0; k < slot_count_; ++k) grow(acts_[k], need[k]);
+        grow(grad_buf_[0], max_grad);
+        grow(grad_buf_[1], max_grad);
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (grow(scratch_[I], Stack::template layer<I>::scratch_size(shapes_[I == 0 ? 0 : I - 1])),
+             ...);
+        }
+        (std::make_index_sequence<depth>{});
+    }
+
+    value_type* out_ptr(std::size_t i) { return backend_.data(acts_[slot_[i]]); }
+
+    template <std::size_t I>
+    layer_io<value_type> io_for(bool training) {
+        using L = typename Stack::template layer<I>;
+        layer_io<value_type> io;
+        io.in_shape = shapes_[I == 0 ? 0 : I - 1];
+        io.out_shape = shapes_[I];
+        io.in = out_ptr(I == 0 ? 0 : I - 1);
+        io.out = out_ptr(I);
+        for (std::size_t k = 0; k < L::params.size(); ++k) {
+            io.params[k] = backend_.data(params_) + offset(first_tensor_[I] + k);
+            io.grads[k] = backend_.data(grads_) + offset(first_tensor_[I] + k);
+        }
+        io.scratch = scratch_[I].size() ? backend_.data(scratch_[I]) : nullptr;
+        io.training = training;
+        return io;
+    }
+
+    template <std::size_t I>
+    void forward_layer(bool training) {
+        using L = typename Stack::template layer<I>;
+        const auto io = io_for<I>(training);
+        if constexpr (L::is_activation) {
+            constexpr bool fused = I > 0 && Stack::template layer<(I > 0 ? I - 1 : 0)>::is_conv;
+            L::forward(backend_, io, fused);
+        } else if constexpr (L::is_conv && I + 1 < depth) {
+            using Next = typename Stack::template layer<(I + 1 < depth ? I + 1 : I)>;
+            if constexpr (Next::is_activation)
+                L::template forward<typename Next::activation>(backend_, io);
+            else
+                L::template forward<identity_activation>(backend_, io);
+        } else {
+            L::template forward<identity_activation>(backend_, io);
+        }
+    }
+
+    void run_forward(bool training) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (forward_layer<I + 1>(training), ...);
+        }
+        (std::make_index_sequence<depth - 1>{});
+    }
+
+    /// Does anything at or before layer I have parameters (so its input gradient matters)?
+    template <std::size_t I>
+    static constexpr bool has_params_before() {
+        for (std::size_t j = 0; j < I; ++j)
+            if (first_tensor_[j + 1] > first_tensor_[j]) return true;
+        return false;
+    }
+
+    template <std::size_t I>
+    void backward_layer() {
+        using L = typename Stack::template layer<I>;
+        auto io = io_for<I>(true);
+        io.dout = backend_.data(grad_buf_[current_grad_]);
+        if constexpr (L::in_place) {
+            io.din = backend_.data(grad_buf_[current_grad_]);
+            L::backward(backend_, io);
+        } else {
+            const bool need = has_params_before<I>() || keep_input_gradient_;
+            io.din = need ? backend_.data(grad_buf_[1 - current_grad_]) : nullptr;
+            L::backward(backend_, io);
+            if (need) current_grad_ = 1 - current_grad_;
+        }
+    }
+
+    template <std::size_t... I>
+    void run_backward(std::index_sequence<I...>) {
+        // layers depth-1 ... 1 (the input layer has nothing to do)
+        (backward_layer_dispatch<depth - 1 - I>(), ...);
+    }
+    template <std::size_t I>
+    void backward_layer_dispatch() {
+        if constexpr (I > 0) backward_layer<I>();
+    }
+
+    Backend backend_;
+    buffer params_, grads_, optimizer_state_, target_;
+    std::array<buffer, slot_count_> acts_{};
+    std::array<buffer, 2> grad_buf_{};
+    std::array<buffer, depth> scratch_{};
+    std::array<tensor_shape, depth> shapes_{};
+    std::size_t current_grad_ = 0;
+    bool keep_input_gradient_ = false;
+    std::string optimizer_name_;
+    std::uint64_t step_count_ = 0;
+};
+
+} // namespace keychroma::nn

@@ -1,0 +1,216 @@
+#pragma once
+// trainer: epochs of mini-batch training over an in-memory set of (input, target) pairs, with
+// seeded shuffling, optional horizontal-flip augmentation, a per-epoch callback, a loss-plateau
+// early stop and resumable checkpoints. The batch order and flips of epoch e depend only on
+// (seed, e), so a resumed run continues exactly as an uninterrupted one would, and the same
+// seed and thread count give the same loss curve bit for bit.
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <numeric>
+#include <vector>
+
+#include "keychroma/core/error.hpp"
+#include "keychroma/nn/checkpoint.hpp"
+#include "keychroma/nn/init.hpp"
+#include "keychroma/nn/loss.hpp"
+#include "keychroma/nn/network.hpp"
+#include "keychroma/nn/optimizer.hpp"
+
+namespace keychroma::nn {
+
+/// Training pairs: inputs {N, H, W, in_channels}, targets {N, H', W', out_channels}.
+template <class T = float>
+struct basic_training_set {
+    basic_host_tensor<T> inputs;
+    basic_host_tensor<T> targets;
+    [[nodiscard]] std::size_t size() const noexcept { return inputs.shape()[0]; }
+};
+using training_set = basic_training_set<float>;
+
+struct trainer_options {
+    std::size_t epochs = 100;
+    std::size_t batch_size = 16;
+    std::uint64_t seed = 0;
+    bool shuffle = true;
+    bool horizontal_flip = false; ///< mirror each pair with probability 1/2 per epoch
+    /// Stop when the epoch loss has not improved by plateau_min_delta for this many epochs
+    /// (0: never stop early).
+    std::size_t plateau_patience = 0;
+    double plateau_min_delta = 1e-5;
+    std::filesystem::path checkpoint; ///< empty: no checkpoints
+    std::size_t checkpoint_every = 1; ///< epochs between checkpoints (and one at the end)
+};
+
+struct epoch_report {
+    std::size_t epoch = 0; ///< 1-based
+    std::size_t epochs = 0;
+    double loss = 0; ///< mean training loss over the epoch's samples
+    double seconds = 0;
+    bool improved = false;
+};
+
+struct training_result {
+    std::vector<double> losses; ///< per epoch, including epochs before a resume
+    std::size_t epochs_run = 0; ///< in this call
+    bool stopped_early = false;
+};
+
+template <class Net, loss_function Loss = mse, optimizer Opt = adam>
+class trainer {
+public:
+    using value_type = typename Net::value_type;
+    using host_tensor_type = basic_host_tensor<value_type>;
+    /// Called after every epoch; return false to stop.
+    using callback = std::function<bool(const epoch_report&)>;
+
+    trainer(Net& net, Opt opt = {}, trainer_options options = {})
+        : net_(net), opt_(opt), options_(std::move(options)) {
+        if (options_.batch_size == 0) throw config_error("trainer: batch size must be positive");
+    }
+
+    void on_epoch(callback cb) { callback_ = std::move(cb); }
+
+    /// Restores network, optimizer and progress from a checkpoint written by this trainer.
+    void resume(const std::filesystem::path& path) {
+        const auto blob = load_checkpoint(path, net_);
+        if (!net_.optimizer_name().empty() && net_.optimizer_name() != Opt::name.view())
+            throw model_error(path.string() + ": checkpoint was trained with optimizer " +
+                              net_.optimizer_name() + ", not " + std::string(Opt::name.view()));
+        decode(blob, path);
+    }
+
+    training_result fit(const basic_training_set<value_type>& data) {
+        const std::size_t n = data.size();
+        if (n == 0) throw config_error("trainer: the training set is empty");
+        if (data.targets.shape()[0] != n)
+            throw config_error("trainer: inputs and targets hold different numbers of samples");
+        const auto in_shape = shape_of(data.inputs);
+        const auto out_shape = shape_of(data.targets);
+        const std::size_t bs = std::min(options_.batch_size, n);
+        training_result result;
+        for (std::size_t epoch = epoch_ + 1; epoch <= options_.epochs; ++epoch) {
+            const auto t0 = std::chrono::steady_clock::now();
+            order_.resize(n);
+            std::iota(order_.begin(), order_.end(), std::size_t{0});
+            flips_.assign(n, 0);
+            splitmix64 rng(options_.seed ^ (0xA0761D6478BD642Full * epoch));
+            if (options_.shuffle)
+                for (std::size_t i = n; i > 1; --i) std::swap(order_[i - 1], order_[rng.below(i)]);
+            if (options_.horizontal_flip)
+                for (auto& f : flips_) f = static_cast<unsigned char>(rng() >> 63);
+            double sum = 0;
+            for (std::size_t b0 = 0; b0 < n; b0 += bs) {
+                const std::size_t b1 = std::min(n, b0 + bs);
+                auto& x = b1 - b0 == bs ? x_full_ : x_rest_;
+                auto& y = b1 - b0 == bs ? y_full_ : y_rest_;
+                gather(data.inputs, in_shape, b0, b1, x);
+                gather(data.targets, out_shape, b0, b1, y);
+                sum += net_.template train_step<Loss>(x, y, opt_) * double(b1 - b0);
+            }
+            const double loss = sum / double(n);
+            history_.push_back(loss);
+            ++result.epochs_run;
+            epoch_ = epoch;
+            const bool improved = loss < best_ - options_.plateau_min_delta;
+            if (improved) {
+                best_ = loss;
+                since_best_ = 0;
+            } else {
+                ++since_best_;
+            }
+            const bool plateau =
+                options_.plateau_patience > 0 && since_best_ >= options_.plateau_patience;
+            const bool last = epoch == options_.epochs || plateau;
+            if (!options_.checkpoint.empty() &&
+                (last || epoch % std::max<std::size_t>(options_.checkpoint_every, 1) == 0))
+                save_checkpoint(options_.checkpoint, net_, encode());
+            const double secs =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            bool go_on = true;
+            if (callback_) go_on = callback_({epoch, options_.epochs, loss, secs, improved});
+            if (plateau) result.stopped_early = true;
+            if (plateau || !go_on) break;
+        }
+        result.losses = history_;
+        return result;
+    }
+
+    [[nodiscard]] std::size_t epochs_done() const noexcept { return epoch_; }
+
+private:
+    /// Copies samples order_[b0..b1) (mirrored where flips_ says) into a batch tensor.
+    void gather(const host_tensor_type& src, tensor_shape s, std::size_t b0, std::size_t b1,
+                host_tensor_type& dst) {
+        const std::size_t count = b1 - b0, per = s.h * s.w * s.c;
+        if (dst.shape()[0] != count || dst.shape()[1] != s.h || dst.shape()[2] != s.w ||
+            dst.shape()[3] != s.c)
+            dst.resize({count, s.h, s.w, s.c});
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::size_t k = order_[b0 + i];
+            const value_type* from = src.data() + k * per;
+            value_type* to = dst.data() + i * per;
+            if (!flips_[k]) {
+                std::memcpy(to, from, per * sizeof(value_type));
+                continue;
+            }
+            for (std::size_t y = 0; y < s.h; ++y)
+                for (std::size_t x = 0; x < s.w; ++x)
+                    std::memcpy(to + (y * s.w + x) * s.c, from + (y * s.w + (s.w - 1 - x)) * s.c,
+                                s.c * sizeof(value_type));
+        }
+    }
+
+    std::vector<unsigned char> encode() const {
+        std::vector<unsigned char> b;
+        auto put = [&](const auto& v) {
+            const auto* p = reinterpret_cast<const unsigned char*>(&v);
+            b.insert(b.end(), p, p + sizeof(v));
+        };
+        put(std::uint64_t(epoch_));
+        put(best_);
+        put(std::uint64_t(since_best_));
+        put(std::uint64_t(history_.size()));
+        for (double l : history_) put(l);
+        return b;
+    }
+    void decode(const std::vector<unsigned char>& b, const std::filesystem::path& path) {
+        std::size_t pos = 0;
+        auto get = [&](auto& v) {
+            if (b.size() - pos < sizeof(v))
+                throw model_error(path.string() + ": checkpoint has no valid trainer state");
+            std::memcpy(&v, b.data() + pos, sizeof(v));
+            pos += sizeof(v);
+        };
+        std::uint64_t epoch = 0, since = 0, count = 0;
+        get(epoch);
+        get(best_);
+        get(since);
+        get(count);
+        if (count > (b.size() - pos) / sizeof(double))
+            throw model_error(path.string() + ": checkpoint has no valid trainer state");
+        history_.resize(std::size_t(count));
+        for (auto& l : history_) get(l);
+        epoch_ = std::size_t(epoch);
+        since_best_ = std::size_t(since);
+    }
+
+    Net& net_;
+    Opt opt_;
+    trainer_options options_;
+    callback callback_;
+    std::size_t epoch_ = 0; ///< epochs completed
+    double best_ = 1e300;
+    std::size_t since_best_ = 0;
+    std::vector<double> history_;
+    std::vector<std::size_t> order_;
+    std::vector<unsigned char> flips_;
+    host_tensor_type x_full_, y_full_, x_rest_, y_rest_;
+};
+
+} // namespace keychroma::nn

@@ -1,0 +1,152 @@
+#pragma once
+// Colorization (the paper's receiver side): 8-bit L* planes -> the network predicts a,b at the
+// working resolution -> bilinear upsampling to the full frame size -> merged with the frame's own
+// full-resolution L -> an sRGB frame to the sink. Frames go through in batches of `batch`, so
+// memory is a few frames whatever the video's length.
+//
+// The input is either keychroma's gray transmission format (a Y4M whose luma plane is the L*
+// code, read as is) or any video, whose frames are converted to L* codes first, so real
+// black-and-white footage can be colorized too.
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstring>
+#include <functional>
+#include <vector>
+
+#include "keychroma/core/error.hpp"
+#include "keychroma/core/image.hpp"
+#include "keychroma/core/lab_scaling.hpp"
+#include "keychroma/core/resize.hpp"
+#include "keychroma/io/frame_source.hpp"
+#include "keychroma/io/y4m.hpp"
+#include "keychroma/nn/tensor.hpp"
+#include "keychroma/pipeline/working_size.hpp"
+
+namespace keychroma::pipeline {
+
+struct colorize_options {
+    image_size working{256, 256}; ///< as in training (train_options::working)
+    frame_fit fit = frame_fit::scale;
+    std::size_t batch = 8;
+    std::function<void(std::size_t)> on_frames; ///< called with the frames written so far
+};
+
+struct colorize_stats {
+    std::size_t frames = 0;
+    image_size frame_size;
+    image_size network_size; ///< what the network ran on (padded to a multiple of 8)
+    double seconds = 0;
+};
+
+/// Reads L* codes from any frame source: the luma plane itself for keychroma's L* Y4M, the
+/// L* of each decoded RGB frame otherwise.
+template <io::frame_source S>
+class lstar_reader {
+public:
+    explicit lstar_reader(S& source) : source_(source) {
+        if constexpr (std::is_same_v<S, io::y4m_reader>) {
+            y4m_ = source.is_lstar() ? &source : nullptr;
+        } else if constexpr (std::is_same_v<S, io::any_source>) {
+            if (auto* a = dynamic_cast<io::source_adaptor<io::y4m_reader>*>(&source))
+                y4m_ = a->get().is_lstar() ? &a->get() : nullptr;
+        }
+    }
+    /// True when frames are taken as transmitted L* codes (no conversion).
+    [[nodiscard]] bool is_lstar() const noexcept { return y4m_ != nullptr; }
+    [[nodiscard]] io::video_info info() const { return source_.info(); }
+
+    bool next(plane8& codes) {
+        if (y4m_) return y4m_->next_plane(codes);
+        if (!source_.next(rgb_)) return false;
+        rgb8_to_lstar_codes(rgb_, codes);
+        return true;
+    }
+
+private:
+    S& source_;
+    io::y4m_reader* y4m_ = nullptr;
+    rgb8_image rgb_;
+};
+
+namespace detail {
+
+/// Writes the network input of one frame (L/50 - 1 at `scaled`, edge-padded to `net`) into
+/// `dst` (net.pixels() values).
+inline void network_input(const plane8& codes, image_size scaled, image_size net, float* dst) {
+    const planef l = resize_plane(lstar_codes_to_lstar(codes), scaled);
+    for (std::size_t y = 0; y < net.height; ++y) {
+        const float* src = l.data() + std::min(y, scaled.height - 1) * scaled.width;
+        float* d = dst + y * net.width;
+        for (std::size_t x = 0; x < net.width; ++x)
+            d[x] = l_to_network(src[std::min(x, scaled.width - 1)]);
+    }
+}
+
+/// One frame's a,b from the NHWC output {net.h, net.w, 2}: the `scaled` region, planar {2,h,w}.
+inline void crop_output(const float* out, image_size scaled, image_size net, planar_f& ab) {
+    if (ab.shape() != planar_f::shape_type{2, scaled.height, scaled.width})
+        ab.resize({std::size_t{2}, scaled.height, scaled.width});
+    const std::size_t plane = scaled.pixels();
+    for (std::size_t y = 0; y < scaled.height; ++y)
+        for (std::size_t x = 0; x < scaled.width; ++x) {
+            const float* o = out + 2 * (y * net.width + x);
+            ab.data()[y * scaled.width + x] = o[0];
+            ab.data()[plane + y * scaled.width + x] = o[1];
+        }
+}
+
+} // namespace detail
+
+/// Colorizes every frame of `gray` (see lstar_reader) into `sink` with a trained network.
+template <class Net, io::frame_source S, io::frame_sink Sink>
+colorize_stats colorize(Net& net, S& gray, Sink& sink, const colorize_options& options = {}) {
+    check_working_size(options.working);
+    const auto t0 = std::chrono::steady_clock::now();
+    lstar_reader<S> reader(gray);
+    const image_size full = reader.info().size();
+    if (full.width == 0 || full.height == 0) throw format_error("the gray video has no frame size");
+    const image_size scaled = scaled_size(full, options.working, options.fit);
+    const image_size net_size{round_up(scaled.width, network_multiple),
+                              round_up(scaled.height, network_multiple)};
+    const std::size_t batch = std::max<std::size_t>(1, options.batch);
+    std::vector<plane8> codes(batch);
+    nn::host_tensor input, output;
+    planar_f ab;
+    rgb8_image frame;
+    colorize_stats stats;
+    stats.frame_size = full;
+    stats.network_size = net_size;
+    for (;;) {
+        std::size_t n = 0;
+        while (n < batch && reader.next(codes[n])) {
+            if (codes[n].shape()[0] != full.height || codes[n].shape()[1] != full.width)
+                throw format_error("frame " + std::to_string(stats.frames + n) +
+                                   " changes size; colorization needs a constant frame size");
+            ++n;
+        }
+        if (n == 0) break;
+        if (input.shape() != nn::host_tensor::shape_type{n, net_size.height, net_size.width, 1})
+            input.resize({n, net_size.height, net_size.width, std::size_t{1}});
+#pragma omp parallel for schedule(static) if (n > 1)
+        for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i)
+            detail::network_input(codes[std::size_t(i)], scaled, net_size,
+                                  input.data() + std::size_t(i) * net_size.pixels());
+        net.predict(input, output);
+        for (std::size_t i = 0; i < n; ++i) {
+            detail::crop_output(output.data() + i * net_size.pixels() * 2, scaled, net_size, ab);
+            merge_codes_with_network_ab(codes[i], upscale_chroma(ab, full), frame);
+            sink.write(frame);
+        }
+        stats.frames += n;
+        if (options.on_frames) options.on_frames(stats.frames);
+        if (n < batch) break;
+    }
+    if (stats.frames == 0) throw format_error("the gray video has no frames: nothing to colorize");
+    sink.close();
+    stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return stats;
+}
+
+} // namespace keychroma::pipeline

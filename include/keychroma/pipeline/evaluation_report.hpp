@@ -1,0 +1,139 @@
+#pragma once
+// Files an evaluation produces: per_frame.csv (one line per frame), a JSON summary, and the
+// contact sheet PNG (rows truth / gray / colorized, one column per chosen frame). All written
+// atomically.
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <stb_image_write.h>
+
+#include "keychroma/core/atomic_file.hpp"
+#include "keychroma/core/error.hpp"
+#include "keychroma/core/image.hpp"
+#include "keychroma/pipeline/evaluate.hpp"
+#include "keychroma/pipeline/json_writer.hpp"
+#include "keychroma/pipeline/text_file.hpp"
+
+namespace keychroma::pipeline {
+
+/// per_frame.csv's text: every figure with 9 significant digits; empty fields for NaN (the first
+/// frame's flicker), "inf" for the PSNR of identical frames.
+[[nodiscard]] inline std::string evaluation_csv(const evaluation& ev) {
+    std::string s = "frame,keyframe,psnr,ssim,ab_error,colorfulness_truth,colorfulness_result,"
+                    "flicker_result,flicker_truth,gray_psnr,gray_ssim,gray_ab_error\n";
+    auto num = [&](double v, bool last = false) {
+        char b[40];
+        if (std::isnan(v))
+            b[0] = '\0';
+        else if (std::isinf(v))
+            std::snprintf(b, sizeof b, "%s", v > 0 ? "inf" : "-inf");
+        else
+            std::snprintf(b, sizeof b, "%.9g", v);
+        s += b;
+        s += last ? '\n' : ',';
+    };
+    for (const auto& f : ev.frames) {
+        s += std::to_string(f.frame) + (f.keyframe ? ",1," : ",0,");
+        num(f.psnr);
+        num(f.ssim);
+        num(f.ab_error);
+        num(f.colorfulness_truth);
+        num(f.colorfulness_result);
+        num(f.flicker_result);
+        num(f.flicker_truth);
+        num(f.gray_psnr);
+        num(f.gray_ssim);
+        num(f.gray_ab_error, true);
+    }
+    return s;
+}
+
+inline void write_evaluation_csv(const std::filesystem::path& path, const evaluation& ev) {
+    write_text_file(path, evaluation_csv(ev));
+}
+
+/// Writes one summary as a JSON object (into an open writer).
+inline void write_summary_json(json_writer& j, const metric_summary& s) {
+    j.begin_object();
+    j.field("frames", s.frames);
+    j.field("psnr", s.psnr).field("psnr_pooled", s.psnr_pooled).field("ssim", s.ssim);
+    j.field("ab_error", s.ab_error);
+    j.field("colorfulness_truth", s.colorfulness_truth);
+    j.field("colorfulness_result", s.colorfulness_result);
+    j.field("flicker_result", s.flicker_result).field("flicker_truth", s.flicker_truth);
+    j.key("gray").begin_object();
+    j.field("psnr", s.gray_psnr).field("psnr_pooled", s.gray_psnr_pooled);
+    j.field("ssim", s.gray_ssim).field("ab_error", s.gray_ab_error);
+    j.end_object();
+    j.end_object();
+}
+
+/// Writes the evaluation summary (no per-frame rows) as a JSON object into an open writer.
+inline void write_evaluation_json(json_writer& j, const evaluation& ev) {
+    j.begin_object();
+    j.key("size").begin_array().value(ev.size.width).value(ev.size.height).end_array();
+    std::size_t keys = 0;
+    for (const auto& f : ev.frames) keys += f.keyframe;
+    j.field("frames", ev.frames.size()).field("keyframes", keys);
+    j.key("all");
+    write_summary_json(j, ev.all);
+    j.key("non_keyframes");
+    write_summary_json(j, ev.non_keyframes);
+    j.key("sheet_frames").begin_array();
+    for (const auto& c : ev.sheet) j.value(c.frame);
+    j.end_array();
+    j.end_object();
+}
+
+[[nodiscard]] inline std::string evaluation_json(const evaluation& ev) {
+    json_writer j;
+    write_evaluation_json(j, ev);
+    return j.str();
+}
+
+/// The contact sheet as one image: rows truth / gray / colorized, a column per sheet frame,
+/// `gap` pixels of dark gray between and around the thumbnails.
+[[nodiscard]] inline rgb8_image contact_sheet(const std::vector<sheet_column>& columns,
+                                              std::size_t gap = 4) {
+    if (columns.empty()) throw config_error("contact sheet: no frames were chosen");
+    std::size_t width = gap, row_h = 0;
+    for (const auto& c : columns) {
+        width += c.truth.shape()[1] + gap;
+        row_h = std::max(row_h, c.truth.shape()[0]);
+    }
+    const std::size_t height = gap + 3 * (row_h + gap);
+    rgb8_image sheet({height, width, std::size_t{3}});
+    std::fill(sheet.begin(), sheet.end(), std::uint8_t{40});
+    std::size_t x0 = gap;
+    for (const auto& c : columns) {
+        const rgb8_image* rows[3] = {&c.truth, &c.gray, &c.result};
+        for (std::size_t r = 0; r < 3; ++r) {
+            const auto& img = *rows[r];
+            const std::size_t h = img.shape()[0], w = img.shape()[1];
+            const std::size_t y0 = gap + r * (row_h + gap);
+            for (std::size_t y = 0; y < h; ++y)
+                std::copy_n(img.data() + y * w * 3, w * 3,
+                            sheet.data() + ((y0 + y) * width + x0) * 3);
+        }
+        x0 += c.truth.shape()[1] + gap;
+    }
+    return sheet;
+}
+
+/// Writes an RGB image as PNG, atomically.
+inline void write_png_file(const std::filesystem::path& path, const rgb8_image& img) {
+    atomic_output out(path);
+    const int w = static_cast<int>(img.shape()[1]), h = static_cast<int>(img.shape()[0]);
+    if (stbi_write_png(out.temp_path().c_str(), w, h, 3, img.data(), w * 3) == 0)
+        throw io_error(path.string() + ": cannot write PNG");
+    out.commit();
+}
+
+inline void write_contact_sheet(const std::filesystem::path& path, const evaluation& ev) {
+    write_png_file(path, contact_sheet(ev.sheet));
+}
+
+} // namespace keychroma::pipeline

@@ -1,0 +1,309 @@
+#pragma once
+// The send package (design.md §4): a directory holding
+//   gray.y4m       the video's L* plane in keychroma's gray transmission format
+//   model.kcm      the trained network (nn/serialize.hpp), float32 or float16 weights
+//   manifest.json  frame size, rate, count, duration, the Table III bandwidth report, the times
+//                  taken, and every file's size and SHA-256
+//   SHA256SUMS     the same checksums (manifest.json's included) in coreutils' format, so
+//                  `sha256sum -c SHA256SUMS` verifies a package without keychroma
+// The library writes JSON but never parses it (no JSON dependency): verification reads
+// SHA256SUMS. The package is built in a temporary sibling directory and renamed into place on
+// commit, so a failed send never leaves a half-written package.
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <unistd.h>
+
+#include "keychroma/core/error.hpp"
+#include "keychroma/core/sha256.hpp"
+#include "keychroma/io/video_info.hpp"
+#include "keychroma/pipeline/bandwidth.hpp"
+#include "keychroma/pipeline/json_writer.hpp"
+#include "keychroma/pipeline/text_file.hpp"
+#include "keychroma/version.hpp"
+
+namespace keychroma::pipeline {
+
+inline constexpr std::string_view package_gray_name = "gray.y4m";
+inline constexpr std::string_view package_model_name = "model.kcm";
+inline constexpr std::string_view package_manifest_name = "manifest.json";
+inline constexpr std::string_view package_checksums_name = "SHA256SUMS";
+inline constexpr int package_format_version = 1;
+
+/// One file of a package.
+struct package_file {
+    std::string name;
+    std::uint64_t bytes = 0;
+    std::string sha256; ///< lowercase hex
+};
+
+/// What manifest.json says. The sender fills the description; commit() fills files and
+/// bandwidth.
+struct package_manifest {
+    std::uint64_t width = 0, height = 0, frames = 0;
+    io::rational fps{25, 1};
+    std::string architecture;         ///< the model's stack signature
+    std::string weights = "float32";  ///< or "float16"
+    std::uint64_t working_width = 0;  ///< the network's working size
+    std::uint64_t working_height = 0; ///<
+    std::string fit = "scale";        ///< frame_fit name (working_size.hpp)
+    std::string keyframe_method;      ///< extractor description
+    std::vector<std::size_t> keyframes;
+    /// Seconds per step, in order ("keyframes", "train", "encode", ...).
+    std::vector<std::pair<std::string, double>> times;
+    bandwidth_report bandwidth;
+    std::vector<package_file> files;
+};
+
+/// manifest.json's text.
+[[nodiscard]] inline std::string manifest_json(const package_manifest& m) {
+    json_writer j;
+    j.begin_object();
+    j.field("format", "keychroma-package").field("format_version", package_format_version);
+    j.field("tool", std::string("keychroma ") + keychroma::version);
+    j.key("video").begin_object();
+    j.field("width", m.width).field("height", m.height).field("frames", m.frames);
+    j.key("fps").begin_array().value(m.fps.num).value(m.fps.den).end_array();
+    j.field("duration_s", m.bandwidth.duration_s);
+    j.end_object();
+    j.key("model").begin_object();
+    j.field("architecture", m.architecture).field("weights", m.weights);
+    j.key("working_size").begin_array().value(m.working_width).value(m.working_height).end_array();
+    j.field("fit", m.fit);
+    j.end_object();
+    j.key("keyframes").begin_object();
+    j.field("method", m.keyframe_method).field("count", m.keyframes.size());
+    j.key("frames").value(m.keyframes);
+    j.end_object();
+    const auto& b = m.bandwidth;
+    j.key("bandwidth").begin_object();
+    j.field("raw_color_bytes", b.raw_color_bytes).field("raw_gray_bytes", b.raw_gray_bytes);
+    j.field("gray_bytes", b.gray_bytes).field("model_bytes", b.model_bytes);
+    j.field("sent_bytes", b.sent_bytes).field("saved_bytes", b.saved_bytes);
+    j.field("saved_percent", b.saved_percent);
+    j.field("yuv420_bytes", b.yuv420_bytes).field("yuv420_saved_percent", b.yuv420_saved_percent);
+    j.field("break_even_frames", b.break_even_frames);
+    j.end_object();
+    j.key("times_s").begin_object();
+    for (const auto& [name, s] : m.times) j.field(name, s);
+    j.end_object();
+    j.key("files").begin_array();
+    for (const auto& f : m.files) {
+        j.begin_object();
+        j.field("name", f.name).field("bytes", f.bytes).field("sha256", f.sha256);
+        j.end_object();
+    }
+    j.end_array();
+    j.end_object();
+    return j.str();
+}
+
+namespace detail {
+
+[[nodiscard]] inline package_file describe_file(const std::filesystem::path& dir,
+                                                std::string_view name) {
+    const auto p = dir / name;
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(p, ec);
+    if (ec) throw io_error(p.string() + ": missing from the package");
+    return {std::string(name), bytes, sha256_file(p)};
+}
+
+/// True for an empty directory or one holding a previous package (which may be replaced).
+[[nodiscard]] inline bool replaceable_package_dir(const std::filesystem::path& dir) {
+    std::error_code ec;
+    if (std::filesystem::is_empty(dir, ec) && !ec) return true;
+    return std::filesystem::is_regular_file(dir / package_checksums_name, ec);
+}
+
+} // namespace detail
+
+/// Builds a package in a temporary sibling directory; commit() renames it to its final name.
+/// Destroyed without commit(), it removes everything it wrote.
+class package_writer {
+public:
+    explicit package_writer(std::filesystem::path dir) : final_(std::move(dir)) {
+        if (final_.filename().empty()) final_ = final_.parent_path(); // "pkg/" -> "pkg"
+        const auto parent = final_.has_parent_path() ? final_.parent_path() : ".";
+        std::error_code ec;
+        if (!std::filesystem::is_directory(parent, ec))
+            throw io_error(final_.string() + ": cannot write the package: directory " +
+                           parent.string() + " does not exist");
+        if (std::filesystem::exists(final_, ec)) {
+            if (!std::filesystem::is_directory(final_, ec))
+                throw io_error(final_.string() + ": exists and is not a directory");
+            if (!detail::replaceable_package_dir(final_))
+                throw io_error(final_.string() +
+                               ": exists and is not a keychroma package; not overwriting it");
+        }
+        static std::atomic<unsigned> counter{0};
+        temp_ = parent / ("." + final_.filename().string() + ".tmp" + std::to_string(::getpid()) +
+                          "-" + std::to_string(counter++));
+        std::filesystem::create_directory(temp_, ec);
+        if (ec) throw io_error(temp_.string() + ": cannot create: " + ec.message());
+    }
+    package_writer(const package_writer&) = delete;
+    package_writer& operator=(const package_writer&) = delete;
+    ~package_writer() {
+        if (!committed_) {
+            std::error_code ec;
+            std::filesystem::remove_all(temp_, ec);
+        }
+    }
+
+    /// Where the sender writes the gray video and the model before commit().
+    [[nodiscard]] std::filesystem::path gray_path() const { return temp_ / package_gray_name; }
+    [[nodiscard]] std::filesystem::path model_path() const { return temp_ / package_model_name; }
+    [[nodiscard]] const std::filesystem::path& final_path() const noexcept { return final_; }
+
+    /// Checksums gray.y4m and model.kcm, computes the bandwidth report, writes manifest.json
+    /// and SHA256SUMS, and moves the package into place. Returns the manifest as written.
+    package_manifest commit(package_manifest m) {
+        m.files.clear();
+        m.files.push_back(detail::describe_file(temp_, package_gray_name));
+        m.files.push_back(detail::describe_file(temp_, package_model_name));
+        m.bandwidth = compute_bandwidth(
+            {m.width, m.height, m.frames, m.fps.value(), m.files[0].bytes, m.files[1].bytes});
+        write_text_file(temp_ / package_manifest_name, manifest_json(m));
+        std::string sums;
+        for (const auto& f : m.files) sums += f.sha256 + "  " + f.name + "\n";
+        const auto manifest = detail::describe_file(temp_, package_manifest_name);
+        sums += manifest.sha256 + "  " + manifest.name + "\n";
+        write_text_file(temp_ / package_checksums_name, sums);
+
+        // Replace a previous package only now that the new one is complete.
+        std::error_code ec;
+        std::filesystem::path old;
+        if (std::filesystem::exists(final_, ec)) {
+            old = temp_;
+            old += ".old";
+            std::filesystem::rename(final_, old, ec);
+            if (ec) throw io_error(final_.string() + ": cannot replace: " + ec.message());
+        }
+        std::filesystem::rename(temp_, final_, ec);
+        if (ec) {
+            if (!old.empty()) std::filesystem::rename(old, final_, ec);
+            throw io_error(final_.string() + ": cannot move the finished package into place");
+        }
+        committed_ = true;
+        if (!old.empty()) std::filesystem::remove_all(old, ec);
+        return m;
+    }
+
+private:
+    std::filesystem::path final_, temp_;
+    bool committed_ = false;
+};
+
+namespace detail {
+/// Position just after `"key":` in JSON text written by manifest_json(); format_error if absent.
+[[nodiscard]] inline std::size_t after_key(const std::string& text, std::string_view key,
+                                           const std::filesystem::path& path) {
+    const std::string quoted = "\"" + std::string(key) + "\"";
+    auto p = text.find(quoted);
+    if (p != std::string::npos) p = text.find_first_not_of(" \t\r\n", p + quoted.size());
+    if (p == std::string::npos || text[p] != ':')
+        throw format_error(path.string() + ": manifest has no \"" + std::string(key) + "\"");
+    return text.find_first_not_of(" \t\r\n", p + 1);
+}
+} // namespace detail
+
+/// The fields a receiver needs from manifest.json: the working size and fit the model was
+/// trained with. The library writes JSON but parses none; this reads only the two keys that
+/// manifest_json() writes, from a manifest whose checksum verify_package() has already checked.
+struct receiver_settings {
+    std::uint64_t working_width = 0, working_height = 0;
+    std::string fit;
+};
+
+[[nodiscard]] inline receiver_settings
+read_receiver_settings(const std::filesystem::path& manifest) {
+    std::ifstream f(manifest, std::ios::binary);
+    if (!f) throw io_error(manifest.string() + ": cannot open");
+    const std::string text((std::istreambuf_iterator<char>(f)), {});
+    receiver_settings r;
+    auto p = detail::after_key(text, "working_size", manifest);
+    unsigned long long w = 0, h = 0;
+    if (p == std::string::npos || std::sscanf(text.c_str() + p, "[ %llu , %llu ]", &w, &h) != 2 ||
+        w == 0 || h == 0 || w > 65536 || h > 65536)
+        throw format_error(manifest.string() + ": manifest's working_size is not [W, H]");
+    r.working_width = w;
+    r.working_height = h;
+    p = detail::after_key(text, "fit", manifest);
+    const auto end = p == std::string::npos ? p : text.find('"', p + 1);
+    if (p == std::string::npos || text[p] != '"' || end == std::string::npos)
+        throw format_error(manifest.string() + ": manifest's fit is not a string");
+    r.fit = text.substr(p + 1, end - p - 1);
+    return r;
+}
+
+/// A package whose files were all found and matched their checksums.
+struct verified_package {
+    std::filesystem::path dir, gray, model, manifest;
+    std::vector<package_file> files;
+};
+
+/// Checks that `dir` is a complete, unaltered package: SHA256SUMS present and well formed, the
+/// gray video, the model and the manifest listed, each present with its recorded SHA-256.
+/// io_error for a missing file, format_error for an altered one; each names the file.
+[[nodiscard]] inline verified_package verify_package(const std::filesystem::path& dir) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec))
+        throw io_error(dir.string() + ": not a package directory (missing or not a directory)");
+    const auto sums_path = dir / package_checksums_name;
+    std::ifstream sums(sums_path);
+    if (!sums)
+        throw io_error(sums_path.string() +
+                       ": missing from the package (not a keychroma package?)");
+    verified_package v;
+    v.dir = dir;
+    std::string line;
+    std::size_t line_no = 0;
+    while (std::getline(sums, line)) {
+        ++line_no;
+        if (line.empty()) continue;
+        // "<64 hex>  <name>" (two spaces, or " *" for binary mode, as sha256sum writes).
+        const bool ok_shape = line.size() > 66 && (line[64] == ' ') &&
+                              (line[65] == ' ' || line[65] == '*') &&
+                              line.find_first_not_of("0123456789abcdef") >= 64;
+        const std::string name = ok_shape ? line.substr(66) : std::string();
+        if (!ok_shape || name.find('/') != std::string::npos || name == "." || name == "..")
+            throw format_error(sums_path.string() + ": line " + std::to_string(line_no) +
+                               " is not '<sha256>  <file name>'");
+        const auto p = dir / name;
+        if (!std::filesystem::is_regular_file(p, ec))
+            throw io_error(p.string() + ": missing from the package");
+        const auto actual = sha256_file(p);
+        if (actual != line.substr(0, 64))
+            throw format_error(p.string() + ": altered or corrupt (SHA-256 " + actual +
+                               " does not match the package's " + line.substr(0, 64) + ")");
+        v.files.push_back({name, std::filesystem::file_size(p, ec), actual});
+    }
+    for (const auto name : {package_gray_name, package_model_name, package_manifest_name}) {
+        bool listed = false;
+        for (const auto& f : v.files) listed = listed || f.name == name;
+        if (!listed) {
+            const auto p = dir / name;
+            if (!std::filesystem::exists(p, ec))
+                throw io_error(p.string() + ": missing from the package");
+            throw format_error(sums_path.string() + ": does not list " + std::string(name) +
+                               " (incomplete or altered package)");
+        }
+    }
+    v.gray = dir / package_gray_name;
+    v.model = dir / package_model_name;
+    v.manifest = dir / package_manifest_name;
+    return v;
+}
+
+} // namespace keychroma::pipeline

@@ -1,0 +1,136 @@
+#pragma once
+// The paper's application: the sender turns a colour video into a package (gray L* video +
+// trained model + manifest, package.hpp); the receiver turns a package back into a colour
+// video. send() reads the video twice: the first pass writes the gray video and the keyframe
+// histograms together, the second gathers the keyframes.
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "keychroma/core/error.hpp"
+#include "keychroma/io/frame_source.hpp"
+#include "keychroma/io/open.hpp"
+#include "keychroma/io/y4m.hpp"
+#include "keychroma/keyframes/extractor.hpp"
+#include "keychroma/nn/serialize.hpp"
+#include "keychroma/pipeline/colorize.hpp"
+#include "keychroma/pipeline/package.hpp"
+#include "keychroma/pipeline/train.hpp"
+
+namespace keychroma::pipeline {
+
+struct send_options {
+    train_options train;
+    nn::weight_format weights = nn::weight_format::float32; ///< float16 halves the model
+    io::source_options source;
+};
+
+struct send_result {
+    package_manifest manifest; ///< as written (with files and bandwidth)
+    keyframes::keyframe_result keyframes;
+    nn::training_result training;
+    double keyframes_s = 0; ///< first pass: gray video + histograms + clustering
+    double gather_s = 0;    ///< second pass: keyframes -> training pairs
+    double train_s = 0;
+    double save_s = 0; ///< model file + checksums
+    double total_s = 0;
+};
+
+/// Sender: `input` (any supported video) -> package directory `package`. `net` is trained in
+/// place (its backend and stack are the caller's choice).
+template <class Net, class Extractor>
+send_result send(Net& net, const std::filesystem::path& input, const std::filesystem::path& package,
+                 const Extractor& extractor, const send_options& options = {}) {
+    using clock = std::chrono::steady_clock;
+    const auto secs = [](clock::time_point a) {
+        return std::chrono::duration<double>(clock::now() - a).count();
+    };
+    check_working_size(options.train.working);
+    const auto start = clock::now();
+    package_writer writer(package);
+    send_result r;
+
+    auto t0 = clock::now();
+    io::video_info info;
+    std::uint64_t frames = 0;
+    {
+        auto source = io::open_source(input, options.source);
+        info = source->info();
+        io::y4m_write_options gray_options;
+        gray_options.chroma = io::y4m_chroma::mono_lstar;
+        if (info.fps.num <= 0 || info.fps.den <= 0) info.fps = {25, 1};
+        io::y4m_writer gray(writer.gray_path(), info, gray_options);
+        r.keyframes =
+            scan_keyframes(*source, extractor, [&](const rgb8_image& f) { gray.write(f); });
+        frames = static_cast<std::uint64_t>(gray.frames_written());
+        gray.close();
+    }
+    r.keyframes_s = secs(t0);
+
+    t0 = clock::now();
+    nn::training_set set;
+    {
+        auto source = io::open_source(input, options.source);
+        set = make_training_set(keyframes::gather_frames(*source, r.keyframes.keyframes),
+                                options.train.working, options.train.fit);
+    }
+    r.gather_s = secs(t0);
+
+    t0 = clock::now();
+    r.training = train_network(net, set, options.train);
+    r.train_s = secs(t0);
+
+    t0 = clock::now();
+    nn::save(writer.model_path(), net, options.weights);
+    package_manifest m;
+    m.width = info.width;
+    m.height = info.height;
+    m.frames = frames;
+    m.fps = info.fps;
+    m.architecture = std::string(Net::signature());
+    m.weights = options.weights == nn::weight_format::float16 ? "float16" : "float32";
+    m.working_width = options.train.working.width;
+    m.working_height = options.train.working.height;
+    m.fit = std::string(fit_name(options.train.fit));
+    m.keyframe_method = Extractor::description();
+    m.keyframes = r.keyframes.keyframes;
+    m.times = {{"keyframes", r.keyframes_s}, {"gather", r.gather_s}, {"train", r.train_s}};
+    r.save_s = secs(t0);
+    r.total_s = secs(start);
+    m.times.emplace_back("save", r.save_s);
+    m.times.emplace_back("total", r.total_s);
+    r.manifest = writer.commit(std::move(m));
+    return r;
+}
+
+/// Receiver: verifies the package (checksums), loads its model into `net`, and colorizes its
+/// gray video into `sink` at the working size and fit the package records. `options.working`
+/// and `options.fit` are overwritten by the package's.
+template <class Net, io::frame_sink Sink>
+colorize_stats receive(Net& net, const verified_package& package, Sink& sink,
+                       colorize_options options = {}) {
+    const auto settings = read_receiver_settings(package.manifest);
+    options.working = {settings.working_width, settings.working_height};
+    options.fit = parse_fit(settings.fit);
+    nn::load(package.model, net);
+    io::y4m_reader gray(package.gray);
+    if (!gray.is_lstar())
+        throw format_error(package.gray.string() +
+                           ": not keychroma's gray L* format (Cmono XKEYCHROMA=LSTAR)");
+    return colorize(net, gray, sink, options);
+}
+
+/// receive() into a file: the output's format follows its extension (io/open.hpp).
+template <class Net>
+colorize_stats receive(Net& net, const std::filesystem::path& package,
+                       const std::filesystem::path& output, const colorize_options& options = {},
+                       const io::sink_options& sink_options = {}) {
+    const auto verified = verify_package(package);
+    io::y4m_reader probe(verified.gray);
+    auto sink = io::open_sink(output, probe.info(), sink_options);
+    return receive(net, verified, *sink, options);
+}
+
+} // namespace keychroma::pipeline

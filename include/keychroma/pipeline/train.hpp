@@ -1,0 +1,164 @@
+#pragma once
+// Training on keyframes (the paper's sender side): a colour video -> keyframes (any extractor
+// type; paper::keyframe_extractor by default) -> (L, a,b) pairs at the working size -> the
+// network trained with MSE + Adam (lr 0.001). The video is read twice: once for the histograms
+// (optionally writing the gray transmission video in the same pass, see send.hpp), once to
+// gather the keyframes, so memory holds histograms and keyframes only.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "keychroma/core/error.hpp"
+#include "keychroma/core/image.hpp"
+#include "keychroma/io/frame_source.hpp"
+#include "keychroma/keyframes/extractor.hpp"
+#include "keychroma/keyframes/histogram.hpp"
+#include "keychroma/nn/loss.hpp"
+#include "keychroma/nn/optimizer.hpp"
+#include "keychroma/nn/trainer.hpp"
+#include "keychroma/pipeline/working_size.hpp"
+
+namespace keychroma::pipeline {
+
+struct train_options {
+    std::size_t epochs = 25;      ///< the quality/time trade-off: docs/pipeline.md
+    std::size_t batch = 16;       ///< larger than the keyframe count = full batch
+    std::uint64_t seed = 1;       ///< weights and batch order
+    bool flip = false;            ///< horizontal-flip augmentation
+    double learning_rate = 0.001; ///< the paper's Adam rate
+    image_size working{256, 256}; ///< the paper's training size
+    frame_fit fit = frame_fit::scale;
+    /// After every epoch (1-based epoch, epochs, mean loss); return false to stop.
+    std::function<bool(const nn::epoch_report&)> on_epoch;
+};
+
+/// Pointer-like or reference: lets the pipeline take sources by value or as unique_ptr.
+template <class T>
+[[nodiscard]] decltype(auto) deref(T& t) {
+    if constexpr (requires {
+                      *t;
+                      t.get();
+                  })
+        return *t;
+    else
+        return (t);
+}
+
+/// Training pairs of the given colour frames, as one NHWC set (all pairs must share a size,
+/// which they do when the frames do).
+[[nodiscard]] inline nn::training_set make_training_set(const std::vector<rgb8_image>& frames,
+                                                        image_size working, frame_fit fit) {
+    if (frames.empty()) throw config_error("training: no keyframes to train on");
+    nn::training_set set;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        const auto p = make_training_pair(frames[i], working, fit);
+        const std::size_t h = p.input.shape()[0], w = p.input.shape()[1], plane = h * w;
+        if (i == 0) {
+            set.inputs.resize({frames.size(), h, w, std::size_t{1}});
+            set.targets.resize({frames.size(), h, w, std::size_t{2}});
+        } else if (set.inputs.shape()[1] != h || set.inputs.shape()[2] != w) {
+            throw format_error("training: keyframe " + std::to_string(i) +
+                               " has another size than the first");
+        }
+        std::memcpy(set.inputs.data() + i * plane, p.input.data(), plane * sizeof(float));
+        float* t = set.targets.data() + i * plane * 2; // planar {2,h,w} -> NHWC interleaved
+        for (std::size_t k = 0; k < plane; ++k) {
+            t[2 * k] = p.target.data()[k];
+            t[2 * k + 1] = p.target.data()[plane + k];
+        }
+    }
+    return set;
+}
+
+/// Trains `net` on ready pairs with MSE + Adam; returns the per-epoch losses.
+template <class Net>
+nn::training_result train_network(Net& net, const nn::training_set& set,
+                                  const train_options& options) {
+    net.initialize(options.seed);
+    nn::trainer_options t;
+    t.epochs = options.epochs;
+    t.batch_size = options.batch;
+    t.seed = options.seed;
+    t.horizontal_flip = options.flip;
+    nn::adam opt;
+    opt.learning_rate = options.learning_rate;
+    nn::trainer<Net, nn::mse, nn::adam> trainer(net, opt, t);
+    if (options.on_epoch) trainer.on_epoch(options.on_epoch);
+    return trainer.fit(set);
+}
+
+/// What training on a video produced, with the time of each step.
+struct video_training {
+    keyframes::keyframe_result keyframes;
+    image_size frame_size;
+    io::video_info info;
+    nn::training_result training;
+    double keyframes_s = 0, gather_s = 0, train_s = 0;
+};
+
+/// First pass: histograms of every frame (and `per_frame(frame)` on each, e.g. writing the gray
+/// video), then the extractor's clustering and selection.
+template <class Extractor, io::frame_source S, class PerFrame>
+[[nodiscard]] keyframes::keyframe_result scan_keyframes(S& source, const Extractor& extractor,
+                                                        PerFrame&& per_frame) {
+    keyframes::histogram_table table(Extractor::bins);
+    rgb8_image frame;
+    while (source.next(frame)) {
+        table.add(extractor.binning, frame);
+        per_frame(frame);
+    }
+    if (table.empty()) throw format_error("the video has no frames: nothing to train on");
+    return extractor.from_histograms(table);
+}
+
+/// The whole sender-side training: `open()` returns a fresh frame source of the colour video
+/// (a source, or a unique_ptr to one) each time it is called; it is called twice.
+/// `per_frame` sees every frame of the first pass.
+template <class Net, class Extractor, class Open, class PerFrame>
+video_training train_on_video(Net& net, Open&& open, const Extractor& extractor,
+                              const train_options& options, PerFrame&& per_frame) {
+    check_working_size(options.working);
+    using clock = std::chrono::steady_clock;
+    const auto secs = [](clock::time_point a) {
+        return std::chrono::duration<double>(clock::now() - a).count();
+    };
+    video_training out;
+    auto t0 = clock::now();
+    {
+        auto first = open();
+        auto& src = deref(first);
+        out.info = src.info();
+        out.frame_size = out.info.size();
+        out.keyframes = scan_keyframes(src, extractor, per_frame);
+    }
+    out.keyframes_s = secs(t0);
+    t0 = clock::now();
+    std::vector<rgb8_image> frames;
+    {
+        auto second = open();
+        frames = keyframes::gather_frames(deref(second), out.keyframes.keyframes);
+    }
+    const auto set = make_training_set(frames, options.working, options.fit);
+    frames.clear();
+    out.gather_s = secs(t0);
+    t0 = clock::now();
+    out.training = train_network(net, set, options);
+    out.train_s = secs(t0);
+    return out;
+}
+
+template <class Net, class Extractor, class Open>
+video_training train_on_video(Net& net, Open&& open, const Extractor& extractor,
+                              const train_options& options) {
+    return train_on_video(net, std::forward<Open>(open), extractor, options,
+                          [](const rgb8_image&) {});
+}
+
+} // namespace keychroma::pipeline

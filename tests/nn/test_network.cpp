@@ -1,0 +1,232 @@
+#define BOOST_TEST_MODULE nn_network
+#include <boost/test/unit_test.hpp>
+
+// The network as a whole: gradients of a mixed stack against finite differences, optimizers
+// against hand-computed updates, compile-time facts, input-size errors, determinism.
+
+#include <cmath>
+#include <cstddef>
+#include <random>
+#include <vector>
+
+#include "keychroma/nn.hpp"
+
+namespace nn = keychroma::nn;
+using dbackend = nn::basic_cpu_backend<double>;
+
+namespace {
+
+using mixed_stack =
+    nn::sequential<nn::input<2>, nn::conv<3, 3, 1>, nn::leaky_relu, nn::conv<4, 3, 2>,
+                   nn::batch_norm, nn::sigmoid, nn::expects<4>, nn::upsample<2>, nn::conv<5, 1, 1>,
+                   nn::relu, nn::conv<2, 5, 1>, nn::tanh_act>;
+
+template <class T>
+nn::basic_host_tensor<T> random_tensor(std::array<std::size_t, 4> shape, unsigned seed,
+                                       double lo = -1, double hi = 1) {
+    nn::basic_host_tensor<T> t(shape);
+    std::mt19937 gen(seed);
+    std::uniform_real_distribution<double> d(lo, hi);
+    for (auto& x : t) x = T(d(gen));
+    return t;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(compile_time_facts) {
+    static_assert(mixed_stack::in_channels == 2 && mixed_stack::out_channels == 2);
+    static_assert(mixed_stack::input_multiple == 2 && mixed_stack::upscale == 2);
+    // conv 3*3*2*3+3, conv 3*3*3*4+4, bn 4*4, conv 1*1*4*5+5, conv 5*5*5*2+2
+    static_assert(mixed_stack::parameter_count == 57 + 112 + 16 + 25 + 252);
+    static_assert(nn::paper_stack::parameter_count == 3'892'194);
+    BOOST_TEST(std::string(mixed_stack::signature.view()) ==
+               "input<2>;conv<3,3,1>;leaky_relu<1,100>;conv<4,3,2>;batch_norm;sigmoid;"
+               "upsample<2>;conv<5,1,1>;relu;conv<2,5,1>;tanh;");
+}
+
+BOOST_AUTO_TEST_CASE(network_gradients_match_finite_differences) {
+    nn::network<mixed_stack, dbackend> net(7, dbackend(nn::cpu_options{2}));
+    // a non-zero bias everywhere so no ReLU input sits exactly on its kink
+    auto p = net.parameters();
+    std::mt19937 gen(3);
+    std::uniform_real_distribution<double> d(-0.3, 0.3);
+    for (auto& v : p) v += d(gen);
+    // keep running variances positive (they are state, not trained)
+    net.set_parameters(p);
+    const auto x = random_tensor<double>({3, 6, 4, 2}, 1);
+    const auto target = random_tensor<double>({3, 6, 4, 2}, 2, -0.9, 0.9);
+    auto loss = [&] {
+        net.forward(x, true);
+        return net.loss<nn::mse>(target);
+    };
+    net.keep_input_gradient(true);
+    loss();
+    net.backward();
+    const auto grads = net.gradients();
+    const auto dx = net.input_gradient();
+    const double h = 1e-6;
+    std::size_t checked = 0;
+    for (std::size_t j = 0; j < net.specs.size(); ++j) {
+        const std::size_t off = net.offset(j);
+        for (std::size_t i = 0; i < net.specs[j].count(); i += 1 + net.specs[j].count() / 12) {
+            if (!net.specs[j].trainable) {
+                BOOST_TEST(grads[off + i] == 0.0);
+                continue;
+            }
+            auto q = p;
+            q[off + i] = p[off + i] + h;
+            net.set_parameters(q);
+            const double up = loss();
+            q[off + i] = p[off + i] - h;
+            net.set_parameters(q);
+            const double down = loss();
+            BOOST_TEST(grads[off + i] == (up - down) / (2 * h), boost::test_tools::tolerance(1e-5));
+            ++checked;
+        }
+    }
+    net.set_parameters(p);
+    auto xp = x;
+    for (std::size_t i = 0; i < x.size(); i += 5) {
+        xp.data()[i] = x.data()[i] + h;
+        net.forward(xp, true);
+        const double up = net.loss<nn::mse>(target);
+        xp.data()[i] = x.data()[i] - h;
+        net.forward(xp, true);
+        const double down = net.loss<nn::mse>(target);
+        xp.data()[i] = x.data()[i];
+        BOOST_TEST(dx.data()[i] == (up - down) / (2 * h), boost::test_tools::tolerance(1e-5));
+        ++checked;
+    }
+    BOOST_TEST(checked > 60u);
+}
+
+BOOST_AUTO_TEST_CASE(float_backend_agrees_with_double_on_paper_network) {
+    nn::network<nn::paper_stack, nn::cpu_backend> f(42);
+    nn::network<nn::paper_stack, dbackend> d(42);
+    const auto x = random_tensor<float>({2, 32, 24, 1}, 5);
+    nn::basic_host_tensor<double> xd = xt::cast<double>(x);
+    const auto yf = f.predict(x);
+    const auto yd = d.predict(xd);
+    BOOST_TEST(yf.size() == std::size_t(2 * 32 * 24 * 2));
+    double max_err = 0, max_abs = 0;
+    for (std::size_t i = 0; i < yf.size(); ++i) {
+        max_err = std::max(max_err, std::abs(double(yf.data()[i]) - yd.data()[i]));
+        max_abs = std::max(max_abs, std::abs(yd.data()[i]));
+    }
+    BOOST_TEST(max_abs > 1e-4); // the untrained network does produce colour
+    BOOST_TEST(max_err < 1e-5);
+}
+
+BOOST_AUTO_TEST_CASE(glorot_init_is_seeded_and_bounded) {
+    nn::network<nn::paper_stack, nn::cpu_backend> a(1), b(1), c(2);
+    const auto pa = a.parameters(), pb = b.parameters(), pc = c.parameters();
+    BOOST_TEST(pa == pb);
+    BOOST_TEST(pa != pc);
+    // conv 3 (128 <- 64): limit sqrt(6 / (9*64 + 9*128)); bias zero
+    const auto& spec = a.specs[4];
+    BOOST_TEST(spec.count() == std::size_t(3 * 3 * 64 * 128));
+    const double limit = std::sqrt(6.0 / (9 * 64 + 9 * 128));
+    double mn = 1, mx = -1, sum = 0, sq = 0;
+    for (std::size_t i = 0; i < spec.count(); ++i) {
+        const double v = pa[a.offset(4) + i];
+        mn = std::min(mn, v);
+        mx = std::max(mx, v);
+        sum += v;
+        sq += v * v;
+    }
+    BOOST_TEST(mn >= -limit);
+    BOOST_TEST(mx < limit);
+    BOOST_TEST(mx > 0.99 * limit);
+    BOOST_TEST(std::abs(sum / spec.count()) < 0.01 * limit);
+    // variance of U(-l, l) is l^2 / 3
+    BOOST_TEST(sq / spec.count() == limit * limit / 3, boost::test_tools::tolerance(0.02));
+    for (std::size_t i = 0; i < a.specs[5].count(); ++i) BOOST_TEST(pa[a.offset(5) + i] == 0.0f);
+}
+
+BOOST_AUTO_TEST_CASE(input_sizes_are_checked) {
+    nn::network<nn::paper_stack, nn::cpu_backend> net(1);
+    BOOST_CHECK_THROW(net.predict(nn::host_tensor({1, 60, 64, 1})), keychroma::config_error);
+    BOOST_CHECK_THROW(net.predict(nn::host_tensor({1, 64, 64, 3})), keychroma::config_error);
+    try {
+        (void)net.predict(nn::host_tensor({1, 36, 64, 1}));
+    } catch (const keychroma::config_error& e) {
+        BOOST_TEST(std::string(e.what()).find("multiples of 8") != std::string::npos);
+    }
+    const auto y = net.predict(xt::zeros<float>({1ul, 40ul, 16ul, 1ul}));
+    BOOST_TEST(y.shape()[1] == 40u);
+    BOOST_TEST(y.shape()[2] == 16u);
+    BOOST_TEST(y.shape()[3] == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(adam_matches_hand_computed_updates) {
+    // one weight, Keras' Adam: lr_t = lr sqrt(1 - b2^t) / (1 - b1^t); w -= lr_t m / (sqrt(v) + e)
+    dbackend be(nn::cpu_options{1});
+    const nn::adam opt; // 0.001, 0.9, 0.999, 1e-7
+    double w = 0.5, m = 0, v = 0;
+    const double grads[] = {0.2, -0.1, 0.4};
+    // Step 1 by hand: m = 0.02, v = 4e-5, lr_t = 0.001 * sqrt(0.001) / 0.1 = 3.16227766e-4,
+    // step = lr_t * 0.02 / (0.00632455532 + 1e-7) = 0.000999984...: Adam's first step is ~lr.
+    opt.update(be, &w, &grads[0], std::array<double*, 2>{&m, &v}, 1, 1);
+    BOOST_TEST(m == 0.02, boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(v == 4e-5, boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(w == 0.5 - 3.16227766016838e-4 * 0.02 / (0.00632455532033676 + 1e-7),
+               boost::test_tools::tolerance(1e-12));
+    // Step 2: m = 0.9*0.02 - 0.01 = 0.008, v = 0.999*4e-5 + 0.001*0.01 = 4.996e-5,
+    // lr_t = 0.001 sqrt(1 - 0.999^2) / (1 - 0.81) = 0.001 * 0.0447101778 / 0.19
+    const double w1 = w;
+    opt.update(be, &w, &grads[1], std::array<double*, 2>{&m, &v}, 1, 2);
+    BOOST_TEST(m == 0.008, boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(v == 4.996e-5, boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(w == w1 - 0.001 * 0.0447101778122163 / 0.19 * 0.008 / (std::sqrt(4.996e-5) + 1e-7),
+               boost::test_tools::tolerance(1e-10));
+    // Step 3: m = 0.0072 + 0.04 = 0.0472, v = 0.999*4.996e-5 + 0.00016 = 2.0991004e-4
+    const double w2 = w;
+    opt.update(be, &w, &grads[2], std::array<double*, 2>{&m, &v}, 1, 3);
+    BOOST_TEST(m == 0.0472, boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(v == 2.0991004e-4, boost::test_tools::tolerance(1e-12));
+    const double lr3 = 0.001 * std::sqrt(1 - 0.997002999) / (1 - 0.729);
+    BOOST_TEST(w == w2 - lr3 * 0.0472 / (std::sqrt(2.0991004e-4) + 1e-7),
+               boost::test_tools::tolerance(1e-10));
+}
+
+BOOST_AUTO_TEST_CASE(sgd_matches_hand_computed_updates) {
+    dbackend be(nn::cpu_options{1});
+    const double g[] = {1.0, 2.0, -1.0};
+    {
+        const nn::sgd opt{0.1, 0.9, false};
+        double w = 1.0, vel = 0;
+        opt.update(be, &w, &g[0], std::array<double*, 1>{&vel}, 1, 1);
+        BOOST_TEST(w == 0.9, boost::test_tools::tolerance(1e-15)); // v = -0.1
+        opt.update(be, &w, &g[1], std::array<double*, 1>{&vel}, 1, 2);
+        BOOST_TEST(w == 0.61, boost::test_tools::tolerance(1e-15)); // v = -0.09 - 0.2 = -0.29
+        opt.update(be, &w, &g[2], std::array<double*, 1>{&vel}, 1, 3);
+        BOOST_TEST(w == 0.449, boost::test_tools::tolerance(1e-14)); // v = -0.261 + 0.1 = -0.161
+    }
+    {
+        const nn::sgd opt{0.1, 0.9, true};
+        double w = 1.0, vel = 0;
+        opt.update(be, &w, &g[0], std::array<double*, 1>{&vel}, 1, 1);
+        BOOST_TEST(w == 0.81, boost::test_tools::tolerance(1e-15)); // v=-0.1; w += -0.09 - 0.1
+        opt.update(be, &w, &g[1], std::array<double*, 1>{&vel}, 1, 2);
+        // v = -0.29; w += 0.9 * -0.29 - 0.2 = -0.461
+        BOOST_TEST(w == 0.349, boost::test_tools::tolerance(1e-14));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(training_is_deterministic_for_a_seed_and_thread_count) {
+    const auto x = random_tensor<float>({4, 32, 32, 1}, 9);
+    const auto t = random_tensor<float>({4, 32, 32, 2}, 10, -0.5, 0.5);
+    auto curve = [&](std::uint64_t seed, int threads) {
+        nn::network<nn::paper_stack, nn::cpu_backend> net(
+            seed, nn::cpu_backend(nn::cpu_options{threads, std::size_t(1) << 20}));
+        std::vector<double> losses;
+        for (int i = 0; i < 4; ++i) losses.push_back(net.train_step(x, t, nn::adam{}));
+        return losses;
+    };
+    for (int threads : {1, 2}) {
+        const auto a = curve(5, threads), b = curve(5, threads);
+        BOOST_TEST(a == b); // bit for bit
+        BOOST_TEST(a.back() < a.front());
+    }
+    BOOST_TEST(curve(5, 2) != curve(6, 2));
+}

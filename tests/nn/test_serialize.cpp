@@ -1,0 +1,212 @@
+#define BOOST_TEST_MODULE nn_serialize
+#include <boost/test/unit_test.hpp>
+
+// Model files: bit-exact float32 round trip, float16 within half-precision rounding, every
+// corruption case rejected with a model_error naming it, checkpoints that resume training.
+
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "keychroma/nn.hpp"
+#include "support/temp_dir.hpp"
+
+namespace nn = keychroma::nn;
+using small_stack = nn::sequential<nn::input<1>, nn::conv<8, 3, 2>, nn::relu, nn::batch_norm,
+                                   nn::upsample<2>, nn::conv<2, 3, 1>, nn::tanh_act>;
+using other_stack = nn::sequential<nn::input<1>, nn::conv<8, 3, 2>, nn::relu, nn::batch_norm,
+                                   nn::upsample<2>, nn::conv<2, 3, 1>, nn::sigmoid>;
+using net_t = nn::network<small_stack, nn::cpu_backend>;
+
+namespace {
+std::vector<unsigned char> read_all(const std::filesystem::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(f), {}};
+}
+void write_all(const std::filesystem::path& p, const std::vector<unsigned char>& b) {
+    std::ofstream f(p, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(b.data()), std::streamsize(b.size()));
+}
+/// load() must throw a model_error whose message contains `what`.
+void expect_rejected(const std::filesystem::path& p, const std::string& what) {
+    net_t net(99);
+    const auto before = net.parameters();
+    try {
+        nn::load(p, net);
+        BOOST_ERROR("load accepted a bad file; expected: " + what);
+    } catch (const keychroma::model_error& e) {
+        BOOST_TEST_INFO("message: " << e.what());
+        BOOST_TEST(std::string(e.what()).find(what) != std::string::npos);
+        BOOST_TEST(std::string(e.what()).find(p.string()) != std::string::npos);
+    }
+    BOOST_TEST(net.parameters() == before); // a rejected file changes nothing
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(float32_round_trip_is_bit_exact) {
+    keychroma::test::temp_dir dir;
+    net_t a(1), b(2);
+    nn::save(dir.path() / "m.kcm", a);
+    nn::load(dir.path() / "m.kcm", b);
+    const auto pa = a.parameters(), pb = b.parameters();
+    BOOST_TEST(std::memcmp(pa.data(), pb.data(), pa.size() * sizeof(float)) == 0);
+    // only the model file is left in the directory (atomic write cleaned its temporary)
+    std::size_t files = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
+    BOOST_TEST(files == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(float16_round_trip_within_half_rounding) {
+    keychroma::test::temp_dir dir;
+    net_t a(3), b(4);
+    nn::save(dir.path() / "h.kcm", a, nn::weight_format::float16);
+    nn::load(dir.path() / "h.kcm", b);
+    const auto pa = a.parameters(), pb = b.parameters();
+    for (std::size_t i = 0; i < pa.size(); ++i) {
+        // half has 11 significant bits: relative error <= 2^-11 for normal values, and the
+        // absolute error <= 2^-25 in the subnormal range
+        BOOST_TEST(std::abs(pa[i] - pb[i]) <= std::max(std::abs(pa[i]) * 0x1p-11f, 0x1p-25f));
+    }
+    nn::save(dir.path() / "f.kcm", a);
+    const auto half_bytes = std::filesystem::file_size(dir.path() / "h.kcm");
+    const auto full_bytes = std::filesystem::file_size(dir.path() / "f.kcm");
+    BOOST_TEST(full_bytes - half_bytes == pa.size() * 2); // same header, half the payload
+}
+
+BOOST_AUTO_TEST_CASE(float16_conversion_edge_cases) {
+    // against values every IEEE half implementation agrees on
+    BOOST_TEST(nn::float_to_half(1.0f) == 0x3C00);
+    BOOST_TEST(nn::float_to_half(-2.0f) == 0xC000);
+    BOOST_TEST(nn::float_to_half(65504.0f) == 0x7BFF);
+    BOOST_TEST(nn::float_to_half(65520.0f) == 0x7C00);            // rounds to infinity
+    BOOST_TEST(nn::float_to_half(0x1p-24f) == 0x0001);            // smallest subnormal
+    BOOST_TEST(nn::float_to_half(0x1p-25f) == 0x0000);            // tie to even: zero
+    BOOST_TEST(nn::float_to_half(1.0f + 0x1p-11f) == 0x3C00);     // tie to even: down
+    BOOST_TEST(nn::float_to_half(1.0f + 3 * 0x1p-11f) == 0x3C02); // tie to even: up
+    BOOST_TEST(nn::half_to_float(0x3555) == 0.333251953125f);
+    BOOST_TEST(nn::half_to_float(0x0001) == 0x1p-24f);
+    BOOST_TEST(std::isnan(nn::half_to_float(nn::float_to_half(std::nanf("")))));
+    for (std::uint32_t h = 0; h < 0x7C00; ++h) // every finite half survives a round trip
+        BOOST_TEST_REQUIRE(nn::float_to_half(nn::half_to_float(std::uint16_t(h))) == h);
+}
+
+BOOST_AUTO_TEST_CASE(every_corruption_is_rejected) {
+    keychroma::test::temp_dir dir;
+    const auto good = dir.path() / "good.kcm";
+    net_t a(5);
+    nn::save(good, a);
+    const auto bytes = read_all(good);
+
+    auto bad = bytes; // truncated in the payload
+    bad.resize(bytes.size() / 2);
+    write_all(dir.path() / "t.kcm", bad);
+    expect_rejected(dir.path() / "t.kcm", "truncated");
+
+    bad = bytes; // truncated inside the header
+    bad.resize(13);
+    write_all(dir.path() / "t2.kcm", bad);
+    expect_rejected(dir.path() / "t2.kcm", "truncated");
+
+    bad = bytes; // one flipped bit in a weight
+    bad[bytes.size() - 100] ^= 0x10;
+    write_all(dir.path() / "c.kcm", bad);
+    expect_rejected(dir.path() / "c.kcm", "checksum");
+
+    bad = bytes; // a flipped bit in the signature
+    bad[40] ^= 0x01;
+    write_all(dir.path() / "c2.kcm", bad);
+    expect_rejected(dir.path() / "c2.kcm", "checksum");
+
+    bad = bytes; // newer format version
+    bad[8] = 2;
+    write_all(dir.path() / "v.kcm", bad);
+    expect_rejected(dir.path() / "v.kcm", "newer");
+
+    bad = bytes; // not a model at all
+    bad[1] = 'X';
+    write_all(dir.path() / "m.kcm", bad);
+    expect_rejected(dir.path() / "m.kcm", "not a keychroma model file");
+    write_all(dir.path() / "e.kcm", {});
+    expect_rejected(dir.path() / "e.kcm", "not a keychroma model file");
+
+    bad = bytes; // appended garbage
+    bad.push_back(0);
+    write_all(dir.path() / "g.kcm", bad);
+    expect_rejected(dir.path() / "g.kcm", "trailing");
+
+    // another architecture, intact file
+    nn::network<other_stack, nn::cpu_backend> other(1);
+    nn::save(dir.path() / "o.kcm", other);
+    expect_rejected(dir.path() / "o.kcm", "another architecture");
+
+    // a model is not a checkpoint
+    net_t c(1);
+    BOOST_CHECK_THROW(nn::load_checkpoint(good, c), keychroma::model_error);
+    // missing file: an I/O error, not a model error
+    BOOST_CHECK_THROW(nn::load(dir.path() / "missing.kcm", c), keychroma::io_error);
+}
+
+BOOST_AUTO_TEST_CASE(checkpoint_resume_continues_the_same_run) {
+    keychroma::test::temp_dir dir;
+    nn::training_set data;
+    data.inputs = xt::zeros<float>({6ul, 8ul, 8ul, 1ul});
+    data.targets = xt::zeros<float>({6ul, 8ul, 8ul, 2ul});
+    nn::splitmix64 rng(1);
+    for (auto& v : data.inputs) v = float(rng.uniform01() * 2 - 1);
+    for (auto& v : data.targets) v = float(rng.uniform01() - 0.5);
+
+    nn::trainer_options opt;
+    opt.epochs = 6;
+    opt.batch_size = 4; // 6 samples: a full and a partial batch per epoch
+    opt.seed = 11;
+    opt.horizontal_flip = true;
+    net_t straight(7, nn::cpu_backend(nn::cpu_options{2}));
+    nn::trainer<net_t> t1(straight, nn::adam{}, opt);
+    const auto full = t1.fit(data);
+    BOOST_TEST(full.losses.size() == 6u);
+
+    opt.checkpoint = dir.path() / "ck.kcm";
+    opt.epochs = 3;
+    net_t first(7, nn::cpu_backend(nn::cpu_options{2}));
+    nn::trainer<net_t> t2(first, nn::adam{}, opt);
+    t2.fit(data);
+    opt.epochs = 6;
+    net_t resumed(123, nn::cpu_backend(nn::cpu_options{2})); // different start: all restored
+    nn::trainer<net_t> t3(resumed, nn::adam{}, opt);
+    t3.resume(opt.checkpoint);
+    BOOST_TEST(t3.epochs_done() == 3u);
+    const auto rest = t3.fit(data);
+    BOOST_TEST(rest.epochs_run == 3u);
+    BOOST_TEST(rest.losses == full.losses); // bit for bit, including the first three
+    BOOST_TEST(resumed.parameters() == straight.parameters());
+}
+
+BOOST_AUTO_TEST_CASE(trainer_stops_on_plateau_and_on_request) {
+    nn::training_set data;
+    data.inputs = xt::zeros<float>({2ul, 8ul, 8ul, 1ul});
+    data.targets = xt::zeros<float>({2ul, 8ul, 8ul, 2ul}); // loss is exactly 0 from the start
+    nn::trainer_options opt;
+    opt.epochs = 50;
+    opt.plateau_patience = 3;
+    net_t net(1);
+    nn::trainer<net_t> t(net, nn::adam{}, opt);
+    std::size_t calls = 0;
+    t.on_epoch([&](const nn::epoch_report& r) {
+        ++calls;
+        BOOST_TEST(r.epochs == 50u);
+        return true;
+    });
+    const auto res = t.fit(data);
+    BOOST_TEST(res.stopped_early);
+    BOOST_TEST(res.epochs_run == 4u); // epoch 1 sets the best, 2..4 do not improve
+    BOOST_TEST(calls == 4u);
+
+    net_t net2(1);
+    opt.plateau_patience = 0;
+    nn::trainer<net_t> t2(net2, nn::adam{}, opt);
+    t2.on_epoch([](const nn::epoch_report& r) { return r.epoch < 2; });
+    BOOST_TEST(t2.fit(data).epochs_run == 2u);
+}

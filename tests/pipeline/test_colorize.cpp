@@ -1,0 +1,158 @@
+#define BOOST_TEST_MODULE pipeline_colorize
+#include <boost/test/unit_test.hpp>
+
+// Colorization geometry and bad input: working-size scaling, edge padding and cropping for sizes
+// that are not multiples of 8, a zero network giving exactly the gray picture, training pairs,
+// a zero-frame video, and a corrupt model inside an otherwise consistent package.
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "keychroma/nn.hpp"
+#include "keychroma/paper.hpp"
+#include "keychroma/pipeline.hpp"
+#include "memory_video.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace keychroma;
+using namespace keychroma::pipeline;
+namespace fs = std::filesystem;
+using net_t = nn::network<nn::paper_stack, nn::cpu_backend>;
+
+BOOST_AUTO_TEST_CASE(scaled_sizes) {
+    BOOST_TEST((scaled_size({1280, 720}, {256, 256}, frame_fit::scale) == image_size{256, 144}));
+    BOOST_TEST(
+        (scaled_size({1280, 720}, {256, 256}, frame_fit::letterbox) == image_size{256, 144}));
+    BOOST_TEST(
+        (scaled_size({1280, 720}, {256, 256}, frame_fit::centre_crop) == image_size{455, 256}));
+    BOOST_TEST((scaled_size({64, 64}, {256, 256}, frame_fit::scale) ==
+                image_size{64, 64})); // never enlarged
+    BOOST_CHECK_THROW(check_working_size({250, 256}), config_error);
+    BOOST_TEST((parse_fit("crop") == frame_fit::centre_crop));
+    BOOST_CHECK_THROW((void)parse_fit("zoom"), config_error);
+}
+
+BOOST_AUTO_TEST_CASE(training_pairs) {
+    const auto frame = test::solid(60, 44, 200, 40, 40);
+    const auto lab = srgb_to_lab_exact({200 / 255.0, 40 / 255.0, 40 / 255.0});
+    // scale: 60x44 cropped to 56x40 (multiples of 8).
+    auto p = make_training_pair(frame, {256, 256}, frame_fit::scale);
+    BOOST_TEST(p.input.shape()[0] == 40u);
+    BOOST_TEST(p.input.shape()[1] == 56u);
+    const double l_code = code_to_lstar(lstar_to_code(lab.l)); // L as transmitted
+    BOOST_TEST(p.input(10, 10) == l_code / 50 - 1, boost::test_tools::tolerance(1e-5));
+    BOOST_TEST(p.target(0, 10, 10) == lab.a / 128, boost::test_tools::tolerance(2e-5));
+    BOOST_TEST(p.target(1, 10, 10) == lab.b / 128, boost::test_tools::tolerance(2e-5));
+    // letterbox at 64x64: 60x44 centred, black bars (L = 0 -> -1, a = b = 0).
+    p = make_training_pair(frame, {64, 64}, frame_fit::letterbox);
+    BOOST_TEST(p.input.shape()[0] == 64u);
+    BOOST_TEST(p.input(0, 0) == -1.0f);
+    BOOST_TEST(p.target(0, 0, 0) == 0.0f);
+    BOOST_TEST(p.input(32, 32) == l_code / 50 - 1, boost::test_tools::tolerance(1e-5));
+    // centre crop of 32x32 from the 60x44 frame (never enlarged).
+    p = make_training_pair(frame, {32, 32}, frame_fit::centre_crop);
+    BOOST_TEST(p.input.shape()[0] == 32u);
+    BOOST_TEST(p.input.shape()[1] == 32u);
+}
+
+BOOST_AUTO_TEST_CASE(padding_and_cropping_for_odd_sizes) {
+    plane8 codes({3, 5});
+    for (std::size_t i = 0; i < 15; ++i) codes.data()[i] = static_cast<std::uint8_t>(i * 10);
+    std::vector<float> in(8 * 8);
+    pipeline::detail::network_input(codes, {5, 3}, {8, 8}, in.data());
+    const auto l = [](int code) { return float(code_to_lstar(std::uint8_t(code))) / 50.0f - 1.0f; };
+    BOOST_TEST(in[0] == l(0), boost::test_tools::tolerance(1e-6f));
+    BOOST_TEST(in[4] == l(40), boost::test_tools::tolerance(1e-6f));
+    BOOST_TEST(in[7] == l(40), boost::test_tools::tolerance(1e-6f));          // right edge repeated
+    BOOST_TEST(in[7 * 8 + 7] == l(140), boost::test_tools::tolerance(1e-6f)); // corner repeated
+    std::vector<float> out(8 * 8 * 2);
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = float(i);
+    planar_f ab;
+    pipeline::detail::crop_output(out.data(), {5, 3}, {8, 8}, ab);
+    BOOST_TEST(ab.shape()[1] == 3u);
+    BOOST_TEST(ab.shape()[2] == 5u);
+    BOOST_TEST(ab(0, 2, 4) == float(2 * (2 * 8 + 4)));
+    BOOST_TEST(ab(1, 2, 4) == float(2 * (2 * 8 + 4) + 1));
+}
+
+BOOST_AUTO_TEST_CASE(zero_network_gives_the_gray_picture_at_any_size) {
+    net_t net(0);
+    net.set_parameters(std::vector<float>(net_t::parameter_count, 0.0f)); // tanh(0): a = b = 0
+    std::vector<rgb8_image> frames;
+    for (int i = 0; i < 3; ++i) frames.push_back(test::solid(60, 44, 30 + 70 * i, 120, 200));
+    frames[1].data()[3 * 100] = 255; // some structure
+    test::memory_source src(frames);
+    std::vector<rgb8_image> out;
+    bool closed = false;
+    test::memory_sink sink{&out, &closed};
+    colorize_options o;
+    o.batch = 2; // a full and a partial batch
+    const auto stats = colorize(net, src, sink, o);
+    BOOST_TEST(stats.frames == 3u);
+    BOOST_TEST((stats.network_size == image_size{64, 48}));
+    BOOST_TEST(closed);
+    BOOST_REQUIRE(out.size() == 3u);
+    for (std::size_t i = 0; i < 3; ++i) {
+        const auto gray = lstar_codes_to_gray_rgb8(rgb8_to_lstar_codes(frames[i]));
+        BOOST_REQUIRE(out[i].shape() == gray.shape());
+        int worst = 0;
+        for (std::size_t k = 0; k < gray.size(); ++k)
+            worst = std::max(worst, std::abs(int(out[i].data()[k]) - int(gray.data()[k])));
+        BOOST_TEST(worst <= 1, "frame " << i);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(zero_frame_video_is_an_error_and_leaves_no_output) {
+    test::temp_dir dir;
+    {
+        std::ofstream f(dir / "empty.y4m", std::ios::binary);
+        f << "YUV4MPEG2 W16 H16 F25:1 Ip A1:1 Cmono XKEYCHROMA=LSTAR\n";
+    }
+    net_t net(0);
+    io::y4m_reader src(dir / "empty.y4m");
+    io::video_info info = src.info();
+    io::y4m_writer sink(dir / "out.y4m", info);
+    BOOST_CHECK_THROW((void)colorize(net, src, sink), format_error);
+}
+
+BOOST_AUTO_TEST_CASE(corrupt_model_in_a_consistent_package) {
+    test::temp_dir dir;
+    // A real package from a tiny synthetic video (1 epoch), then the model's payload altered
+    // and SHA256SUMS regenerated so that only the model's own checks can notice.
+    {
+        std::vector<rgb8_image> frames;
+        for (int i = 0; i < 4; ++i) frames.push_back(test::solid(16, 16, 200, 30 + 40 * i, 30));
+        io::video_info info;
+        info.width = info.height = 16;
+        io::y4m_writer w(dir / "clip.y4m", info);
+        for (const auto& f : frames) w.write(f);
+        w.close();
+    }
+    net_t net(0);
+    send_options so;
+    so.train.epochs = 1;
+    so.train.working = {16, 16};
+    (void)send(net, dir / "clip.y4m", dir / "pkg", paper::keyframe_extractor{}, so);
+    const auto model = dir / "pkg" / "model.kcm";
+    {
+        std::fstream f(model, std::ios::binary | std::ios::in | std::ios::out);
+        f.seekp(1000);
+        f.put('\x7f');
+    }
+    BOOST_CHECK_THROW((void)verify_package(dir / "pkg"), format_error);
+    const std::string cmd = "cd '" + (dir / "pkg").string() +
+                            "' && sha256sum gray.y4m model.kcm manifest.json > SHA256SUMS";
+    BOOST_REQUIRE(std::system(cmd.c_str()) == 0);
+    std::vector<rgb8_image> out;
+    bool closed = false;
+    test::memory_sink sink{&out, &closed};
+    try {
+        (void)receive(net, verify_package(dir / "pkg"), sink);
+        BOOST_ERROR("a corrupt model was accepted");
+    } catch (const model_error& e) {
+        BOOST_TEST(std::string(e.what()).find("model.kcm") != std::string::npos, e.what());
+    }
+    BOOST_TEST(!closed);
+}

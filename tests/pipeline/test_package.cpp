@@ -1,0 +1,153 @@
+#define BOOST_TEST_MODULE pipeline_package
+#include <boost/test/unit_test.hpp>
+
+// The send package's container: commit writes manifest.json + SHA256SUMS (checked with
+// coreutils' sha256sum -c and parsed with nlohmann_json), verification rejects a missing or
+// altered file naming it, and a failed or abandoned package leaves nothing behind.
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "keychroma/pipeline/package.hpp"
+#include "support/temp_dir.hpp"
+
+namespace fs = std::filesystem;
+using namespace keychroma::pipeline;
+
+namespace {
+void write_bytes(const fs::path& p, std::size_t n, char fill) {
+    std::ofstream f(p, std::ios::binary);
+    f << std::string(n, fill);
+}
+package_manifest sample_manifest() {
+    package_manifest m;
+    m.width = 64;
+    m.height = 48;
+    m.frames = 10;
+    m.fps = {30000, 1001};
+    m.architecture = "test-arch";
+    m.working_width = m.working_height = 64;
+    m.keyframe_method = "rgb8/black";
+    m.keyframes = {0, 5};
+    m.times = {{"keyframes", 0.5}, {"train", 2.0}};
+    return m;
+}
+fs::path make_package(const fs::path& dir) {
+    package_writer w(dir);
+    write_bytes(w.gray_path(), 1000, 'g');
+    write_bytes(w.model_path(), 300, 'm');
+    (void)w.commit(sample_manifest());
+    return dir;
+}
+template <class E>
+void expect_error(const fs::path& dir, const std::string& needle) {
+    try {
+        (void)verify_package(dir);
+        BOOST_ERROR("verify_package accepted a bad package; expected " + needle);
+    } catch (const E& e) {
+        BOOST_TEST(std::string(e.what()).find(needle) != std::string::npos, e.what());
+    }
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(commit_writes_manifest_and_checksums) {
+    keychroma::test::temp_dir tmp;
+    const auto dir = make_package(tmp / "pkg");
+    for (const char* name : {"gray.y4m", "model.kcm", "manifest.json", "SHA256SUMS"})
+        BOOST_TEST(fs::is_regular_file(dir / name), name);
+    // Nothing else left next to it (no temporary directory).
+    std::size_t entries = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(tmp.path())) ++entries;
+    BOOST_TEST(entries == 1u);
+
+    const std::string cmd = "cd '" + dir.string() + "' && sha256sum --quiet -c SHA256SUMS";
+    BOOST_TEST(std::system(cmd.c_str()) == 0);
+
+    std::ifstream f(dir / "manifest.json");
+    const auto j = nlohmann::json::parse(f);
+    BOOST_TEST(j["format"].get<std::string>() == "keychroma-package");
+    BOOST_TEST(j["video"]["width"].get<int>() == 64);
+    BOOST_TEST(j["video"]["fps"][0].get<int>() == 30000);
+    BOOST_TEST(j["video"]["duration_s"].get<double>() == 10 * 1001.0 / 30000.0,
+               boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(j["bandwidth"]["raw_color_bytes"].get<long>() == 64 * 48 * 3 * 10);
+    BOOST_TEST(j["bandwidth"]["sent_bytes"].get<long>() == 1300);
+    BOOST_TEST(j["bandwidth"]["saved_bytes"].get<long>() == 64 * 48 * 3 * 10 - 1300);
+    BOOST_TEST(j["files"].size() == 2u);
+    BOOST_TEST(j["files"][1]["name"].get<std::string>() == "model.kcm");
+    BOOST_TEST(j["files"][1]["bytes"].get<int>() == 300);
+    BOOST_TEST(j["keyframes"]["frames"][1].get<int>() == 5);
+    BOOST_TEST(j["times_s"]["train"].get<double>() == 2.0);
+
+    const auto v = verify_package(dir);
+    BOOST_TEST(v.files.size() == 3u);
+    BOOST_TEST(v.model == dir / "model.kcm");
+}
+
+BOOST_AUTO_TEST_CASE(missing_file_named) {
+    keychroma::test::temp_dir tmp;
+    const auto dir = make_package(tmp / "pkg");
+    fs::remove(dir / "model.kcm");
+    expect_error<keychroma::io_error>(dir, "model.kcm: missing from the package");
+}
+
+BOOST_AUTO_TEST_CASE(altered_file_named) {
+    keychroma::test::temp_dir tmp;
+    for (const char* name : {"gray.y4m", "model.kcm", "manifest.json"}) {
+        const auto dir = make_package(tmp / name);
+        {
+            std::fstream f(dir / name, std::ios::binary | std::ios::in | std::ios::out);
+            f.seekp(10);
+            f.put('X'); // one byte changed, size unchanged
+        }
+        expect_error<keychroma::format_error>(dir, std::string(name) + ": altered or corrupt");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(missing_or_bad_checksum_list) {
+    keychroma::test::temp_dir tmp;
+    const auto dir = make_package(tmp / "pkg");
+    fs::remove(dir / "SHA256SUMS");
+    expect_error<keychroma::io_error>(dir, "SHA256SUMS: missing from the package");
+    {
+        std::ofstream f(dir / "SHA256SUMS");
+        f << "not a checksum line\n";
+    }
+    expect_error<keychroma::format_error>(dir, "line 1");
+    {
+        std::ofstream f(dir / "SHA256SUMS"); // lists nothing: the required files are unlisted
+    }
+    expect_error<keychroma::format_error>(dir, "does not list gray.y4m");
+    expect_error<keychroma::io_error>(tmp / "nowhere", "not a package directory");
+}
+
+BOOST_AUTO_TEST_CASE(abandoned_writer_leaves_nothing) {
+    keychroma::test::temp_dir tmp;
+    {
+        package_writer w(tmp / "pkg");
+        write_bytes(w.gray_path(), 10, 'g');
+        // no model: commit fails naming it, and the temporary directory goes away
+        BOOST_CHECK_THROW((void)w.commit(sample_manifest()), keychroma::io_error);
+    }
+    BOOST_TEST(fs::is_empty(tmp.path()));
+}
+
+BOOST_AUTO_TEST_CASE(replaces_a_package_but_not_other_directories) {
+    keychroma::test::temp_dir tmp;
+    const auto dir = make_package(tmp / "pkg");
+    {
+        package_writer w(dir);
+        write_bytes(w.gray_path(), 2000, 'h');
+        write_bytes(w.model_path(), 10, 'n');
+        (void)w.commit(sample_manifest());
+    }
+    BOOST_TEST(fs::file_size(dir / "gray.y4m") == 2000u);
+    (void)verify_package(dir);
+    fs::create_directory(tmp / "docs");
+    write_bytes(tmp / "docs" / "thesis.tex", 10, 't');
+    BOOST_CHECK_THROW(package_writer(tmp / "docs"), keychroma::io_error);
+    BOOST_CHECK_THROW(package_writer(tmp / "no" / "pkg"), keychroma::io_error);
+}
