@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's main command: installs dependencies, builds the release preset, fetches the real
-# cockatoo clip through apt (into the ignored cache/), and runs keychroma on it.
+# cockatoo clip through apt (into the ignored cache/), and runs the paper's whole method on it at
+# 256x256: keyframes, training, send (gray video + model), receive (colorize), evaluation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -15,15 +16,15 @@ clip="$root/cache/footage/cockatoo.mp4"
 
 echo "== keychroma info $clip"
 "$tool" info "$clip"
-echo "== the paper's working format: 256x256 Y4M (the clip is 1280x720)"
+echo "== the paper's 256x256 raw video (centre crop of the 1280x720 clip)"
 "$tool" convert "$clip" "$out/cockatoo_256.y4m" --size 256x256 --fit crop
-"$tool" info "$out/cockatoo_256.y4m"
-echo "== gray transmission format (Y4M Cmono, 8-bit L* plane)"
-"$tool" convert "$out/cockatoo_256.y4m" "$out/cockatoo_256_gray.y4m" --gray
-echo "== every 30th frame as PNG"
-mkdir -p "$out/frames"
-"$tool" convert "$out/cockatoo_256.y4m" "$out/frames/%04d.png" --frames 0:280:30
-ls "$out/frames"
+echo "== keychroma paper: keyframes, train, send, receive, eval"
+start=$(date +%s)
+"$tool" paper "$out/cockatoo_256.y4m" --out "$out/paper"
 echo
-echo "outputs in $out:"
-ls -l "$out"
+echo "finished in $(( $(date +%s) - start )) s"
+echo "report:          $out/paper/report.md (and report.json)"
+echo "contact sheet:   $out/paper/sheet.png (rows: truth / gray / colorized)"
+echo "clusters:        $out/paper/clusters.svg"
+echo "colorized video: $out/paper/colorized.y4m"
+echo "package sent:    $out/paper/package/ (gray.y4m + model + manifest.json)"

@@ -1,0 +1,118 @@
+#pragma once
+// The backends built into this translation unit, as a compile-time list, for tools that pick
+// one by name (`keychroma train --backend cuda`) and list them (`keychroma info --backends`):
+//   "cpu"          always (nn/backend/cpu.hpp)
+//   "thrust-host"  with Thrust: built with keychroma::thrust_host (KEYCHROMA_HAS_THRUST) or nvcc
+//   "cuda"         in translation units compiled by nvcc (keychroma::thrust_cuda)
+// The choice stays a template parameter: with_backend() instantiates the caller's code once per
+// built-in backend and calls the one named, so no layer or network is written against a
+// run-time backend interface.
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <omp.h>
+
+#include "keychroma/core/error.hpp"
+#include "keychroma/nn/backend.hpp"
+#include "keychroma/nn/backend/cpu.hpp"
+
+#if defined(__CUDACC__) || defined(KEYCHROMA_HAS_THRUST)
+#define KEYCHROMA_NN_THRUST_BACKENDS 1
+#include "keychroma/nn/backend/thrust.hpp"
+#endif
+
+namespace keychroma::nn {
+
+template <backend... Backends>
+struct backend_list {
+    static constexpr std::size_t size = sizeof...(Backends);
+    static constexpr std::array<std::string_view, size> names{Backends::name...};
+    static constexpr bool contains(std::string_view name) noexcept {
+        for (auto n : names)
+            if (n == name) return true;
+        return false;
+    }
+};
+
+using built_in_backends = backend_list<cpu_backend
+#if defined(KEYCHROMA_NN_THRUST_BACKENDS)
+                                       ,
+                                       thrust_host_backend
+#endif
+#if defined(__CUDACC__)
+                                       ,
+                                       cuda_backend
+#endif
+                                       >;
+
+/// "cpu|thrust-host|cuda": the names of a list, for help texts and error messages.
+template <class List = built_in_backends>
+[[nodiscard]] std::string backend_names(std::string_view separator = "|") {
+    std::string s;
+    for (auto n : List::names) {
+        if (!s.empty()) s += separator;
+        s += n;
+    }
+    return s;
+}
+
+namespace detail {
+template <class Fn, backend First, backend... Rest>
+decltype(auto) dispatch_backend(std::string_view name, Fn&& fn) {
+    if constexpr (sizeof...(Rest) == 0) { // the caller checked that the name is in the list
+        return std::forward<Fn>(fn).template operator()<First>();
+    } else {
+        if (name == First::name) return std::forward<Fn>(fn).template operator()<First>();
+        return dispatch_backend<Fn, Rest...>(name, std::forward<Fn>(fn));
+    }
+}
+template <class Fn, backend... B>
+decltype(auto) dispatch_list(std::string_view name, Fn&& fn, backend_list<B...>*) {
+    return dispatch_backend<Fn, B...>(name, std::forward<Fn>(fn));
+}
+} // namespace detail
+
+/// Calls `fn.template operator()<Backend>()` for the built-in backend called `name` and returns
+/// its result (every instantiation must return the same type); config_error naming the choices
+/// when the name is not one of them.
+template <class List = built_in_backends, class Fn>
+decltype(auto) with_backend(std::string_view name, Fn&& fn) {
+    if (!List::contains(name))
+        throw config_error("--backend " + std::string(name) + ": not built in; choose one of " +
+                           backend_names<List>(", "));
+    return detail::dispatch_list(name, std::forward<Fn>(fn), static_cast<List*>(nullptr));
+}
+
+/// One built-in backend and where it runs.
+struct backend_description {
+    std::string name;
+    std::string where; ///< e.g. "NVIDIA H100 80GB HBM3 (CUDA device 0 of 1, sm_90, ...)"
+};
+
+namespace detail {
+template <class B>
+backend_description describe_backend() {
+    if constexpr (requires { B::describe(); })
+        return {std::string(B::name), B::describe()};
+    else
+        return {std::string(B::name), "xtensor + OpenBLAS + OpenMP, " +
+                                          std::to_string(omp_get_max_threads()) + " threads"};
+}
+template <backend... B>
+std::vector<backend_description> describe_list(backend_list<B...>*) {
+    return {describe_backend<B>()...};
+}
+} // namespace detail
+
+/// Every built-in backend with where it runs (the CUDA device's name, or why there is none).
+template <class List = built_in_backends>
+[[nodiscard]] std::vector<backend_description> describe_backends() {
+    return detail::describe_list(static_cast<List*>(nullptr));
+}
+
+} // namespace keychroma::nn

@@ -1,0 +1,118 @@
+#define BOOST_TEST_MODULE thrust_backend
+#include <boost/test/unit_test.hpp>
+
+// The Thrust backend on the host's OpenMP system (the code that runs on a GPU under nvcc)
+// against the CPU backend on the same weights and inputs: every primitive, every layer's
+// forward output and gradients through a network, optimizer updates, and model files moving
+// between the two. Tolerance 1e-5 (max-norm relative error; see backend_comparisons.hpp).
+
+#if __has_include(<thrust/version.h>)
+
+#include "backend_comparisons.hpp"
+#include "keychroma/nn/backends.hpp"
+
+namespace nn = keychroma::nn;
+namespace cmp = keychroma::test::thrust_compare;
+using host = nn::thrust_host_backend;
+using sequential_host = nn::thrust_backend<thrust::system::cpp::tag>;
+
+constexpr double tolerance = 1e-5;
+
+BOOST_AUTO_TEST_CASE(default_system_is_openmp_on_the_host) {
+    // g++ builds get THRUST_DEVICE_SYSTEM_OMP, so thrust_backend<> is the host backend
+    static_assert(std::is_same_v<nn::thrust_backend<>, host>);
+    static_assert(nn::backend<host> && nn::backend<sequential_host>);
+    BOOST_TEST(std::string(host::name) == "thrust-host");
+    BOOST_TEST(host::host_memory);
+}
+
+BOOST_AUTO_TEST_CASE(built_in_backends_are_listed_and_chosen_by_name) {
+    // a g++ build with Thrust (KEYCHROMA_HAS_THRUST): cpu and thrust-host, no cuda
+    BOOST_TEST(nn::backend_names() == "cpu|thrust-host");
+    std::string chosen;
+    nn::with_backend("thrust-host", [&]<class B>() {
+        chosen = std::string(B::name) + (std::is_same_v<B, host> ? "=host" : "");
+    });
+    BOOST_TEST(chosen == "thrust-host=host");
+    const auto n = nn::with_backend("cpu", []<class B>() { return B::name.size(); });
+    BOOST_TEST(n == 3u);
+    BOOST_CHECK_THROW(nn::with_backend("cuda", []<class B>() {}), keychroma::config_error);
+    const auto d = nn::describe_backends();
+    BOOST_REQUIRE_EQUAL(d.size(), 2u);
+    BOOST_TEST(d[0].name == "cpu");
+    BOOST_TEST(d[1].name == "thrust-host");
+    BOOST_TEST(d[1].where.find("OpenMP") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(convolutions_match_cpu_backend) {
+    cmp::compare_convolutions<host>({}, tolerance);
+}
+
+BOOST_AUTO_TEST_CASE(convolutions_with_gpu_im2col_match_cpu_backend) {
+    // the per-entry im2col the CUDA system uses, run here on the host
+    nn::thrust_options o;
+    o.im2col = nn::im2col_granularity::per_entry;
+    cmp::compare_convolutions<host>(o, tolerance);
+}
+
+BOOST_AUTO_TEST_CASE(convolutions_in_single_image_chunks_match_cpu_backend) {
+    for (auto g : {nn::im2col_granularity::per_entry, nn::im2col_granularity::per_run}) {
+        nn::thrust_options o;
+        o.workspace_bytes = 1; // every batch is split into one-image chunks
+        o.im2col = g;
+        cmp::compare_convolutions<host>(o, tolerance);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(sequential_system_convolutions_match_cpu_backend) {
+    cmp::compare_convolutions<sequential_host>({}, tolerance);
+}
+
+BOOST_AUTO_TEST_CASE(activations_match_cpu_backend) {
+    cmp::compare_activation<host, nn::relu>("relu", tolerance);
+    cmp::compare_activation<host, nn::leaky_relu>("leaky relu", tolerance);
+    cmp::compare_activation<host, nn::tanh_act>("tanh", tolerance);
+    cmp::compare_activation<host, nn::sigmoid>("sigmoid", tolerance);
+    cmp::compare_activation<host, nn::identity_activation>("identity", tolerance);
+}
+
+BOOST_AUTO_TEST_CASE(upsampling_matches_cpu_backend) {
+    cmp::compare_upsampling<host>(tolerance);
+}
+
+BOOST_AUTO_TEST_CASE(batch_norm_matches_cpu_backend) {
+    cmp::compare_batch_norm<host>(tolerance);
+}
+
+BOOST_AUTO_TEST_CASE(losses_match_cpu_backend) {
+    cmp::compare_loss<host, nn::mse>("mse", tolerance);
+    cmp::compare_loss<host, nn::l1>("l1", tolerance);
+    cmp::compare_loss<host, nn::huber>("huber", tolerance);
+}
+
+BOOST_AUTO_TEST_CASE(optimizers_match_cpu_backend) {
+    cmp::compare_optimizers<host>(tolerance);
+}
+
+BOOST_AUTO_TEST_CASE(network_outputs_and_gradients_match_cpu_backend) {
+    cmp::compare_network_gradients<host>(tolerance);
+    cmp::compare_network_gradients<sequential_host>(tolerance);
+}
+
+BOOST_AUTO_TEST_CASE(model_files_move_between_backends) {
+    cmp::compare_model_file_interchange<host>(tolerance);
+}
+
+#else // built without Thrust's include path (tests/CMakeLists.txt's glob, before wiring)
+
+#include <cstdio>
+#include <cstdlib>
+
+BOOST_AUTO_TEST_CASE(thrust_not_available) {
+    std::printf("KEYCHROMA-SKIP: built without Thrust (link keychroma::thrust_host, "
+                "cmake/keychroma-thrust.cmake)\n");
+    std::fflush(stdout);
+    std::_Exit(0);
+}
+
+#endif
