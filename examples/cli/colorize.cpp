@@ -15,8 +15,9 @@ struct colorize_cli {
     pipeline_cli_options p;
 };
 
+template <class Backend>
 void run(const colorize_cli& o, const global_options& global) {
-    auto net = make_network(o.p.threads);
+    auto net = make_network<Backend>(o.p.threads);
     nn::load(o.model, *net);
     auto source = io::open_source(o.gray);
     const auto info = source->info();
@@ -58,7 +59,9 @@ void add_colorize(CLI::App& app, global_options& global) {
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     add_geometry_options(cmd, o->p);
-    cmd->callback([o, &global] { run(*o, global); });
+    cmd->callback([o, &global] {
+        nn::with_backend(o->p.backend, [&]<class Backend>() { run<Backend>(*o, global); });
+    });
 }
 
 } // namespace keychroma::cli

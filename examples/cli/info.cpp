@@ -8,25 +8,47 @@
 
 #include "commands.hpp"
 #include "keychroma/io/open.hpp"
+#include "keychroma/nn/backends.hpp"
 
 namespace keychroma::cli {
+
+namespace {
+void print_backends(const global_options& global) {
+    const auto list = nn::describe_backends();
+    if (global.json) {
+        nlohmann::json j = nlohmann::json::array();
+        for (const auto& b : list) j.push_back({{"name", b.name}, {"where", b.where}});
+        std::cout << nlohmann::json{{"backends", j}}.dump(2) << "\n";
+    } else {
+        for (const auto& b : list) std::printf("%-12s %s\n", b.name.c_str(), b.where.c_str());
+    }
+}
+} // namespace
 
 void add_info(CLI::App& app, global_options& global) {
     struct options {
         std::string input;
         bool count = false;
+        bool backends = false;
         double fps = 0;
     };
     auto opt = std::make_shared<options>();
     auto* cmd =
         app.add_subcommand("info", "Describe a video: size, frame rate, frame count, format");
-    cmd->add_option("input", opt->input, "Video file, Y4M, image directory or pattern (%05d.png)")
-        ->required();
+    cmd->add_option("input", opt->input, "Video file, Y4M, image directory or pattern (%05d.png)");
+    cmd->add_flag("--backends", opt->backends,
+                  "List the network backends built in (cpu, thrust-host, cuda) and where they run");
     cmd->add_flag("--count", opt->count,
                   "Decode the whole stream to count frames when the container does not say");
     cmd->add_option("--fps", opt->fps, "Frame rate to assume for image sequences")
         ->check(CLI::PositiveNumber);
     cmd->callback([opt, &global] {
+        if (opt->backends) {
+            print_backends(global);
+            if (opt->input.empty()) return;
+        } else if (opt->input.empty()) {
+            throw config_error("info: give an INPUT video, or --backends");
+        }
         io::source_options so;
         if (opt->fps > 0) so.fps = io::rational{static_cast<std::int64_t>(opt->fps * 1000), 1000};
         auto source = io::open_source(opt->input, so);

@@ -26,6 +26,7 @@ std::string fmt(const char* f, double v) {
     return b;
 }
 
+template <class Backend>
 void run(const paper_cli& o, const global_options& global) {
     namespace fs = std::filesystem;
     const fs::path dir = o.out;
@@ -34,7 +35,7 @@ void run(const paper_cli& o, const global_options& global) {
     if (ec) throw io_error(dir.string() + ": cannot create: " + ec.message());
 
     // Sender: keyframes + training + package.
-    auto net = make_network(o.p.threads);
+    auto net = make_network<Backend>(o.p.threads);
     pipeline::send_options so;
     so.train = o.p.train();
     so.weights = o.p.half ? nn::weight_format::float16 : nn::weight_format::float32;
@@ -57,7 +58,7 @@ void run(const paper_cli& o, const global_options& global) {
                                       r.keyframes.clusters, r.keyframes.keyframes, labels);
 
         // Receiver: a fresh network from the package.
-        auto receiver = make_network(o.p.threads);
+        auto receiver = make_network<Backend>(o.p.threads);
         const auto verified = pipeline::verify_package(dir / "package");
         io::y4m_reader probe(verified.gray);
         io::sink_options sink_options;
@@ -89,10 +90,15 @@ void run(const paper_cli& o, const global_options& global) {
         const double end_to_end = r.keyframes_s + r.gather_s + r.train_s + cs.seconds;
         nlohmann::json j;
         j["input"] = o.input;
-        j["settings"] = {{"epochs", so.train.epochs},     {"batch", so.train.batch},
-                         {"seed", so.train.seed},         {"flip", so.train.flip},
-                         {"working_size", o.p.size},      {"fit", o.p.fit},
-                         {"weights", r.manifest.weights}, {"threads", net->backend().threads()}};
+        j["settings"] = {{"epochs", so.train.epochs},
+                         {"batch", so.train.batch},
+                         {"seed", so.train.seed},
+                         {"flip", so.train.flip},
+                         {"working_size", o.p.size},
+                         {"fit", o.p.fit},
+                         {"weights", r.manifest.weights},
+                         {"threads", backend_threads(net->backend())},
+                         {"backend", std::string(Backend::name)}};
         j["table2"] = {{"frames", r.keyframes.frame_count},
                        {"clusters", r.keyframes.clusters.cluster_count()},
                        {"keyframes", r.keyframes.keyframes},
@@ -115,8 +121,8 @@ void run(const paper_cli& o, const global_options& global) {
         std::string md = "# keychroma paper run: " + fs::path(o.input).filename().string() + "\n\n";
         md += "Settings: " + std::to_string(so.train.epochs) + " epochs, batch " +
               std::to_string(so.train.batch) + ", working size " + o.p.size + " (" + o.p.fit +
-              "), " + r.manifest.weights + " weights, " + std::to_string(net->backend().threads()) +
-              " threads.\n\n";
+              "), " + r.manifest.weights + " weights, " +
+              std::to_string(backend_threads(net->backend())) + " threads.\n\n";
         md += "## Table II (keyframes and quality, measured)\n\n";
         md += "| frames | clusters | keyframes | PSNR all | PSNR non-key | gray PSNR non-key | "
               "SSIM non-key | ab error non-key | gray ab error | flicker (truth) |\n";
@@ -181,7 +187,9 @@ void add_paper(CLI::App& app, global_options& global) {
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     add_training_options(cmd, o->p);
-    cmd->callback([o, &global] { run(*o, global); });
+    cmd->callback([o, &global] {
+        nn::with_backend(o->p.backend, [&]<class Backend>() { run<Backend>(*o, global); });
+    });
 }
 
 } // namespace keychroma::cli

@@ -7,25 +7,46 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "keychroma/nn.hpp"
+#include "keychroma/nn/backends.hpp"
 #include "keychroma/paper.hpp"
 #include "keychroma/pipeline.hpp"
 #include "parse.hpp"
 
 namespace keychroma::cli {
 
-/// The paper's network on the CPU backend.
-using paper_network = nn::network<nn::paper_stack, nn::cpu_backend>;
+/// The paper's network on a backend chosen with --backend (a template argument: the CLI
+/// instantiates each subcommand once per built-in backend through nn::with_backend).
+template <class Backend>
+using paper_network = nn::network<nn::paper_stack, Backend>;
 
-[[nodiscard]] inline std::unique_ptr<paper_network> make_network(int threads) {
-    nn::cpu_options o;
-    o.threads = threads;
-    return std::make_unique<paper_network>(0, nn::cpu_backend(o));
+template <class Backend>
+[[nodiscard]] std::unique_ptr<paper_network<Backend>> make_network(int threads) {
+    if constexpr (std::is_same_v<Backend, nn::cpu_backend>) {
+        nn::cpu_options o;
+        o.threads = threads;
+        return std::make_unique<paper_network<Backend>>(0, Backend(o));
+    } else {
+        // Thrust's OpenMP system uses the OpenMP thread count; CUDA ignores it.
+        if (threads > 0) omp_set_num_threads(threads);
+        return std::make_unique<paper_network<Backend>>(0, Backend{});
+    }
+}
+
+/// Host threads a backend uses (the CPU backend knows; Thrust's OpenMP system uses OpenMP's).
+template <class Backend>
+[[nodiscard]] int backend_threads(const Backend& b) {
+    if constexpr (requires { b.threads(); })
+        return b.threads();
+    else
+        return omp_get_max_threads();
 }
 
 /// Training and geometry options as typed on the command line.
@@ -39,6 +60,7 @@ struct pipeline_cli_options {
     std::string fit = "scale";
     std::size_t colorize_batch = 8;
     bool half = false;
+    std::string backend = "cpu";
 
     [[nodiscard]] pipeline::train_options train() const {
         pipeline::train_options t;
@@ -60,6 +82,15 @@ struct pipeline_cli_options {
     }
 };
 
+/// --backend, offering only the backends this build has (nn/backends.hpp).
+inline void add_backend_option(CLI::App* cmd, pipeline_cli_options& o) {
+    std::vector<std::string> names(nn::built_in_backends::names.begin(),
+                                   nn::built_in_backends::names.end());
+    cmd->add_option("--backend", o.backend, "Where the network runs: " + nn::backend_names())
+        ->check(CLI::IsMember(names))
+        ->capture_default_str();
+}
+
 inline void add_geometry_options(CLI::App* cmd, pipeline_cli_options& o) {
     cmd->add_option("--size", o.size,
                     "Working size WxH (a maximum: frames are never enlarged; "
@@ -73,6 +104,7 @@ inline void add_geometry_options(CLI::App* cmd, pipeline_cli_options& o) {
     cmd->add_option("--threads", o.threads, "CPU threads for the network; 0 = all")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    add_backend_option(cmd, o);
 }
 
 inline void add_training_options(CLI::App* cmd, pipeline_cli_options& o) {

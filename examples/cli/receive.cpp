@@ -15,8 +15,9 @@ struct receive_cli {
     pipeline_cli_options p;
 };
 
+template <class Backend>
 void run(const receive_cli& o, const global_options& global) {
-    auto net = make_network(o.p.threads);
+    auto net = make_network<Backend>(o.p.threads);
     const auto verified = pipeline::verify_package(o.package);
     io::y4m_reader probe(verified.gray);
     const auto info = probe.info();
@@ -53,7 +54,10 @@ void add_receive(CLI::App& app, global_options& global) {
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     cmd->add_option("--threads", o->p.threads, "CPU threads; 0 = all")->capture_default_str();
-    cmd->callback([o, &global] { run(*o, global); });
+    add_backend_option(cmd, o->p);
+    cmd->callback([o, &global] {
+        nn::with_backend(o->p.backend, [&]<class Backend>() { run<Backend>(*o, global); });
+    });
 }
 
 } // namespace keychroma::cli

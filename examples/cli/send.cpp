@@ -16,8 +16,9 @@ struct send_cli {
     pipeline_cli_options p;
 };
 
+template <class Backend>
 void run(const send_cli& o, const global_options& global) {
-    auto net = make_network(o.p.threads);
+    auto net = make_network<Backend>(o.p.threads);
     pipeline::send_options so;
     so.train = o.p.train();
     so.weights = o.p.half ? nn::weight_format::float16 : nn::weight_format::float32;
@@ -48,7 +49,9 @@ void add_send(CLI::App& app, global_options& global) {
     cmd->add_option("-o,--package", o->package, "Package directory to write")->required();
     cmd->add_flag("--half", o->p.half, "Send float16 weights (half the model size)");
     add_training_options(cmd, o->p);
-    cmd->callback([o, &global] { run(*o, global); });
+    cmd->callback([o, &global] {
+        nn::with_backend(o->p.backend, [&]<class Backend>() { run<Backend>(*o, global); });
+    });
 }
 
 } // namespace keychroma::cli

@@ -15,8 +15,9 @@ struct train_cli {
     pipeline_cli_options p;
 };
 
+template <class Backend>
 void run(const train_cli& o, const global_options& global) {
-    auto net = make_network(o.p.threads);
+    auto net = make_network<Backend>(o.p.threads);
     auto t = o.p.train();
     pipeline::progress bar("train", t.epochs, "epochs", progress_for(global));
     t.on_epoch = epoch_progress(bar);
@@ -53,7 +54,9 @@ void add_train(CLI::App& app, global_options& global) {
     cmd->add_option("-o,--model", o->model, "Model file to write (.kcm)")->required();
     cmd->add_flag("--half", o->p.half, "Store the weights as float16 (half the size)");
     add_training_options(cmd, o->p);
-    cmd->callback([o, &global] { run(*o, global); });
+    cmd->callback([o, &global] {
+        nn::with_backend(o->p.backend, [&]<class Backend>() { run<Backend>(*o, global); });
+    });
 }
 
 } // namespace keychroma::cli

@@ -158,3 +158,16 @@ BOOST_AUTO_TEST_CASE(convert_frames_size_and_gray) {
     BOOST_TEST(header.find("XKEYCHROMA=LSTAR") != std::string::npos, header);
     BOOST_TEST(text.size() == header.size() + 1 + 10 * (6 + 64 * 32));
 }
+
+BOOST_AUTO_TEST_CASE(backends_are_listed_and_checked) {
+    const auto r = run_tool("info --backends --json");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto list = nlohmann::json::parse(r.out)["backends"];
+    BOOST_TEST_REQUIRE(list.size() >= 1u);
+    BOOST_TEST(list[0]["name"].get<std::string>() == "cpu");
+    // Only built-in backends are accepted; anything else is a usage error naming the choices.
+    const auto bad = run_tool("train in.y4m -o m.kcm --backend no-such-backend");
+    BOOST_TEST(bad.exit_code == 2);
+    BOOST_TEST(one_line(bad.err), bad.err);
+    BOOST_TEST(bad.err.find("cpu") != std::string::npos, bad.err);
+}
