@@ -16,27 +16,13 @@
 #include <sys/resource.h>
 
 #include "keychroma/nn.hpp"
+#include "paper_convs.hpp"
 
 namespace nn = keychroma::nn;
 
 namespace {
 
-struct paper_conv {
-    std::size_t side, in_c, out_c, stride;
-};
-// The twelve convolutions at a 256x256 input (design.md §1).
-constexpr std::array<paper_conv, 12> paper_convs{{{256, 1, 64, 1},
-                                                  {256, 64, 64, 2},
-                                                  {128, 64, 128, 1},
-                                                  {128, 128, 128, 2},
-                                                  {64, 128, 256, 1},
-                                                  {64, 256, 256, 2},
-                                                  {32, 256, 512, 1},
-                                                  {32, 512, 256, 1},
-                                                  {32, 256, 128, 1},
-                                                  {64, 128, 64, 1},
-                                                  {128, 64, 32, 1},
-                                                  {128, 32, 2, 1}}};
+using keychroma::bench::paper_convs;
 
 std::vector<float> filled(std::size_t n, float v) {
     return std::vector<float>(n, v);
@@ -109,8 +95,8 @@ BENCHMARK(BM_conv_im2col)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-constexpr double forward_gflop_256 = 15.19; // per 256x256 frame (design.md §1)
-constexpr double train_gflop_256 = 45.5;    // forward + backward data + backward weights
+using keychroma::bench::forward_gflop_256;
+constexpr double train_gflop_256 = 45.5; // forward + backward data + backward weights
 
 void BM_network(benchmark::State& state) {
     const bool train = state.range(0) != 0;
