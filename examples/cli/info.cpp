@@ -53,13 +53,11 @@ void add_info(CLI::App& app, global_options& global) {
         if (opt->fps > 0) so.fps = io::rational{static_cast<std::int64_t>(opt->fps * 1000), 1000};
         auto source = io::open_source(opt->input, so);
         auto info = source->info();
-        if (opt->count || !info.frame_count) {
-            if (opt->count) {
-                rgb8_image frame;
-                std::int64_t n = 0;
-                while (source->next(frame)) ++n;
-                info.frame_count = n;
-            }
+        if (opt->count) {
+            rgb8_image frame;
+            std::int64_t n = 0;
+            while (source->next(frame)) ++n;
+            info.frame_count = n;
         }
         const auto fps = info.fps.reduced();
         if (global.json) {
