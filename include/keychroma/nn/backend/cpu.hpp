@@ -399,21 +399,9 @@ private:
 
     /// out[c] = sum over rows of m[r][c], deterministic for a given thread count.
     void column_sums(const T* m, std::size_t rows, std::size_t cols, T* out) {
-        const std::size_t chunks = std::size_t(threads_);
-        sums_.assign(chunks * cols, 0.0);
-#pragma omp parallel for num_threads(threads_) schedule(static)
-        for (std::ptrdiff_t ch = 0; ch < std::ptrdiff_t(chunks); ++ch) {
-            double* acc = sums_.data() + std::size_t(ch) * cols;
-            const std::size_t b = rows * std::size_t(ch) / chunks,
-                              e = rows * std::size_t(ch + 1) / chunks;
-            for (std::size_t r = b; r < e; ++r)
-                for (std::size_t j = 0; j < cols; ++j) acc[j] += double(m[r * cols + j]);
-        }
-        for (std::size_t j = 0; j < cols; ++j) {
-            double t = 0;
-            for (std::size_t ch = 0; ch < chunks; ++ch) t += sums_[ch * cols + j];
-            out[j] = T(t);
-        }
+        const auto& totals = reduce_per_channel(
+            m, rows, cols, [](T x, T) { return double(x); }, nullptr);
+        for (std::size_t j = 0; j < cols; ++j) out[j] = T(totals[j]);
     }
 
     /// Per-channel sums of f(x, aux[c]) over `rows` pixels; returns totals (size cols).
