@@ -130,11 +130,9 @@ void BM_network(benchmark::State& state) {
     const std::size_t side = 256;
     nn::network<nn::paper_stack, typename Flavour::backend> net(
         1, Flavour::make(int(state.range(2)), state.range(2) != 0));
-    nn::host_tensor x(std::array<std::size_t, 4>{batch, side, side, 1});
-    nn::host_tensor t(std::array<std::size_t, 4>{batch, side, side, 2});
-    nn::splitmix64 rng(3);
-    for (auto& v : x) v = float(rng.uniform01() * 2 - 1);
-    for (auto& v : t) v = float(rng.uniform01() - 0.5);
+    const keychroma::bench::paper_batch data(batch, side);
+    const nn::host_tensor& x = data.input;
+    const nn::host_tensor& t = data.target;
     const nn::adam adam;
     // warm-up: the first step sizes every workspace (and creates the cuBLAS handle)
     if (train)

@@ -68,6 +68,18 @@ struct planes {
     explicit planes(std::size_t n) : c0(n), c1(n), c2(n) {}
 };
 
+/// The reference table's inputs as three planes and as one interleaved buffer, so both layouts
+/// of the conversion are checked on the same colours.
+template <class Table>
+void load_inputs(const Table& t, planes& in, std::vector<float>& interleaved) {
+    for (std::size_t i = 0; i < t.in.size(); ++i) {
+        in.c0[i] = t.in[i][0];
+        in.c1[i] = t.in[i][1];
+        in.c2[i] = t.in[i][2];
+        std::copy_n(t.in[i].data(), 3, interleaved.data() + 3 * i);
+    }
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_CASE(lindbloom_published_values) {
@@ -121,12 +133,7 @@ BOOST_AUTO_TEST_CASE(forward_matches_float64_reference_and_bounds_opencv_gap) {
     const std::size_t n = t.in.size();
     planes in(n), out(n);
     std::vector<float> inter(3 * n), inter_out(3 * n);
-    for (std::size_t i = 0; i < n; ++i) {
-        in.c0[i] = t.in[i][0];
-        in.c1[i] = t.in[i][1];
-        in.c2[i] = t.in[i][2];
-        std::copy_n(t.in[i].data(), 3, inter.data() + 3 * i);
-    }
+    load_inputs(t, in, inter);
     srgb_to_lab(in.c0.data(), in.c1.data(), in.c2.data(), out.c0.data(), out.c1.data(),
                 out.c2.data(), n);
     srgb_to_lab_interleaved(inter.data(), inter_out.data(), n);
@@ -217,12 +224,7 @@ BOOST_AUTO_TEST_CASE(inverse_matches_float64_reference_and_opencv) {
     const std::size_t n = t.in.size();
     planes in(n), out(n);
     std::vector<float> inter(3 * n), inter_out(3 * n);
-    for (std::size_t i = 0; i < n; ++i) {
-        in.c0[i] = t.in[i][0];
-        in.c1[i] = t.in[i][1];
-        in.c2[i] = t.in[i][2];
-        std::copy_n(t.in[i].data(), 3, inter.data() + 3 * i);
-    }
+    load_inputs(t, in, inter);
     lab_to_srgb(in.c0.data(), in.c1.data(), in.c2.data(), out.c0.data(), out.c1.data(),
                 out.c2.data(), n);
     lab_to_srgb_interleaved(inter.data(), inter_out.data(), n);
