@@ -64,6 +64,13 @@ if command -v ffmpeg >/dev/null 2>&1; then
   derive cockatoo_64x64_32f.y4m -i cockatoo.mp4 -an -frames:v 32 \
     -vf "scale=64:64:force_original_aspect_ratio=increase,crop=64:64,setsar=1,format=yuv444p" \
     -pix_fmt yuv444p -f yuv4mpegpipe
+  # The multi-shot clip at the paper's size: every frame of the intro is doubled, so fps=15 keeps
+  # each distinct frame once (1,099 frames; ../shared/footage.md).
+  if [ $want_fillets = 1 ]; then
+    derive fillets_256.y4m -i fillets-intro.mpg -an \
+      -vf "fps=15,scale=256:256:force_original_aspect_ratio=increase,crop=256:256,setsar=1,format=yuv444p" \
+      -pix_fmt yuv444p -f yuv4mpegpipe
+  fi
 else
   echo "fetch-footage: ffmpeg CLI not found: derived test clips not made" >&2
   exit 1

@@ -17,19 +17,6 @@ struct eval_options {
     std::size_t sheet_frames = 6;
 };
 
-std::vector<std::size_t> read_keyframes_json(const std::string& path) {
-    std::ifstream f(path);
-    if (!f) throw io_error(path + ": cannot open");
-    try {
-        const auto j = nlohmann::json::parse(f);
-        const auto& k = j.is_array() ? j : j.at("keyframes");
-        return k.get<std::vector<std::size_t>>();
-    } catch (const nlohmann::json::exception&) {
-        throw format_error(path + ": expected keyframes.json (an object with a \"keyframes\" "
-                                  "array of frame numbers, or such an array)");
-    }
-}
-
 void print_summary(const char* title, const pipeline::metric_summary& s) {
     std::printf("%-14s %5zu frames  PSNR %6.2f dB (gray %6.2f)  SSIM %.4f (gray %.4f)  "
                 "ab err %5.2f (gray %5.2f)  colourfulness %.1f (truth %.1f)  flicker %.2f "

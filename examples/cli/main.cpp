@@ -1,5 +1,6 @@
 // keychroma: colorize video from its own keyframes. See docs/cli.md.
 
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <new>
@@ -11,6 +12,9 @@
 #include "keychroma/version.hpp"
 
 int main(int argc, char** argv) {
+    // A file-size limit (ulimit -f) then fails the write with EFBIG -- reported and cleaned up
+    // like a full disk -- instead of killing the process and leaving its temporary file behind.
+    std::signal(SIGXFSZ, SIG_IGN);
     CLI::App app{"keychroma: colorize video from its own keyframes (grayscale video + small model "
                  "instead of the colour video)"};
     app.set_version_flag("--version", std::string("keychroma ") + keychroma::version);

@@ -4,6 +4,7 @@
 // the Table III report.
 
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "keychroma/keyframes/given.hpp"
 #include "keychroma/nn.hpp"
 #include "keychroma/nn/backends.hpp"
 #include "keychroma/paper.hpp"
@@ -61,6 +63,7 @@ struct pipeline_cli_options {
     std::size_t colorize_batch = 8;
     bool half = false;
     std::string backend = "cpu";
+    std::string keyframes_from; ///< a keyframes.json; empty = the paper's extractor
 
     [[nodiscard]] pipeline::train_options train() const {
         pipeline::train_options t;
@@ -119,6 +122,36 @@ inline void add_training_options(CLI::App* cmd, pipeline_cli_options& o) {
     cmd->add_option("--seed", o.seed, "Seed of weights and batch order")->capture_default_str();
     cmd->add_flag("--flip", o.flip, "Horizontal-flip augmentation");
     add_geometry_options(cmd, o);
+}
+
+/// --keyframes-from: train on keyframes chosen by `keychroma keyframes` with any policies.
+inline void add_keyframes_option(CLI::App* cmd, pipeline_cli_options& o) {
+    cmd->add_option("--keyframes-from", o.keyframes_from,
+                    "keyframes.json from `keychroma keyframes` (any binning, distance, "
+                    "clustering, selection); default: the paper's extractor");
+}
+
+/// The frame numbers of a keyframes.json written by `keychroma keyframes` (its "keyframes"
+/// array), or of a bare JSON array; io_error when unreadable, format_error otherwise.
+[[nodiscard]] inline std::vector<std::size_t> read_keyframes_json(const std::string& path) {
+    std::ifstream f(path);
+    if (!f) throw io_error(path + ": cannot open");
+    try {
+        const auto j = nlohmann::json::parse(f);
+        const auto& k = j.is_array() ? j : j.at("keyframes");
+        return k.get<std::vector<std::size_t>>();
+    } catch (const nlohmann::json::exception&) {
+        throw format_error(path + ": expected keyframes.json (an object with a \"keyframes\" "
+                                  "array of frame numbers, or such an array)");
+    }
+}
+
+/// Calls fn(extractor) with the paper's extractor, or with the keyframes --keyframes-from names
+/// (each is a type of its own: the pipeline is instantiated for both).
+template <class Fn>
+decltype(auto) with_extractor(const pipeline_cli_options& o, Fn&& fn) {
+    if (o.keyframes_from.empty()) return fn(paper::keyframe_extractor{});
+    return fn(keyframes::given_keyframes(read_keyframes_json(o.keyframes_from)));
 }
 
 [[nodiscard]] inline pipeline::progress_options progress_for(const global_options& g) {

@@ -24,7 +24,9 @@ void run(const send_cli& o, const global_options& global) {
     so.weights = o.p.half ? nn::weight_format::float16 : nn::weight_format::float32;
     pipeline::progress bar("train", so.train.epochs, "epochs", progress_for(global));
     so.train.on_epoch = epoch_progress(bar);
-    const auto r = pipeline::send(*net, o.input, o.package, paper::keyframe_extractor{}, so);
+    const auto r = with_extractor(o.p, [&](const auto& extractor) {
+        return pipeline::send(*net, o.input, o.package, extractor, so);
+    });
     bar.finish();
     if (global.json) {
         std::ifstream f(std::filesystem::path(o.package) / "manifest.json");
@@ -49,6 +51,7 @@ void add_send(CLI::App& app, global_options& global) {
     cmd->add_option("-o,--package", o->package, "Package directory to write")->required();
     cmd->add_flag("--half", o->p.half, "Send float16 weights (half the model size)");
     add_training_options(cmd, o->p);
+    add_keyframes_option(cmd, o->p);
     cmd->callback([o, &global] {
         nn::with_backend(o->p.backend, [&]<class Backend>() { run<Backend>(*o, global); });
     });

@@ -21,8 +21,10 @@ void run(const train_cli& o, const global_options& global) {
     auto t = o.p.train();
     pipeline::progress bar("train", t.epochs, "epochs", progress_for(global));
     t.on_epoch = epoch_progress(bar);
-    const auto r = pipeline::train_on_video(
-        *net, [&] { return io::open_source(o.input); }, paper::keyframe_extractor{}, t);
+    const auto r = with_extractor(o.p, [&](const auto& extractor) {
+        return pipeline::train_on_video(
+            *net, [&] { return io::open_source(o.input); }, extractor, t);
+    });
     bar.finish();
     nn::save(o.model, *net, o.p.half ? nn::weight_format::float16 : nn::weight_format::float32);
     nlohmann::json j{
@@ -54,6 +56,7 @@ void add_train(CLI::App& app, global_options& global) {
     cmd->add_option("-o,--model", o->model, "Model file to write (.kcm)")->required();
     cmd->add_flag("--half", o->p.half, "Store the weights as float16 (half the size)");
     add_training_options(cmd, o->p);
+    add_keyframes_option(cmd, o->p);
     cmd->callback([o, &global] {
         nn::with_backend(o->p.backend, [&]<class Backend>() { run<Backend>(*o, global); });
     });

@@ -17,6 +17,7 @@
 #include "keychroma/keyframes/selection.hpp"
 
 #include "keychroma/keyframes/extractor.hpp"
+#include "keychroma/keyframes/given.hpp"
 
 #include "keychroma/keyframes/registry.hpp"
 #include "keychroma/keyframes/report.hpp"

@@ -10,31 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/handmade_y4m.hpp"
 #include "support/run_tool.hpp"
 
 using namespace keychroma::test;
 namespace fs = std::filesystem;
-
-namespace {
-
-/// A C444 Y4M file with `frames` frames of a horizontal Y ramp, written byte by byte.
-void write_y4m_444(const fs::path& p, int w, int h, int frames) {
-    std::ofstream f(p, std::ios::binary);
-    f << "YUV4MPEG2 W" << w << " H" << h << " F30000:1001 Ip A1:1 C444\n";
-    for (int i = 0; i < frames; ++i) {
-        f << "FRAME\n";
-        for (int y = 0; y < h; ++y)
-            for (int x = 0; x < w; ++x) f.put(static_cast<char>(16 + (x * 219) / (w - 1)));
-        for (int c = 0; c < 2; ++c)
-            for (int k = 0; k < w * h; ++k) f.put(static_cast<char>(128));
-    }
-}
-
-bool one_line(const std::string& s) {
-    return !s.empty() && s.find('\n') == s.size() - 1 && s.rfind("keychroma: ", 0) == 0;
-}
-
-} // namespace
 
 BOOST_AUTO_TEST_CASE(version_and_help) {
     const auto v = run_tool("--version");

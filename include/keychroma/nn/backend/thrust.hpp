@@ -66,7 +66,9 @@ public:
     static constexpr bool host_memory = traits::on_host;
 
     basic_thrust_backend() : basic_thrust_backend(thrust_options{}) {}
-    explicit basic_thrust_backend(thrust_options options) : options_(options), gemm_(options.gemm) {
+    // The device check comes first: the GEMM's cuBLAS handle would fail less helpfully.
+    explicit basic_thrust_backend(thrust_options options)
+        : options_((traits::require_device(), options)), gemm_(options.gemm) {
         if (options_.workspace_bytes == 0)
             options_.workspace_bytes = traits::default_workspace_bytes;
     }

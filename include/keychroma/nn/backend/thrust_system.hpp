@@ -51,6 +51,8 @@ struct host_memory {
         std::memcpy(host, dev, bytes);
     }
     static void synchronize() noexcept {}
+    /// Host memory is always there.
+    static void require_device() noexcept {}
     /// im2col granularity: one (pixel, tap) run of C channels per work item; on a CPU a memcpy
     /// of a contiguous run beats C index computations.
     static constexpr bool fine_grained = false;
@@ -115,6 +117,13 @@ struct system_traits<thrust::system::cuda::tag> {
         const std::size_t want = (std::size_t(1) << 15) / (cols ? cols : 1) + 1;
         const std::size_t most = rows / 16 + 1;
         return want < most ? want : most;
+    }
+    /// config_error saying why when no CUDA device is usable, so `--backend cuda` on a machine
+    /// without one fails with that reason rather than with the first allocation's error.
+    static void require_device() {
+        int count = 0;
+        if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0)
+            throw config_error("backend cuda: " + describe());
     }
     /// The current device's name, or why there is none (no device, driver too old, ...).
     static std::string describe() {

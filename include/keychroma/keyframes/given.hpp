@@ -1,0 +1,61 @@
+#pragma once
+// given_keyframes: a keyframe "extractor" that returns a list chosen elsewhere -- by
+// `keychroma keyframes` with other policies (its keyframes.json), by hand, or by another tool --
+// so that training (pipeline::train_on_video, pipeline::send) can use any keyframes without
+// instantiating the whole pipeline once per policy combination. It has the extractor's
+// interface (bins, binning, from_histograms, description) and counts the frames of the pass
+// the pipeline makes anyway; its one-bin histograms cost next to nothing.
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <xtensor/xbuilder.hpp>
+
+#include "keychroma/core/error.hpp"
+#include "keychroma/keyframes/binning.hpp"
+#include "keychroma/keyframes/extractor.hpp"
+#include "keychroma/keyframes/histogram.hpp"
+
+namespace keychroma::keyframes {
+
+struct given_keyframes {
+    using binning_type = luma_uniform<1>;
+    static constexpr std::size_t bins = binning_type::bins;
+    binning_type binning{};
+    std::vector<std::size_t> frames; ///< the keyframes' indices, any order, no duplicates
+
+    given_keyframes() = default;
+    explicit given_keyframes(std::vector<std::size_t> indices) : frames(std::move(indices)) {}
+
+    static std::string description() { return "given"; }
+
+    /// The given frames, sorted, as one cluster of all frames; format_error when a frame is
+    /// past the video's end or listed twice, or when the list is empty.
+    [[nodiscard]] keyframe_result from_histograms(const histogram_table& table) const {
+        if (table.empty()) throw format_error("keyframes: the video has no frames");
+        keyframe_result r;
+        r.frame_count = table.frames();
+        r.keyframes = frames;
+        std::sort(r.keyframes.begin(), r.keyframes.end());
+        if (r.keyframes.empty()) throw format_error("keyframes: the given list is empty");
+        if (std::adjacent_find(r.keyframes.begin(), r.keyframes.end()) != r.keyframes.end())
+            throw format_error(
+                "keyframes: frame " +
+                std::to_string(*std::adjacent_find(r.keyframes.begin(), r.keyframes.end())) +
+                " is given twice");
+        if (r.keyframes.back() >= r.frame_count)
+            throw format_error("keyframes: frame " + std::to_string(r.keyframes.back()) +
+                               " is given, but the video has " + std::to_string(r.frame_count) +
+                               " frames");
+        r.features.points = xt::zeros<double>({r.frame_count, std::size_t{1}});
+        r.features.distance.assign(r.frame_count, 0.0);
+        r.clusters.labels.assign(r.frame_count, 0);
+        r.clusters.centres = xt::zeros<double>({std::size_t{1}, std::size_t{1}});
+        return r;
+    }
+};
+
+} // namespace keychroma::keyframes

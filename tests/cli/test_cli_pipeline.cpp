@@ -1,0 +1,238 @@
+// The pipeline subcommands (train, colorize, send, receive, eval, paper) as a user runs them:
+// outputs that fit together, the documented exit codes for every kind of bad input, and no
+// partial output after a failure -- a full disk included (simulated with a file-size limit,
+// which makes writes fail with EFBIG as ENOSPC would). Inputs are hand-made Y4M bytes; the
+// networks train for one or two epochs on tiny frames, so the tests check plumbing, not quality
+// (tests/pipeline/test_pipeline_footage.cpp checks quality on a real clip).
+#define BOOST_TEST_MODULE cli_pipeline
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "support/handmade_y4m.hpp"
+#include "support/run_tool.hpp"
+
+using namespace keychroma::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Names in `dir` (temporary files included: nothing may be left behind).
+std::vector<std::string> entries(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+nlohmann::json info(const fs::path& video) {
+    const auto r = run_tool("info --json --count " + quote(video));
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    return nlohmann::json::parse(r.out);
+}
+
+/// A colour clip, a model trained on it and its gray version: what most cases start from.
+struct trained {
+    temp_dir d;
+    fs::path colour = d / "colour.y4m", model = d / "model.kcm", gray = d / "gray.y4m";
+    trained() {
+        write_y4m_444(colour, 24, 16, 8, /*colour=*/true);
+        auto r = run_tool("train " + quote(colour) + " -o " + quote(model) +
+                          " --epochs 2 --quiet --json");
+        BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+        r = run_tool("convert --gray " + quote(colour) + " " + quote(gray));
+        BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(train_then_colorize_keeps_size_and_frames) {
+    trained t;
+    const auto out = t.d / "out.y4m";
+    const auto r = run_tool("colorize " + quote(t.gray) + " " + quote(t.model) + " -o " +
+                            quote(out) + " --quiet --json");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(nlohmann::json::parse(r.out)["frames"].get<int>() == 8);
+    const auto i = info(out);
+    BOOST_TEST(i["width"].get<int>() == 24);
+    BOOST_TEST(i["height"].get<int>() == 16);
+    BOOST_TEST(i["frame_count"].get<int>() == 8);
+    // Any video is made gray first: the colour clip itself colorizes too.
+    const auto r2 = run_tool("colorize " + quote(t.colour) + " " + quote(t.model) + " -o " +
+                             quote(t.d / "out2.y4m") + " --quiet");
+    BOOST_TEST(r2.exit_code == 0, r2.err);
+}
+
+BOOST_AUTO_TEST_CASE(sizes_not_a_multiple_of_8_are_padded_and_cropped_back) {
+    trained t;
+    const auto odd = t.d / "odd.y4m";
+    write_y4m_444(odd, 21, 13, 3, true);
+    const auto out = t.d / "odd_out.y4m";
+    const auto r = run_tool("colorize " + quote(odd) + " " + quote(t.model) + " -o " + quote(out) +
+                            " --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto i = info(out);
+    BOOST_TEST(i["width"].get<int>() == 21);
+    BOOST_TEST(i["height"].get<int>() == 13);
+    BOOST_TEST(i["frame_count"].get<int>() == 3);
+}
+
+BOOST_AUTO_TEST_CASE(send_then_receive_reproduces_colorize) {
+    temp_dir d;
+    write_y4m_444(d / "colour.y4m", 24, 16, 8, true);
+    auto r = run_tool("send " + quote(d / "colour.y4m") + " -o " + quote(d / "pkg") +
+                      " --epochs 2 --quiet --json");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto manifest = nlohmann::json::parse(r.out);
+    BOOST_TEST(manifest.contains("bandwidth"), r.out);
+    BOOST_TEST((entries(d / "pkg") ==
+                std::vector<std::string>{"SHA256SUMS", "gray.y4m", "manifest.json", "model.kcm"}));
+    r = run_tool("receive " + quote(d / "pkg") + " -o " + quote(d / "received.y4m") + " --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    r = run_tool("colorize " + quote(d / "pkg" / "gray.y4m") + " " +
+                 quote(d / "pkg" / "model.kcm") + " -o " + quote(d / "colorized.y4m") + " --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(read_text(d / "received.y4m") == read_text(d / "colorized.y4m"));
+
+    // eval: the colorized video against its original; a gray baseline comes with it.
+    r = run_tool("eval " + quote(d / "colour.y4m") + " " + quote(d / "received.y4m") +
+                 " --json --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto e = nlohmann::json::parse(r.out);
+    BOOST_TEST(e["all"]["frames"].get<int>() == 8, r.out);
+    BOOST_TEST(e["all"]["psnr"].get<double>() > 10.0, r.out);
+    BOOST_TEST(e["all"]["gray"]["psnr"].get<double>() > 10.0, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(altered_or_missing_package_files_are_refused) {
+    temp_dir d;
+    write_y4m_444(d / "colour.y4m", 16, 16, 4, true);
+    auto r = run_tool("send " + quote(d / "colour.y4m") + " -o " + quote(d / "pkg") +
+                      " --epochs 1 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    { // one byte of the model changed: checksum mismatch, a format error naming the file
+        std::fstream f(d / "pkg" / "model.kcm", std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(100);
+        f.put('\x5a');
+    }
+    r = run_tool("receive " + quote(d / "pkg") + " -o " + quote(d / "out.y4m"));
+    BOOST_TEST(r.exit_code == 4, r.err);
+    BOOST_TEST(one_line(r.err), r.err);
+    BOOST_TEST(r.err.find("model.kcm") != std::string::npos, r.err);
+    fs::remove(d / "pkg" / "gray.y4m");
+    r = run_tool("receive " + quote(d / "pkg") + " -o " + quote(d / "out.y4m"));
+    BOOST_TEST(r.exit_code == 3, r.err);
+    BOOST_TEST(one_line(r.err), r.err);
+    BOOST_TEST(r.err.find("gray.y4m") != std::string::npos, r.err);
+    BOOST_TEST((entries(d.path()) == std::vector<std::string>{"colour.y4m", "pkg"}));
+}
+
+BOOST_AUTO_TEST_CASE(bad_models_are_model_errors_5) {
+    trained t;
+    // Not a model at all, and a model cut short.
+    std::ofstream(t.d / "text.kcm") << "this is not a model\n";
+    fs::copy_file(t.model, t.d / "short.kcm");
+    fs::resize_file(t.d / "short.kcm", fs::file_size(t.model) / 2);
+    for (const char* name : {"text.kcm", "short.kcm"}) {
+        const auto r = run_tool("colorize " + quote(t.gray) + " " + quote(t.d / name) + " -o " +
+                                quote(t.d / "out.y4m"));
+        BOOST_TEST(r.exit_code == 5, name << ": " << r.err);
+        BOOST_TEST(one_line(r.err), r.err);
+        BOOST_TEST(!fs::exists(t.d / "out.y4m"));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(zero_frame_videos_are_format_errors_4) {
+    trained t;
+    const auto empty = t.d / "empty.y4m";
+    write_y4m_no_frames(empty, 16, 16);
+    const std::vector<std::string> commands{
+        "colorize " + quote(empty) + " " + quote(t.model) + " -o " + quote(t.d / "o.y4m"),
+        "train " + quote(empty) + " -o " + quote(t.d / "o.kcm"),
+        "send " + quote(empty) + " -o " + quote(t.d / "o_pkg"),
+        "paper " + quote(empty) + " --out " + quote(t.d / "o_paper")};
+    for (const auto& c : commands) {
+        const auto r = run_tool(c + " --quiet");
+        BOOST_TEST(r.exit_code == 4, c << ": " << r.err);
+        BOOST_TEST(one_line(r.err), r.err);
+    }
+    BOOST_TEST(!fs::exists(t.d / "o.y4m"));
+    BOOST_TEST(!fs::exists(t.d / "o.kcm"));
+    BOOST_TEST(!fs::exists(t.d / "o_pkg"));
+    BOOST_TEST(!fs::exists(t.d / "o_paper" / "report.md"));
+}
+
+BOOST_AUTO_TEST_CASE(keyframes_from_a_file) {
+    temp_dir d;
+    write_y4m_444(d / "colour.y4m", 16, 16, 6, true);
+    std::ofstream(d / "keys.json") << R"({"keyframes": [5, 1]})";
+    auto r = run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(d / "m.kcm") +
+                      " --epochs 1 --quiet --json --keyframes-from " + quote(d / "keys.json"));
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST((nlohmann::json::parse(r.out)["keyframes"].get<std::vector<int>>() ==
+                std::vector<int>{1, 5}));
+
+    // `keychroma keyframes` output is accepted as it is.
+    r = run_tool("keyframes " + quote(d / "colour.y4m") + " -o " + quote(d / "kf") +
+                 " --every 2 --no-images --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    r = run_tool("send " + quote(d / "colour.y4m") + " -o " + quote(d / "pkg") +
+                 " --epochs 1 --quiet --json --keyframes-from " +
+                 quote(d / "kf" / "keyframes.json"));
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(nlohmann::json::parse(r.out)["keyframes"]["method"].get<std::string>() == "given",
+               r.out);
+
+    // A frame past the end, a duplicate, not JSON, no such file.
+    std::ofstream(d / "past.json") << R"({"keyframes": [2, 6]})";
+    std::ofstream(d / "twice.json") << R"({"keyframes": [2, 2]})";
+    std::ofstream(d / "text.json") << "frames 1 and 2";
+    for (const auto& [file, code] : std::vector<std::pair<std::string, int>>{
+             {"past.json", 4}, {"twice.json", 4}, {"text.json", 4}, {"none.json", 3}}) {
+        r = run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(d / "bad.kcm") +
+                     " --epochs 1 --quiet --keyframes-from " + quote(d / file));
+        BOOST_TEST(r.exit_code == code, file << ": " << r.err);
+        BOOST_TEST(one_line(r.err), r.err);
+        BOOST_TEST(!fs::exists(d / "bad.kcm"));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(full_disk_is_io_error_3_and_leaves_nothing) {
+    trained t;
+    const auto big = t.d / "big.y4m";
+    write_y4m_444(big, 64, 64, 20, true); // colorized: 20 x 12 KB, more than the limit below
+    fs::create_directory(t.d / "out");
+    // dash counts `ulimit -f` in 512-byte blocks, bash in KiB: both well below the outputs.
+    const std::string limit = "ulimit -f 100;";
+    const std::vector<std::string> commands{
+        "colorize " + quote(big) + " " + quote(t.model) + " -o " + quote(t.d / "out" / "o.y4m"),
+        "train " + quote(t.colour) + " -o " + quote(t.d / "out" / "o.kcm") + " --epochs 1",
+        "send " + quote(big) + " -o " + quote(t.d / "out" / "pkg") + " --epochs 1"};
+    for (const auto& c : commands) {
+        const auto r = run_tool(c + " --quiet", limit);
+        BOOST_TEST(r.exit_code == 3, c << ": " << r.err);
+        BOOST_TEST(one_line(r.err), r.err);
+        BOOST_TEST(entries(t.d / "out").empty(), c);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(paper_writes_its_report) {
+    temp_dir d;
+    write_y4m_444(d / "colour.y4m", 24, 16, 6, true);
+    const auto r = run_tool("paper " + quote(d / "colour.y4m") + " --out " + quote(d / "p") +
+                            " --epochs 1 --quiet --json");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto j = nlohmann::json::parse(r.out);
+    BOOST_TEST(j["table3"]["frames"].get<int>() == 6, r.out);
+    for (const char* f : {"report.md", "report.json", "sheet.png", "clusters.svg", "frames.csv",
+                          "per_frame.csv", "colorized.y4m", "package/manifest.json"})
+        BOOST_TEST(fs::exists(d / "p" / f), f);
+    const auto i = info(d / "p" / "colorized.y4m");
+    BOOST_TEST(i["frame_count"].get<int>() == 6);
+}
