@@ -4,8 +4,8 @@
   /usr/bin/python3 benchmarks/peers/paper_summary.py OUT-DIR
 
 Reads OUT-DIR/kc-CLIP-eE-tT-sS.json (`keychroma paper --json`) and torch-*.json (paper_torch.py)
-and prints, per clip and setting, the mean non-keyframe PSNR of each (and per seed), the gray
-baseline, and the median times with the median of the per-seed time ratios (runs of one seed
+and prints, per clip and setting, the mean non-keyframe PSNR of each (and per seed), the pooled
+PSNR (from the mean MSE) of each and of the gray baseline, and the median times with the median of the per-seed time ratios (runs of one seed
 were made back to back, so each ratio compares runs under the same machine load).
 """
 import glob
@@ -33,14 +33,20 @@ def main():
         runs.setdefault((clip, epochs, threads), []).append((seed, load(path), load(torch_path)))
 
     print("| clip | frames | keyframes | epochs | threads | seeds | non-key PSNR keychroma | "
-          "PyTorch | difference | gray | keychroma end to end | PyTorch | ratio | "
-          "training (kc / torch) | colorizing, frames/s (kc / torch) |")
+          "PyTorch | difference | pooled PSNR (kc / torch / gray) | keychroma end to end | "
+          "PyTorch | ratio | training (kc / torch) | colorizing, frames/s (kc / torch) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for (clip, epochs, threads), rs in sorted(runs.items()):
         rs.sort()
         kc_p = [k["table2"]["evaluation"]["non_keyframes"]["psnr"] for _, k, _ in rs]
         th_p = [t["psnr_nonkey"] for _, _, t in rs]
-        gray = rs[0][1]["table2"]["evaluation"]["non_keyframes"]["gray"]["psnr"]
+        # Pooled PSNR (from the mean MSE) stays finite where a frame is reproduced exactly (the
+        # gray baseline of a black frame), which makes the mean of per-frame PSNR infinite.
+        nk = [k["table2"]["evaluation"]["non_keyframes"] for _, k, _ in rs]
+        kc_pool = statistics.mean(e["psnr_pooled"] for e in nk)
+        th_pool = [t["psnr_pooled_nonkey"] for _, _, t in rs if "psnr_pooled_nonkey" in t]
+        th_pool = f"{statistics.mean(th_pool):.2f}" if th_pool else "-"
+        gray = nk[0]["gray"]["psnr_pooled"]
         kc_t = [k["times_s"]["end_to_end"] for _, k, _ in rs]
         th_t = [t["time_end_to_end_s"] for _, _, t in rs]
         ratio = statistics.median(a / b for a, b in zip(kc_t, th_t))
@@ -53,7 +59,7 @@ def main():
         print(f"| {clip} | {rs[0][1]['table2']['frames']} | {len(rs[0][1]['table2']['keyframes'])} "
               f"| {epochs} | {threads} | {' '.join(str(s) for s, _, _ in rs)} "
               f"| {kc_mean:.2f} ({per_seed(kc_p)}) | {th_mean:.2f} ({per_seed(th_p)}) "
-              f"| {kc_mean - th_mean:+.2f} dB | {gray:.2f} "
+              f"| {kc_mean - th_mean:+.2f} dB | {kc_pool:.2f} / {th_pool} / {gray:.2f} "
               f"| {statistics.median(kc_t):.1f} s | {statistics.median(th_t):.1f} s | {ratio:.2f} "
               f"| {kc_train:.1f} / {th_train:.1f} s | {kc_fps:.2f} / {th_fps:.2f} |")
     for name in ("load-before.txt", "load-after.txt"):

@@ -52,14 +52,28 @@ def extract_keyframes(frames, every=30):
     return sorted(keys), d.ravel(), labels
 
 
+def transmitted_l(lab):
+    """The L the receiver has: the 8-bit L* plane of the gray video (code = round(L * 255 / 100),
+    keychroma's transmission format), back in L units. Training uses it too, like keychroma."""
+    return np.round(lab[..., 0] * 2.55) / 2.55
+
+
 def to_lab(rgb):
     lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
-    return lab[..., 0] / 50.0 - 1.0, lab[..., 1:] / 128.0
+    return transmitted_l(lab) / 50.0 - 1.0, lab[..., 1:] / 128.0
+
+
+def conv(i, o, s=1):
+    """A 3x3 convolution with Keras' "same" padding, as the paper's (Keras) network and
+    keychroma have it: stride 1 pads one pixel on every side; stride 2 on an even size pads only
+    the bottom and right (out = ceil(in / 2)), where PyTorch's padding=1 would pad the top and
+    left too and shift every sample by one pixel."""
+    if s == 1:
+        return nn.Conv2d(i, o, 3, padding=1)
+    return nn.Sequential(nn.ZeroPad2d((0, 1, 0, 1)), nn.Conv2d(i, o, 3, stride=s))
 
 
 def paper_net():
-    def conv(i, o, s=1):
-        return nn.Conv2d(i, o, 3, stride=s, padding=1)
     return nn.Sequential(
         conv(1, 64), nn.ReLU(), conv(64, 64, 2), nn.ReLU(),
         conv(64, 128), nn.ReLU(), conv(128, 128, 2), nn.ReLU(),
@@ -79,11 +93,6 @@ def glorot_(net, seed):
             nn.init.zeros_(m.bias)
 
 
-def psnr(a, b):
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float("inf") if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
-
-
 def colorize(net, frames, batch=8):
     """The receiver: L of each frame -> network -> a,b merged with L -> 8-bit sRGB."""
     out = []
@@ -91,9 +100,11 @@ def colorize(net, frames, batch=8):
         for i in range(0, len(frames), batch):
             labs = [cv2.cvtColor(f.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
                     for f in frames[i:i + batch]]
-            inp = torch.from_numpy(np.stack([l[..., 0] / 50.0 - 1.0 for l in labs])[:, None])
+            inp = torch.from_numpy(np.stack([transmitted_l(l) / 50.0 - 1.0 for l in labs])[:, None]
+                                   .astype(np.float32))
             ab = net(inp).numpy().transpose(0, 2, 3, 1) * 128.0
             for lab, pred in zip(labs, ab):
+                lab[..., 0] = transmitted_l(lab)
                 lab[..., 1:] = pred
                 out.append(np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * 255.0 + 0.5, 0, 255)
                            .astype(np.uint8))
@@ -160,9 +171,12 @@ def main():
     t_color = time.perf_counter() - t0
 
     keyset = set(keys)
-    p = [psnr(f, r) for f, r in zip(frames, result)]
-    g = [psnr(f, gray_baseline(f)) for f in frames]
+    mse = [float(np.mean((f.astype(np.float64) - r) ** 2)) for f, r in zip(frames, result)]
+    gmse = [float(np.mean((f.astype(np.float64) - gray_baseline(f)) ** 2)) for f in frames]
+    to_db = lambda m: float("inf") if m == 0 else 10 * np.log10(255.0 ** 2 / m)
+    p, g = [to_db(m) for m in mse], [to_db(m) for m in gmse]
     non = [i for i in range(len(frames)) if i not in keyset]
+    pooled = lambda ms: to_db(float(np.mean([ms[i] for i in non]))) if non else None
     res = {
         "clip": args.clip, "frames": len(frames), "size": [frames[0].shape[1], frames[0].shape[0]],
         "keyframes": keys, "own_keyframes": own_keys,
@@ -175,6 +189,8 @@ def main():
         "psnr_nonkey": float(np.mean([p[i] for i in non])) if non else None,
         "psnr_gray_all": float(np.mean(g)),
         "psnr_gray_nonkey": float(np.mean([g[i] for i in non])) if non else None,
+        "psnr_pooled_nonkey": pooled(mse), "psnr_gray_pooled_nonkey": pooled(gmse),
+        "mse_per_frame": mse,
         "torch": torch.__version__,
     }
     text = json.dumps(res, indent=2)

@@ -80,8 +80,10 @@ def main():
             s.append(f'<circle cx="{px(r["total"]):.1f}" cy="{py(r["psnr"]):.1f}" r="4" fill="{c}"/>'
                      f'<text x="{px(r["total"]) + 6:.1f}" y="{py(r["psnr"]) - 6:.1f}" fill="{c}">'
                      f'{r["epochs"]} ep</text>')
-        s.append(f'<rect x="{L + 15}" y="{T + 10 + 18 * i}" width="12" height="12" fill="{c}"/>'
-                 f'<text x="{L + 32}" y="{T + 20 + 18 * i}">working size {size}x{size}</text>')
+        # legend bottom right, above the baseline label: the lines rise to the upper left
+        lx, ly = W - R - 175, H - B - 75 + 18 * i
+        s.append(f'<rect x="{lx}" y="{ly}" width="12" height="12" fill="{c}"/>'
+                 f'<text x="{lx + 17}" y="{ly + 10}">working size {size}x{size}</text>')
     s.append("</svg>")
     with open(svg_path, "w") as f:
         f.write("\n".join(s) + "\n")
