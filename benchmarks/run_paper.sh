@@ -6,6 +6,7 @@
 #
 #   benchmarks/run_paper.sh [OUT]          (default OUT: cache/paper-runs)
 #   CLIPS="cockatoo fillets" SEEDS="1 2 3" EPOCHS=25 THREADS=2 benchmarks/run_paper.sh
+#   ADAM=keras    the reference's Adam: torch.optim.Adam (default, docs' table 1) or Keras' rule
 #
 # Clips are the 256x256 4:4:4 versions made by scripts/fetch-footage.sh (--fillets for the
 # fillets intro). The two programs alternate seed by seed, and which goes first alternates too,
@@ -20,6 +21,7 @@ clips="${CLIPS:-cockatoo fillets}"
 seeds="${SEEDS:-1 2 3}"
 epochs="${EPOCHS:-25}"
 threads="${THREADS:-2}"
+adam="${ADAM:-torch}"
 tool="${KEYCHROMA:-$root/build/release/examples/keychroma}"
 footage="${KEYCHROMA_FOOTAGE_DIR:-$root/cache/footage}"
 mkdir -p "$out"
@@ -41,7 +43,7 @@ if [[ -z "${SUMMARY_ONLY:-}" ]]; then
         local keys
         keys=$(/usr/bin/python3 -c 'import json,sys; print(",".join(map(str, json.load(open(sys.argv[1]))["table2"]["keyframes"])))' "$out/kc-$tag.json")
         /usr/bin/python3 "$root/benchmarks/peers/paper_torch.py" "$input" --epochs "$epochs" \
-          --threads "$threads" --seed "$seed" --keyframes "$keys" --json "$out/torch-$tag.json" >/dev/null
+          --threads "$threads" --seed "$seed" --adam "$adam" --keyframes "$keys" --json "$out/torch-$tag.json" >/dev/null
       }
       # The reference needs keychroma's keyframes: the first seed of a clip has keychroma first;
       # later seeds take the list from the first run and swap the order every other seed.

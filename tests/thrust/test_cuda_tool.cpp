@@ -20,7 +20,8 @@ namespace {
 std::string cuda_where() {
     const auto r = run_tool("info --backends --json");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
-    for (const auto& b : nlohmann::json::parse(r.out)["backends"])
+    const auto j = nlohmann::json::parse(r.out); // (a range-for over parse(...)["x"] dangles)
+    for (const auto& b : j["backends"])
         if (b["name"] == "cuda") return b["where"].get<std::string>();
     BOOST_FAIL("keychroma-cuda does not list the cuda backend: " + r.out);
     return {};
@@ -36,7 +37,8 @@ BOOST_AUTO_TEST_CASE(lists_cpu_thrust_host_and_cuda) {
     const auto r = run_tool("info --backends --json");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     std::string names;
-    for (const auto& b : nlohmann::json::parse(r.out)["backends"])
+    const auto j = nlohmann::json::parse(r.out);
+    for (const auto& b : j["backends"])
         names += b["name"].get<std::string>() + " ";
     BOOST_TEST(names == "cpu thrust-host cuda ");
     BOOST_TEST(!cuda_where().empty());
