@@ -204,3 +204,26 @@ BOOST_AUTO_TEST_CASE(other_policies_compose) {
     BOOST_TEST(paper::keyframe_extractor::description() ==
                "rgb8/black/hellingerx10000/mean_shift(flat)/every30");
 }
+
+// given_keyframes (keyframes/given.hpp): a list chosen elsewhere, checked against the video.
+BOOST_AUTO_TEST_CASE(given_keyframes_are_sorted_and_checked) {
+    const auto frames = identical(6);
+    const given_keyframes given(std::vector<std::size_t>{4, 1});
+    histogram_table table(given_keyframes::bins);
+    for (const auto& f : frames) table.add(given.binning, f);
+    const auto r = given.from_histograms(table);
+    BOOST_TEST(r.frame_count == 6u);
+    BOOST_TEST((r.keyframes == std::vector<std::size_t>{1, 4}));
+    BOOST_TEST(r.clusters.labels.size() == 6u);
+    BOOST_TEST(r.clusters.cluster_count() == 1u);
+    BOOST_TEST(r.features.distance.size() == 6u);
+    BOOST_CHECK_THROW(given_keyframes(std::vector<std::size_t>{1, 6}).from_histograms(table),
+                      keychroma::format_error);
+    BOOST_CHECK_THROW(given_keyframes(std::vector<std::size_t>{2, 2}).from_histograms(table),
+                      keychroma::format_error);
+    BOOST_CHECK_THROW(given_keyframes(std::vector<std::size_t>{}).from_histograms(table),
+                      keychroma::format_error);
+    BOOST_CHECK_THROW(
+        given_keyframes(std::vector<std::size_t>{0}).from_histograms(histogram_table(1)),
+        keychroma::format_error);
+}
