@@ -38,8 +38,7 @@ BOOST_AUTO_TEST_CASE(lists_cpu_thrust_host_and_cuda) {
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     std::string names;
     const auto j = nlohmann::json::parse(r.out);
-    for (const auto& b : j["backends"])
-        names += b["name"].get<std::string>() + " ";
+    for (const auto& b : j["backends"]) names += b["name"].get<std::string>() + " ";
     BOOST_TEST(names == "cpu thrust-host cuda ");
     BOOST_TEST(!cuda_where().empty());
 }
