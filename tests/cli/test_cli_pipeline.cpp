@@ -7,6 +7,7 @@
 #define BOOST_TEST_MODULE cli_pipeline
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>

@@ -41,11 +41,9 @@ struct given_keyframes {
         r.keyframes = frames;
         std::sort(r.keyframes.begin(), r.keyframes.end());
         if (r.keyframes.empty()) throw format_error("keyframes: the given list is empty");
-        if (std::adjacent_find(r.keyframes.begin(), r.keyframes.end()) != r.keyframes.end())
-            throw format_error(
-                "keyframes: frame " +
-                std::to_string(*std::adjacent_find(r.keyframes.begin(), r.keyframes.end())) +
-                " is given twice");
+        if (const auto twice = std::adjacent_find(r.keyframes.begin(), r.keyframes.end());
+            twice != r.keyframes.end())
+            throw format_error("keyframes: frame " + std::to_string(*twice) + " is given twice");
         if (r.keyframes.back() >= r.frame_count)
             throw format_error("keyframes: frame " + std::to_string(r.keyframes.back()) +
                                " is given, but the video has " + std::to_string(r.frame_count) +
