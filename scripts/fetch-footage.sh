@@ -75,4 +75,6 @@ else
   echo "fetch-footage: ffmpeg CLI not found: derived test clips not made" >&2
   exit 1
 fi
+# The stamp the footage tests look for (tests/support/footage.hpp): everything above was made.
+touch footage.complete
 echo "footage in $dest"

@@ -97,13 +97,14 @@ void run_bench(const bench_options& o, const global_options& global, Backend bac
                          {"median_ms_per_frame", median},
                          {"gflop_per_frame", flops * 1e-9},
                          {"gflops", gflops},
-                         {"ms_per_frame", ms}};
+                         {"ms_per_frame", ms},
+                         {"blas", nn::cpu::blas_kernels()}};
         std::cout << j.dump() << "\n";
     } else {
         std::printf("paper network, %s, backend %s, %d thread(s), batch %zu, %zux%zu: "
-                    "%.1f ms/frame (median of %d), %.1f GFLOP/s\n",
+                    "%.1f ms/frame (median of %d), %.1f GFLOP/s; %s\n",
                     o.mode.c_str(), o.backend.c_str(), net.backend().threads(), o.batch, o.size,
-                    o.size, median, o.runs, gflops);
+                    o.size, median, o.runs, gflops, nn::cpu::blas_kernels().c_str());
     }
 }
 

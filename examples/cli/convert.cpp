@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <string>
 
@@ -77,7 +78,7 @@ void add_convert(CLI::App& app, global_options& global) {
 
         io::source_options so;
         so.matrix = matrix;
-        if (opt->fps > 0) so.fps = io::rational{static_cast<std::int64_t>(opt->fps * 1000), 1000};
+        if (opt->fps != 0) so.fps = fps_option("--fps", opt->fps); // NaN too
         auto source = io::open_source(opt->input, so);
         const auto in_info = source->info();
 
@@ -86,8 +87,12 @@ void add_convert(CLI::App& app, global_options& global) {
             out_info.width = size->width;
             out_info.height = size->height;
         }
-        if (range.step > 1) // keep the clip's duration meaning: fewer frames, lower rate
+        if (range.step > 1) { // keep the clip's duration meaning: fewer frames, lower rate
+            if (in_info.fps.den > std::numeric_limits<std::int64_t>::max() / range.step)
+                throw config_error("--frames step " + std::to_string(range.step) +
+                                   ": the output frame rate would overflow");
             out_info.fps = io::rational{in_info.fps.num, in_info.fps.den * range.step}.reduced();
+        }
         out_info.frame_count.reset();
 
         static const std::map<std::string, io::y4m_chroma> chromas{

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "parse.hpp"
 #include "keychroma/io/open.hpp"
 #include "keychroma/nn/backends.hpp"
 
@@ -47,10 +48,11 @@ void add_info(CLI::App& app, global_options& global) {
             print_backends(global);
             if (opt->input.empty()) return;
         } else if (opt->input.empty()) {
-            throw config_error("info: give an INPUT video, or --backends");
+            // a missing argument is a usage error (exit 2), as CLI11's own are
+            throw CLI::RequiredError("info: give an INPUT video, or --backends");
         }
         io::source_options so;
-        if (opt->fps > 0) so.fps = io::rational{static_cast<std::int64_t>(opt->fps * 1000), 1000};
+        if (opt->fps != 0) so.fps = fps_option("--fps", opt->fps); // NaN too
         auto source = io::open_source(opt->input, so);
         auto info = source->info();
         if (opt->count) {

@@ -43,6 +43,14 @@ int main(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
+    } catch (const CLI::ValidationError& e) {
+        // a value CLI11 rejects (not a number, out of range, not one of the choices) is an
+        // invalid option value like one keychroma rejects: exit code 6 (docs/cli.md)
+        std::fprintf(stderr, "keychroma: %s\n", e.what());
+        return 6;
+    } catch (const CLI::ConversionError& e) {
+        std::fprintf(stderr, "keychroma: %s\n", e.what());
+        return 6;
     } catch (const CLI::ParseError& e) {
         // CLI11's own message is one line; exit code 2 is "usage" (docs/cli.md).
         std::fprintf(stderr, "keychroma: %s\n", e.what());

@@ -11,6 +11,7 @@
 
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/image.hpp"
+#include "keychroma/io/video_info.hpp"
 
 namespace keychroma::cli {
 
@@ -37,6 +38,21 @@ inline image_size parse_size(const std::string& option, const std::string& text)
     return {static_cast<std::size_t>(*w), static_cast<std::size_t>(*h)};
 }
 
+/// A frame rate given as a decimal number, kept to 1/1000 frame/s; 0 < fps <= 1000 (a larger
+/// or non-finite value would overflow the rational it becomes).
+inline io::rational fps_option(const std::string& option, double fps) {
+    if (!(fps > 0 && fps <= 1000))
+        throw config_error(option + " " + std::to_string(fps) +
+                           ": expected a frame rate in (0, 1000] frames/s");
+    const auto milli = static_cast<std::int64_t>(fps * 1000 + 0.5);
+    if (milli < 1) throw config_error(option + ": frame rate below 0.001 frames/s");
+    return io::rational{milli, 1000}.reduced();
+}
+
+/// The largest frame number a range may name: 10^12 frames is over a thousand years at 30
+/// frames/s, and leaves room for A + 1 and for a frame rate divided by the step.
+inline constexpr std::int64_t largest_frame_number = 1'000'000'000'000;
+
 /// A Python-style frame slice "A:B[:S]": frames A, A+S, ... below B. A defaults to 0, B to the
 /// end, S to 1; "A" alone is the single frame A.
 struct frame_range {
@@ -58,7 +74,7 @@ inline frame_range parse_frame_range(const std::string& option, const std::strin
     const auto c1 = text.find(':');
     if (c1 == std::string::npos) {
         const auto a = detail::parse_int(text);
-        if (!a || *a < 0) throw bad("not a frame number");
+        if (!a || *a < 0 || *a > largest_frame_number) throw bad("not a frame number");
         r.first = *a;
         r.last = *a + 1;
         return r;
@@ -69,17 +85,18 @@ inline frame_range parse_frame_range(const std::string& option, const std::strin
     const auto b = sv.substr(c1 + 1, c2 == std::string::npos ? std::string::npos : c2 - c1 - 1);
     if (!a.empty()) {
         const auto v = detail::parse_int(a);
-        if (!v || *v < 0) throw bad("bad start");
+        if (!v || *v < 0 || *v > largest_frame_number) throw bad("bad start");
         r.first = *v;
     }
     if (!b.empty()) {
         const auto v = detail::parse_int(b);
-        if (!v || *v < 0) throw bad("bad end");
+        if (!v || *v < 0 || *v > largest_frame_number) throw bad("bad end");
         r.last = *v;
     }
     if (c2 != std::string::npos) {
         const auto v = detail::parse_int(sv.substr(c2 + 1));
-        if (!v || *v < 1) throw bad("step must be a positive integer");
+        if (!v || *v < 1 || *v > largest_frame_number)
+            throw bad("step must be a positive integer up to 10^12");
         r.step = *v;
     }
     if (r.last <= r.first) throw bad("empty range");

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "keyframes_json.hpp"
 #include "keychroma/keyframes/given.hpp"
 #include "keychroma/nn.hpp"
 #include "keychroma/nn/backends.hpp"
@@ -129,21 +130,6 @@ inline void add_keyframes_option(CLI::App* cmd, pipeline_cli_options& o) {
     cmd->add_option("--keyframes-from", o.keyframes_from,
                     "keyframes.json from `keychroma keyframes` (any binning, distance, "
                     "clustering, selection); default: the paper's extractor");
-}
-
-/// The frame numbers of a keyframes.json written by `keychroma keyframes` (its "keyframes"
-/// array), or of a bare JSON array; io_error when unreadable, format_error otherwise.
-[[nodiscard]] inline std::vector<std::size_t> read_keyframes_json(const std::string& path) {
-    std::ifstream f(path);
-    if (!f) throw io_error(path + ": cannot open");
-    try {
-        const auto j = nlohmann::json::parse(f);
-        const auto& k = j.is_array() ? j : j.at("keyframes");
-        return k.get<std::vector<std::size_t>>();
-    } catch (const nlohmann::json::exception&) {
-        throw format_error(path + ": expected keyframes.json (an object with a \"keyframes\" "
-                                  "array of frame numbers, or such an array)");
-    }
 }
 
 /// Calls fn(extractor) with the paper's extractor, or with the keyframes --keyframes-from names

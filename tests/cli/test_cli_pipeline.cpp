@@ -194,14 +194,45 @@ BOOST_AUTO_TEST_CASE(keyframes_from_a_file) {
     std::ofstream(d / "past.json") << R"({"keyframes": [2, 6]})";
     std::ofstream(d / "twice.json") << R"({"keyframes": [2, 2]})";
     std::ofstream(d / "text.json") << "frames 1 and 2";
+    // numbers that are not frame numbers: out of size_t's range, fractional, negative
+    std::ofstream(d / "huge.json") << R"({"keyframes": [1e20]})";
+    std::ofstream(d / "half.json") << R"([2.5])";
+    std::ofstream(d / "negative.json") << R"([-1, 2])";
     for (const auto& [file, code] : std::vector<std::pair<std::string, int>>{
-             {"past.json", 4}, {"twice.json", 4}, {"text.json", 4}, {"none.json", 3}}) {
+             {"past.json", 4},
+             {"twice.json", 4},
+             {"text.json", 4},
+             {"none.json", 3},
+             {"huge.json", 4},
+             {"half.json", 4},
+             {"negative.json", 4}}) {
         r = run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(d / "bad.kcm") +
                      " --epochs 1 --quiet --keyframes-from " + quote(d / file));
         BOOST_TEST(r.exit_code == code, file << ": " << r.err);
         BOOST_TEST(one_line(r.err), r.err);
         BOOST_TEST(!fs::exists(d / "bad.kcm"));
     }
+}
+
+BOOST_AUTO_TEST_CASE(send_never_replaces_a_users_directory) {
+    // A folder holding a file named SHA256SUMS is not a package: send refuses it with exit 3
+    // and one line, and every file in it stays (it used to be removed and replaced).
+    trained t;
+    const auto d = t.d / "d";
+    fs::create_directory(d);
+    std::ofstream(d / "thesis.tex") << "precious";
+    std::ofstream(d / "SHA256SUMS");
+    const auto r = run_tool("send " + quote(t.colour) + " -o " + quote(d) + " --epochs 1 --quiet");
+    BOOST_TEST(r.exit_code == 3, r.err);
+    BOOST_TEST(one_line(r.err), r.err);
+    BOOST_TEST((entries(d) == std::vector<std::string>{"SHA256SUMS", "thesis.tex"}));
+    std::ifstream f(d / "thesis.tex");
+    std::string text;
+    f >> text;
+    BOOST_TEST(text == "precious");
+    // and nothing else appeared beside it (no temporary directory left)
+    BOOST_TEST((entries(t.d.path()) ==
+                std::vector<std::string>{"colour.y4m", "d", "gray.y4m", "model.kcm"}));
 }
 
 BOOST_AUTO_TEST_CASE(full_disk_is_io_error_3_and_leaves_nothing) {

@@ -14,7 +14,7 @@
 #include <keychroma/core/color.hpp>
 #include <keychroma/core/simd_math.hpp>
 
-#include "support/footage.hpp"
+#include "support/test_data.hpp"
 
 using namespace keychroma;
 

@@ -14,7 +14,7 @@
 
 #include <keychroma/core/metrics.hpp>
 
-#include "support/footage.hpp"
+#include "support/test_data.hpp"
 
 using namespace keychroma;
 

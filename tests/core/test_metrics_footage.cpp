@@ -13,6 +13,9 @@
 
 #include "support/footage.hpp"
 
+using keychroma::test::footage_required;
+BOOST_TEST_GLOBAL_FIXTURE(footage_required);
+
 // PSNR / SSIM / colourfulness on real photos against scikit-image (tests/data/
 // make_metrics_reference.py), the pairs made by the same integer operations as the script.
 

@@ -12,7 +12,7 @@
 
 #include <keychroma/core/resize.hpp>
 
-#include "support/footage.hpp"
+#include "support/test_data.hpp"
 
 using namespace keychroma;
 

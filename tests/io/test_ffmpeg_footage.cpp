@@ -19,21 +19,24 @@
 #include "support/footage.hpp"
 #include "support/temp_dir.hpp"
 
+using keychroma::test::footage_required;
+BOOST_TEST_GLOBAL_FIXTURE(footage_required);
+
 using namespace keychroma;
 using namespace keychroma::io;
 namespace fs = std::filesystem;
 
 namespace {
 
-/// The comparisons need FFmpeg's command-line tools; without them the program is skipped.
-void require_cli() {
-    if (std::system("ffmpeg -hide_banner -version >/dev/null 2>&1") != 0 ||
-        std::system("ffprobe -hide_banner -version >/dev/null 2>&1") != 0) {
-        std::printf("KEYCHROMA-SKIP: the ffmpeg/ffprobe command-line tools are not installed\n");
-        std::fflush(stdout);
-        std::_Exit(0);
+/// The comparisons need FFmpeg's command-line tools; without them the program is skipped
+/// before any case runs.
+struct cli_required {
+    cli_required() {
+        if (std::system("ffmpeg -hide_banner -version >/dev/null 2>&1") != 0 ||
+            std::system("ffprobe -hide_banner -version >/dev/null 2>&1") != 0)
+            test::skip_program("the ffmpeg/ffprobe command-line tools are not installed");
     }
-}
+};
 
 std::string quote(const fs::path& p) {
     return "'" + p.string() + "'";
@@ -142,9 +145,10 @@ rgb8_image half(const rgb8_image& in) {
 
 } // namespace
 
+BOOST_TEST_GLOBAL_FIXTURE(cli_required);
+
 BOOST_AUTO_TEST_CASE(cockatoo_info_matches_ffprobe) {
     const auto clip = test::footage("cockatoo.mp4");
-    require_cli();
     ffmpeg_reader r(clip);
     const auto info = r.info();
     // Facts of the clip (checked with ffprobe when this test was written) ...
@@ -168,7 +172,6 @@ BOOST_AUTO_TEST_CASE(cockatoo_info_matches_ffprobe) {
 
 BOOST_AUTO_TEST_CASE(cockatoo_decodes_every_frame_like_ffmpeg_rgb24) {
     const auto clip = test::footage("cockatoo.mp4");
-    require_cli();
     test::temp_dir dir;
     const std::vector<std::size_t> picked = {0, 139, 279};
     std::vector<rgb8_image> ours;
@@ -204,7 +207,6 @@ BOOST_AUTO_TEST_CASE(cockatoo_decodes_every_frame_like_ffmpeg_rgb24) {
 
 BOOST_AUTO_TEST_CASE(other_containers_made_by_the_cli_decode_like_the_cli) {
     const auto clip = test::footage("cockatoo.mp4");
-    require_cli();
     test::temp_dir dir;
     const std::string small = "-vf scale=320:180 -frames:v 40 -an";
     struct variant {
@@ -259,7 +261,6 @@ BOOST_AUTO_TEST_CASE(other_containers_made_by_the_cli_decode_like_the_cli) {
 
 BOOST_AUTO_TEST_CASE(writer_output_as_ffprobe_sees_it) {
     const auto clip = test::footage("cockatoo.mp4");
-    require_cli();
     test::temp_dir dir;
     // 40 real frames at half size, re-encoded by our writer into each container.
     std::vector<rgb8_image> frames;
@@ -312,7 +313,6 @@ BOOST_AUTO_TEST_CASE(writer_output_as_ffprobe_sees_it) {
 
 BOOST_AUTO_TEST_CASE(audio_is_copied_from_the_source) {
     const auto clip = test::footage("cockatoo.mp4");
-    require_cli();
     test::temp_dir dir;
     // A 2 s clip with a 440 Hz AAC track, made by the CLI.
     const auto src = dir / "tone.mp4";
@@ -366,10 +366,10 @@ BOOST_AUTO_TEST_CASE(audio_is_copied_from_the_source) {
     BOOST_TEST(probe(out, "a", "nb_frames") == probe(clip, "a", "nb_frames"));
 }
 
-#else
+#else // built without FFmpeg
 
-BOOST_AUTO_TEST_CASE(ffmpeg_not_built) {
-    std::printf("KEYCHROMA-SKIP: built without FFmpeg (KEYCHROMA_WITH_FFMPEG=OFF)\n");
-}
+#include "support/skip.hpp"
+
+KEYCHROMA_TEST_SKIP_PROGRAM("built without FFmpeg (KEYCHROMA_WITH_FFMPEG=OFF)")
 
 #endif

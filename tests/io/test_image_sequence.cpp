@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,13 @@ rgb8_image numbered_frame(std::size_t w, std::size_t h, int k) {
 std::size_t count_files(const fs::path& dir) {
     return static_cast<std::size_t>(
         std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+}
+
+/// Regular files only (a writer's hidden staging directory is not one).
+std::size_t count_regular_files(const fs::path& dir) {
+    std::size_t n = 0;
+    for (const auto& e : fs::directory_iterator(dir)) n += e.is_regular_file();
+    return n;
 }
 
 } // namespace
@@ -201,10 +210,62 @@ BOOST_AUTO_TEST_CASE(writer_without_close_leaves_nothing) {
         image_sequence_writer w(tmp / "x%03d.png");
         w.write(numbered_frame(4, 4, 0));
         w.write(numbered_frame(4, 4, 1));
-        BOOST_TEST(count_files(tmp.path()) == 2u);
+        BOOST_TEST(count_regular_files(tmp.path()) == 0u); // nothing appears before close()
         BOOST_CHECK_THROW(w.write(numbered_frame(5, 4, 2)), format_error);
     }
     BOOST_TEST(fs::is_empty(tmp.path()));
+}
+
+BOOST_AUTO_TEST_CASE(failed_write_keeps_an_older_sequence_intact) {
+    // An older sequence of 20 frames under the same pattern; a new run that fails at its sixth
+    // frame must leave all 20 as they were (it used to remove the five it had replaced).
+    test::temp_dir tmp;
+    {
+        image_sequence_writer w(tmp / "seq%04d.png");
+        for (int k = 0; k < 20; ++k) w.write(numbered_frame(6, 4, k));
+        w.close();
+    }
+    {
+        image_sequence_writer w(tmp / "seq%04d.png");
+        for (int k = 0; k < 5; ++k) w.write(numbered_frame(6, 4, 100 + k));
+        BOOST_CHECK_THROW(w.write(numbered_frame(7, 4, 105)), format_error);
+    }
+    BOOST_TEST(count_files(tmp.path()) == 20u); // and no temporary left
+    image_sequence_reader r(tmp / "seq%04d.png");
+    rgb8_image f;
+    for (int k = 0; k < 20; ++k) {
+        BOOST_REQUIRE(r.next(f));
+        BOOST_TEST((f == numbered_frame(6, 4, k)));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_sequence_appears_whole_on_close) {
+    // A successful run replaces the frames of the same names, and only those.
+    test::temp_dir tmp;
+    {
+        image_sequence_writer w(tmp / "seq%04d.png");
+        for (int k = 0; k < 4; ++k) w.write(numbered_frame(6, 4, k));
+        w.close();
+    }
+    {
+        std::ofstream keep(tmp / "notes.txt");
+        keep << "mine";
+    }
+    {
+        image_sequence_writer w(tmp / "seq%04d.png");
+        for (int k = 0; k < 2; ++k) w.write(numbered_frame(6, 4, 50 + k));
+        // the old four + notes.txt, nothing new yet
+        BOOST_TEST(count_regular_files(tmp.path()) == 5u);
+        w.close();
+    }
+    BOOST_TEST(count_files(tmp.path()) == 5u);
+    image_sequence_reader r(tmp / "seq%04d.png");
+    rgb8_image f;
+    for (int k : {50, 51, 2, 3}) {
+        BOOST_REQUIRE(r.next(f));
+        BOOST_TEST((f == numbered_frame(6, 4, k)));
+    }
+    BOOST_TEST(fs::exists(tmp / "notes.txt"));
 }
 
 BOOST_AUTO_TEST_CASE(single_image_and_directory_targets) {

@@ -3,7 +3,7 @@
 
 // Interoperability with the ffmpeg command-line tool, on real footage: keychroma decodes what
 // ffmpeg writes as ffmpeg decodes it (accurate mode), and ffmpeg reads what keychroma writes.
-// Skipped (KEYCHROMA-SKIP) when the ffmpeg CLI or the footage is absent.
+// Skipped (support/skip.hpp) when the ffmpeg CLI or the footage is absent.
 
 #include <algorithm>
 #include <cstdio>
@@ -17,6 +17,9 @@
 #include "support/footage.hpp"
 #include "support/temp_dir.hpp"
 
+using keychroma::test::footage_required;
+BOOST_TEST_GLOBAL_FIXTURE(footage_required);
+
 using namespace keychroma;
 using namespace keychroma::io;
 namespace fs = std::filesystem;
@@ -24,11 +27,8 @@ namespace fs = std::filesystem;
 namespace {
 
 void require_ffmpeg_cli() {
-    if (std::system("ffmpeg -version >/dev/null 2>&1") != 0) {
-        std::printf("KEYCHROMA-SKIP: the ffmpeg command-line tool is not installed\n");
-        std::fflush(stdout);
-        std::_Exit(0);
-    }
+    if (std::system("ffmpeg -version >/dev/null 2>&1") != 0)
+        keychroma::test::skip_program("the ffmpeg command-line tool is not installed");
 }
 
 struct global_fixture {

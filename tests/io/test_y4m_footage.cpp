@@ -13,6 +13,9 @@
 #include "keychroma/io/y4m.hpp"
 #include "support/footage.hpp"
 
+using keychroma::test::footage_required;
+BOOST_TEST_GLOBAL_FIXTURE(footage_required);
+
 using namespace keychroma;
 using namespace keychroma::io;
 

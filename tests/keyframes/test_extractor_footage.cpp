@@ -10,6 +10,9 @@
 #include "keychroma/paper.hpp"
 #include "support/footage.hpp"
 
+using keychroma::test::footage_required;
+BOOST_TEST_GLOBAL_FIXTURE(footage_required);
+
 using namespace keychroma;
 using namespace keychroma::keyframes;
 

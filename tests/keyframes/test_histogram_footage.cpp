@@ -15,6 +15,9 @@
 #include "keychroma/keyframes.hpp"
 #include "support/footage.hpp"
 
+using keychroma::test::footage_required;
+BOOST_TEST_GLOBAL_FIXTURE(footage_required);
+
 using namespace keychroma;
 using namespace keychroma::keyframes;
 using keychroma::test::footage;

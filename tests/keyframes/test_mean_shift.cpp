@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "keychroma/keyframes.hpp"
-#include "support/footage.hpp"
+#include "support/test_data.hpp"
 
 using namespace keychroma;
 using namespace keychroma::keyframes;

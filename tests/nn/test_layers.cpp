@@ -10,10 +10,13 @@
 
 #include "keychroma/nn.hpp"
 #include "naive_conv.hpp"
+#include "support/tolerance.hpp"
 
 namespace nn = keychroma::nn;
 using dbackend = nn::basic_cpu_backend<double>;
+namespace kt = keychroma::test;
 using nn::testing::dot;
+using nn::testing::magnitudes;
 using nn::testing::naive_conv;
 using nn::testing::random_vector;
 
@@ -48,20 +51,28 @@ BOOST_AUTO_TEST_CASE(conv_forward_matches_naive_loops) {
         const auto w = random_vector(s.weight_count(), 2);
         const auto b = random_vector(c.cout, 3);
         const auto expect = naive_conv(s, in, w, b);
+        // Every output is a sum of K products and the bias, in whatever order the GEMM takes:
+        // within gamma_{K+1} of the sum of the terms' magnitudes, in any order.
+        const std::size_t K = c.k * c.k * c.cin + 1;
+        const auto magnitude = naive_conv(s, magnitudes(in), magnitudes(w), magnitudes(b));
 
         dbackend be(nn::cpu_options{2, 64}); // tiny workspace: one image per GEMM chunk
         std::vector<double> out(expect.size());
         be.conv_forward<nn::identity_activation>(s, in.data(), w.data(), b.data(), out.data());
         for (std::size_t i = 0; i < out.size(); ++i)
-            BOOST_TEST(out[i] == expect[i], boost::test_tools::tolerance(1e-12));
+            BOOST_TEST(std::abs(out[i] - expect[i]) <= kt::gamma<double>(K) * magnitude[i]);
 
-        // float backend, fused tanh, whole batch in one chunk
+        // float backend, fused tanh, whole batch in one chunk: the float sum's gamma_{K+1}, the
+        // inputs' rounding to float (a product of two rounded numbers: 2u of each term), and
+        // tanh (1-Lipschitz) rounded once more and evaluated within a few ulps of its value.
         nn::cpu_backend fe(nn::cpu_options{1});
         std::vector<float> inf(in.begin(), in.end()), wf(w.begin(), w.end()),
             bf(b.begin(), b.end()), outf(expect.size());
         fe.conv_forward<nn::tanh_act>(s, inf.data(), wf.data(), bf.data(), outf.data());
+        const double uf = kt::unit_roundoff<float>;
         for (std::size_t i = 0; i < outf.size(); ++i)
-            BOOST_TEST(std::abs(outf[i] - std::tanh(expect[i])) < 1e-5);
+            BOOST_TEST(std::abs(outf[i] - std::tanh(expect[i])) <=
+                       (kt::gamma<float>(K) + 2 * uf) * magnitude[i] + 4 * uf);
     }
 }
 
@@ -82,16 +93,25 @@ BOOST_AUTO_TEST_CASE(conv_backward_matches_finite_differences) {
         std::vector<double> din(in.size()), dw(w.size()), db(b.size());
         be.conv_backward_data(s, r.data(), w.data(), din.data());
         be.conv_backward_weights(s, in.data(), r.data(), dw.data(), db.data());
+        // The loss is a dot product of M outputs, each a sum of K terms: one evaluation is
+        // within gamma_{K+M} of the sum of all the terms' magnitudes. It is linear in each
+        // variable, so the differences have no truncation error to allow for.
+        const std::size_t K = c.k * c.k * c.cin + 1;
+        const double value_error =
+            kt::gamma<double>(K + r.size()) *
+            dot(naive_conv(s, magnitudes(in), magnitudes(w), magnitudes(b)), magnitudes(r));
         const double h = 1e-5;
         auto check = [&](std::vector<double>& x, const std::vector<double>& grad) {
             for (std::size_t i = 0; i < x.size(); i += 1 + x.size() / 40) {
                 const double keep = x[i];
-                x[i] = keep + h;
-                const double up = loss();
-                x[i] = keep - h;
-                const double down = loss();
+                const auto fd = kt::central_differences(
+                    [&](double v) {
+                        x[i] = v;
+                        return loss();
+                    },
+                    keep, h, value_error, kt::gamma<double>(r.size()));
                 x[i] = keep;
-                BOOST_TEST(grad[i] == (up - down) / (2 * h), boost::test_tools::tolerance(1e-7));
+                BOOST_TEST(std::abs(grad[i] - fd.at_h) <= fd.tolerance(grad[i]));
             }
         };
         check(in, din);
@@ -131,11 +151,14 @@ void check_activation(double (*reference)(double)) {
         BOOST_TEST(y[i] == reference(x[i]), boost::test_tools::tolerance(1e-14));
     std::vector<double> g(x.size(), 1.0);
     be.activation_backward<Act>(y.data(), g.data(), g.size());
-    const double h = 1e-6;
+    // The reference functions are evaluated within a few ulps (4u of the value, 4u absolute
+    // where they pass through 0); the backend's derivative is a couple of operations on y.
+    const double h = 1e-6, u = kt::unit_roundoff<double>;
     for (std::size_t i = 0; i < x.size(); ++i) {
         if (std::abs(x[i]) < 1e-4) continue; // kink of relu / leaky relu
-        BOOST_TEST(g[i] == (reference(x[i] + h) - reference(x[i] - h)) / (2 * h),
-                   boost::test_tools::tolerance(1e-6));
+        const auto fd = kt::central_differences(reference, x[i], h,
+                                                4 * u * (std::abs(reference(x[i])) + 1), 8 * u);
+        BOOST_TEST(std::abs(g[i] - fd.at_h) <= fd.tolerance(g[i]));
     }
 }
 
@@ -155,11 +178,14 @@ void check_loss(double (*value)(double)) {
     double expect = 0;
     for (std::size_t i = 0; i < p.size(); ++i) expect += value(p[i] - t[i]);
     BOOST_TEST(l == expect / double(p.size()), boost::test_tools::tolerance(1e-13));
-    const double h = 1e-6;
-    for (std::size_t i = 0; i < p.size(); ++i)
-        BOOST_TEST(g[i] == (value(p[i] - t[i] + h) - value(p[i] - t[i] - h)) / (2 * h) /
-                               double(p.size()),
-                   boost::test_tools::tolerance(1e-6));
+    // each term's value within a few ulps; the gradient is a couple of operations on p - t
+    const double h = 1e-6, u = kt::unit_roundoff<double>, n = double(p.size());
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        const auto fd = kt::central_differences([&](double d) { return value(d) / n; }, p[i] - t[i],
+                                                h, 4 * u * (std::abs(value(p[i] - t[i])) + 1) / n,
+                                                8 * u);
+        BOOST_TEST(std::abs(g[i] - fd.at_h) <= fd.tolerance(g[i]));
+    }
 }
 
 BOOST_AUTO_TEST_CASE(losses_value_and_gradient) {
@@ -205,16 +231,23 @@ BOOST_AUTO_TEST_CASE(batch_norm_forward_and_backward) {
     std::vector<double> din(in.size()), dg(s.c), dbt(s.c);
     be.batch_norm_backward(s, in.data(), r.data(), gamma.data(), saved.data(), din.data(),
                            dg.data(), dbt.data());
+    // One evaluation: per channel a mean and a variance over P pixels (gamma_P each, relative
+    // to the normalised values, which are O(1)), then the M-term dot product with r.
+    const double value_error =
+        kt::gamma<double>(2 * P + s.size()) * dot(magnitudes(out), magnitudes(r)) +
+        kt::gamma<double>(2 * P) * dot(std::vector<double>(s.size(), 1.0), magnitudes(r));
     const double h = 1e-5;
     auto check = [&](std::vector<double>& x, const std::vector<double>& grad) {
         for (std::size_t i = 0; i < x.size(); i += 1 + x.size() / 30) {
             const double keep = x[i];
-            x[i] = keep + h;
-            const double up = loss();
-            x[i] = keep - h;
-            const double down = loss();
+            const auto fd = kt::central_differences(
+                [&](double v) {
+                    x[i] = v;
+                    return loss();
+                },
+                keep, h, value_error, kt::gamma<double>(2 * P + s.size()));
             x[i] = keep;
-            BOOST_TEST(grad[i] == (up - down) / (2 * h), boost::test_tools::tolerance(1e-6));
+            BOOST_TEST(std::abs(grad[i] - fd.at_h) <= fd.tolerance(grad[i]));
         }
     };
     check(in, din);

@@ -15,6 +15,9 @@
 #include "keychroma/nn.hpp"
 #include "support/footage.hpp"
 
+using keychroma::test::footage_required;
+BOOST_TEST_GLOBAL_FIXTURE(footage_required);
+
 namespace nn = keychroma::nn;
 
 BOOST_AUTO_TEST_CASE(paper_network_overfits_one_photo) {

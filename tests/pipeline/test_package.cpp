@@ -7,7 +7,10 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <string>
+
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -150,4 +153,57 @@ BOOST_AUTO_TEST_CASE(replaces_a_package_but_not_other_directories) {
     write_bytes(tmp / "docs" / "thesis.tex", 10, 't');
     BOOST_CHECK_THROW(package_writer(tmp / "docs"), keychroma::io_error);
     BOOST_CHECK_THROW(package_writer(tmp / "no" / "pkg"), keychroma::io_error);
+}
+
+BOOST_AUTO_TEST_CASE(a_checksum_list_does_not_make_a_directory_a_package) {
+    // A user's folder that happens to hold a SHA256SUMS (or all four names, or a package with
+    // the user's own file added) is not keychroma's to replace: refused, every file kept.
+    keychroma::test::temp_dir tmp;
+    const auto d = tmp / "d";
+    fs::create_directory(d);
+    write_bytes(d / "thesis.tex", 9, 't');
+    write_bytes(d / "SHA256SUMS", 0, ' ');
+    BOOST_CHECK_THROW(package_writer{d}, keychroma::io_error);
+    const auto look_alike = tmp / "look-alike";
+    fs::create_directory(look_alike);
+    for (const char* name : {"gray.y4m", "model.kcm", "SHA256SUMS"})
+        write_bytes(look_alike / name, 5, 'x');
+    {
+        std::ofstream f(look_alike / "manifest.json");
+        f << R"({"format": "my-own-format"})";
+    }
+    BOOST_CHECK_THROW(package_writer{look_alike}, keychroma::io_error);
+    // a real package the user added a file to, between send's start and its commit
+    const auto pkg = make_package(tmp / "pkg");
+    {
+        package_writer w(pkg);
+        write_bytes(w.gray_path(), 20, 'g');
+        write_bytes(w.model_path(), 30, 'm');
+        write_bytes(pkg / "notes.txt", 4, 'n');
+        BOOST_CHECK_THROW((void)w.commit(sample_manifest()), keychroma::io_error);
+    }
+    BOOST_TEST(fs::file_size(d / "thesis.tex") == 9u);
+    BOOST_TEST(fs::exists(d / "SHA256SUMS"));
+    BOOST_TEST(fs::file_size(look_alike / "gray.y4m") == 5u);
+    BOOST_TEST(fs::file_size(pkg / "notes.txt") == 4u);
+    BOOST_TEST(fs::file_size(pkg / "gray.y4m") == 1000u); // the old package, untouched
+    // nothing else was left in tmp: no temporary directories
+    BOOST_TEST(std::distance(fs::directory_iterator(tmp.path()), fs::directory_iterator()) == 3);
+}
+
+BOOST_AUTO_TEST_CASE(temporaries_are_exclusive_and_unpredictable) {
+    keychroma::test::temp_dir tmp;
+    // a symlink planted at the final name is replaced, never written through
+    write_bytes(tmp / "victim", 6, 'v');
+    fs::create_symlink(tmp / "victim", tmp / "out.txt");
+    write_text_file(tmp / "out.txt", "keychroma");
+    BOOST_TEST(fs::file_size(tmp / "victim") == 6u);
+    BOOST_TEST(!fs::is_symlink(tmp / "out.txt"));
+    BOOST_TEST(fs::file_size(tmp / "out.txt") == 9u);
+    // two outputs of the same name get different, unguessable temporaries (not pid-numbered)
+    keychroma::atomic_output a(tmp / "x.bin"), b(tmp / "x.bin");
+    BOOST_TEST(a.temp_path() != b.temp_path());
+    BOOST_TEST(a.temp_path().filename().string().find(std::to_string(::getpid())) ==
+               std::string::npos);
+    BOOST_TEST(fs::is_regular_file(a.temp_path())); // created exclusively, already there
 }

@@ -16,6 +16,9 @@
 #include "support/footage.hpp"
 #include "support/temp_dir.hpp"
 
+using keychroma::test::footage_required;
+BOOST_TEST_GLOBAL_FIXTURE(footage_required);
+
 using namespace keychroma;
 using namespace keychroma::pipeline;
 using net_t = nn::network<nn::paper_stack, nn::cpu_backend>;

@@ -1,12 +1,16 @@
 #pragma once
-// Real clips and photos fetched by scripts/fetch-footage.sh. A test file that needs them is
-// named test_*_footage.cpp; when a file is missing it prints the KEYCHROMA-SKIP marker, which
-// ctest turns into SKIPPED, and exits without running the cases.
+// Real clips and photos fetched by scripts/fetch-footage.sh, which writes the stamp
+// `footage.complete` when it has made them all. A test program that needs them (named
+// test_*_footage.cpp) registers the global fixture `footage_required`: without the stamp the
+// program is skipped, with the reason, before any case runs (support/skip.hpp); with it, a
+// missing file is a failure, never a skip.
 
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
+
+#include "support/skip.hpp"
+#include "support/test_data.hpp"
 
 namespace keychroma::test {
 
@@ -15,20 +19,22 @@ inline std::filesystem::path footage_dir() {
     return KEYCHROMA_FOOTAGE_DIR;
 }
 
-/// Path of a footage file; skips the whole test program when it is absent.
+/// Path of a footage file; std::runtime_error (the case fails) when it is absent.
 inline std::filesystem::path footage(const std::string& name) {
     auto p = footage_dir() / name;
-    if (!std::filesystem::exists(p)) {
-        std::printf("KEYCHROMA-SKIP: footage %s missing (run scripts/fetch-footage.sh)\n",
-                    p.string().c_str());
-        std::fflush(stdout);
-        std::_Exit(0);
-    }
+    if (!std::filesystem::exists(p))
+        throw std::runtime_error("footage " + p.string() +
+                                 " missing although scripts/fetch-footage.sh completed");
     return p;
 }
 
-inline std::filesystem::path test_data(const std::string& name) {
-    return std::filesystem::path(KEYCHROMA_TEST_DATA_DIR) / name;
-}
+/// Global fixture of the footage programs: skips the program when the footage was not fetched.
+struct footage_required {
+    footage_required() {
+        if (!std::filesystem::exists(footage_dir() / "footage.complete"))
+            skip_program("footage not fetched into " + footage_dir().string() +
+                         " (run scripts/fetch-footage.sh)");
+    }
+};
 
 } // namespace keychroma::test

@@ -1,24 +1,26 @@
 #pragma once
-// The CUDA tests need a device; without one they report SKIPPED (the KEYCHROMA-SKIP marker,
-// which ctest's SKIP_REGULAR_EXPRESSION turns into a skip) with the reason, never a pass.
+// The CUDA tests need a device; without one the program is skipped with the reason before any
+// case runs (support/skip.hpp), never passed.
 
 #include <cstdio>
 #include <cstdlib>
 
 #include <cuda_runtime.h>
 
+#include <string>
+
+#include "support/skip.hpp"
+
 namespace keychroma::test {
 
-/// Exits the test program with the skip marker when no CUDA device is usable.
+/// Skips the test program when no CUDA device is usable.
 inline void require_cuda_device() {
     int count = 0;
     const cudaError_t e = cudaGetDeviceCount(&count);
-    if (e != cudaSuccess || count == 0) {
-        std::printf("KEYCHROMA-SKIP: no CUDA device (cudaGetDeviceCount: %s, %d devices)\n",
-                    e != cudaSuccess ? cudaGetErrorString(e) : "no error", count);
-        std::fflush(stdout);
-        std::_Exit(0);
-    }
+    if (e != cudaSuccess || count == 0)
+        skip_program(std::string("no CUDA device (cudaGetDeviceCount: ") +
+                     (e != cudaSuccess ? cudaGetErrorString(e) : "no error") + ", " +
+                     std::to_string(count) + " devices)");
     cudaDeviceProp p{};
     if (cudaGetDeviceProperties(&p, 0) == cudaSuccess)
         std::printf("CUDA device 0: %s (sm_%d%d)\n", p.name, p.major, p.minor);

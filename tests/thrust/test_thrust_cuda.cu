@@ -16,7 +16,6 @@ using gpu = nn::cuda_backend;
 using keychroma::test::cuda_device_required;
 BOOST_TEST_GLOBAL_FIXTURE(cuda_device_required);
 
-constexpr double tolerance = 1e-5;
 
 BOOST_AUTO_TEST_CASE(device_system_is_cuda) {
     static_assert(std::is_same_v<nn::thrust_backend<>, gpu>);
@@ -36,48 +35,48 @@ BOOST_AUTO_TEST_CASE(built_in_backends_include_cuda_with_the_device_name) {
 }
 
 BOOST_AUTO_TEST_CASE(convolutions_match_cpu_backend) {
-    cmp::compare_convolutions<gpu>({}, tolerance);
+    cmp::compare_convolutions<gpu>({});
     nn::thrust_options o;
     o.workspace_bytes = 1; // one-image chunks
     o.im2col = nn::im2col_granularity::per_run;
-    cmp::compare_convolutions<gpu>(o, tolerance);
+    cmp::compare_convolutions<gpu>(o);
 }
 
 BOOST_AUTO_TEST_CASE(activations_match_cpu_backend) {
-    cmp::compare_activation<gpu, nn::relu>("relu", tolerance);
-    cmp::compare_activation<gpu, nn::leaky_relu>("leaky relu", tolerance);
-    cmp::compare_activation<gpu, nn::tanh_act>("tanh", tolerance);
-    cmp::compare_activation<gpu, nn::sigmoid>("sigmoid", tolerance);
-    cmp::compare_activation<gpu, nn::identity_activation>("identity", tolerance);
+    cmp::compare_activation<gpu, nn::relu>("relu");
+    cmp::compare_activation<gpu, nn::leaky_relu>("leaky relu");
+    cmp::compare_activation<gpu, nn::tanh_act>("tanh");
+    cmp::compare_activation<gpu, nn::sigmoid>("sigmoid");
+    cmp::compare_activation<gpu, nn::identity_activation>("identity");
 }
 
 BOOST_AUTO_TEST_CASE(upsampling_matches_cpu_backend) {
-    cmp::compare_upsampling<gpu>(tolerance);
+    cmp::compare_upsampling<gpu>();
 }
 
 BOOST_AUTO_TEST_CASE(batch_norm_matches_cpu_backend) {
-    cmp::compare_batch_norm<gpu>(tolerance);
+    cmp::compare_batch_norm<gpu>();
 }
 
 BOOST_AUTO_TEST_CASE(losses_match_cpu_backend) {
-    cmp::compare_loss<gpu, nn::mse>("mse", tolerance);
-    cmp::compare_loss<gpu, nn::l1>("l1", tolerance);
-    cmp::compare_loss<gpu, nn::huber>("huber", tolerance);
+    cmp::compare_loss<gpu, nn::mse>("mse");
+    cmp::compare_loss<gpu, nn::l1>("l1");
+    cmp::compare_loss<gpu, nn::huber>("huber");
 }
 
 BOOST_AUTO_TEST_CASE(optimizers_match_cpu_backend) {
-    cmp::compare_optimizers<gpu>(tolerance);
+    cmp::compare_optimizers<gpu>();
 }
 
 BOOST_AUTO_TEST_CASE(network_outputs_and_gradients_match_cpu_backend) {
-    cmp::compare_network_gradients<gpu>(tolerance);
+    cmp::compare_network_gradients<gpu>();
 }
 
 BOOST_AUTO_TEST_CASE(model_files_move_between_backends) {
-    cmp::compare_model_file_interchange<gpu>(tolerance);
+    cmp::compare_model_file_interchange<gpu>();
 }
 
 BOOST_AUTO_TEST_CASE(host_and_device_systems_in_one_binary) {
     // the OpenMP system is usable next to the CUDA one (the CLI's thrust-host in a CUDA build)
-    cmp::compare_network_gradients<nn::thrust_host_backend>(tolerance);
+    cmp::compare_network_gradients<nn::thrust_host_backend>();
 }

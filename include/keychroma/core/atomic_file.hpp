@@ -1,29 +1,96 @@
 #pragma once
 // Outputs are written under a temporary name in the destination's directory and renamed when
-// complete, so a failure (bad input, full disk, exception) never leaves a truncated file behind.
+// complete, so a failure (bad input, full disk, exception, kill) never leaves a truncated file
+// under the final name. Temporaries are created exclusively (O_CREAT | O_EXCL | O_NOFOLLOW, or
+// mkdtemp for directories) under unpredictable names, so a file or symlink planted in a shared
+// output folder can neither be overwritten nor redirect the output.
 
-#include <atomic>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <system_error>
-
-#include <unistd.h>
+#include <vector>
 
 #include "keychroma/core/error.hpp"
 
 namespace keychroma {
 
+namespace detail {
+
+/// The process's umask, read without changing it (umask(2) can only set it, and setting it
+/// briefly would race with other threads creating files).
+[[nodiscard]] inline ::mode_t current_umask() {
+    if (std::FILE* f = std::fopen("/proc/self/status", "r")) {
+        char line[256];
+        unsigned mask = 0;
+        bool found = false;
+        while (!found && std::fgets(line, sizeof line, f))
+            found = std::sscanf(line, "Umask: %o", &mask) == 1;
+        std::fclose(f);
+        if (found) return ::mode_t(mask);
+    }
+    return 022;
+}
+
+/// Twelve random hex digits: what makes a temporary's name unpredictable.
+[[nodiscard]] inline std::string random_suffix() {
+    thread_local std::mt19937_64 gen{std::random_device{}() ^
+                                     (std::uint64_t(::getpid()) << 32)};
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%012llx",
+                  static_cast<unsigned long long>(gen() & 0xffffffffffffULL));
+    return buf;
+}
+
+/// The directory a path is written into ("." for a bare name).
+[[nodiscard]] inline std::filesystem::path directory_of(const std::filesystem::path& p) {
+    return p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+}
+
+/// Creates an empty file `dir/.<stem>.tmp-<random><ext>` exclusively (never opening an
+/// existing file or following a symlink), with the permissions a new file gets from the umask.
+[[nodiscard]] inline std::filesystem::path create_temp_file(const std::filesystem::path& final_) {
+    // Same directory (rename must not cross file systems) and the same extension, because some
+    // writers (FFmpeg, stb) choose the format from it.
+    const auto dir = directory_of(final_);
+    for (int attempt = 0; attempt < 64; ++attempt) {
+        const auto temp = dir / ("." + final_.stem().string() + ".tmp-" + random_suffix() +
+                                 final_.extension().string());
+        const int fd =
+            ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd >= 0) {
+            ::close(fd);
+            return temp;
+        }
+        if (errno != EEXIST)
+            throw io_error(final_.string() + ": cannot create a temporary file in " +
+                           dir.string() + ": " + std::strerror(errno));
+    }
+    throw io_error(final_.string() + ": cannot create a temporary file in " + dir.string());
+}
+
+} // namespace detail
+
 /// Owns the temporary path of an output being written. `commit()` renames it to the final path;
 /// the destructor removes it if `commit()` was never reached.
 class atomic_output {
 public:
-    explicit atomic_output(std::filesystem::path final_path)
-        : final_(std::move(final_path)), temp_(make_temp_name(final_)) {
-        const auto dir = final_.has_parent_path() ? final_.parent_path() : ".";
+    explicit atomic_output(std::filesystem::path final_path) : final_(std::move(final_path)) {
+        const auto dir = detail::directory_of(final_);
         std::error_code ec;
         if (!std::filesystem::is_directory(dir, ec))
             throw io_error(final_.string() + ": cannot write: directory " + dir.string() +
                            " does not exist");
+        if (std::filesystem::is_directory(final_, ec))
+            throw io_error(final_.string() + ": is a directory");
+        temp_ = detail::create_temp_file(final_);
     }
     atomic_output(const atomic_output&) = delete;
     atomic_output& operator=(const atomic_output&) = delete;
@@ -55,18 +122,41 @@ public:
     }
 
 private:
-    static std::filesystem::path make_temp_name(const std::filesystem::path& p) {
-        static std::atomic<unsigned> counter{0};
-        // Same directory (rename must not cross file systems) and the same extension, because
-        // some writers (FFmpeg, stb) choose the format from it.
-        auto name = "." + p.stem().string() + ".tmp" + std::to_string(::getpid()) + "-" +
-                    std::to_string(counter++) + p.extension().string();
-        return p.has_parent_path() ? p.parent_path() / name : std::filesystem::path(name);
-    }
-
     std::filesystem::path final_;
     std::filesystem::path temp_;
     bool committed_ = false;
+};
+
+/// A fresh directory `dir/.<name>.tmp-XXXXXX` made by mkdtemp (exclusive, never an existing
+/// directory or symlink), given the permissions a new directory gets from the umask. The
+/// destructor removes it with what is in it unless `release()` was called -- everything in it
+/// was written by its owner.
+class temp_directory {
+public:
+    temp_directory(const std::filesystem::path& dir, const std::string& name) {
+        std::string pattern = (dir / ("." + name + ".tmp-XXXXXX")).string();
+        std::vector<char> buf(pattern.begin(), pattern.end());
+        buf.push_back('\0');
+        if (!::mkdtemp(buf.data()))
+            throw io_error((dir / name).string() + ": cannot create a temporary directory in " +
+                           dir.string() + ": " + std::strerror(errno));
+        path_ = buf.data();
+        ::chmod(path_.c_str(), 0777 & ~detail::current_umask());
+    }
+    temp_directory(const temp_directory&) = delete;
+    temp_directory& operator=(const temp_directory&) = delete;
+    ~temp_directory() {
+        if (path_.empty()) return;
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+    /// The directory is no longer removed by the destructor (it was renamed or emptied).
+    void release() noexcept { path_.clear(); }
+
+private:
+    std::filesystem::path path_;
 };
 
 } // namespace keychroma

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include <stb_image.h>
+#include <sys/stat.h>
 #include <stb_image_write.h>
 
 #include "keychroma/core/atomic_file.hpp"
@@ -210,15 +211,22 @@ public:
     bool next(rgb8_image& frame) {
         if (index_ >= files_.size()) return false;
         const auto& file = files_[index_];
-        const auto [w, h] = probe(file);
+        // One open file for the header probe and the decoding, so the file cannot change
+        // between the two; and the decoded size is checked again before it is copied.
+        const auto f = open_regular(file);
+        const auto [w, h] = probe(file, f.get());
         if (w != info_.width || h != info_.height)
             throw format_error(file.string() + ": image is " + std::to_string(w) + "x" +
                                std::to_string(h) + ", the sequence is " +
                                std::to_string(info_.width) + "x" + std::to_string(info_.height));
         int iw = 0, ih = 0, channels = 0;
         std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
-            stbi_load(file.c_str(), &iw, &ih, &channels, 3), stbi_image_free);
+            stbi_load_from_file(f.get(), &iw, &ih, &channels, 3), stbi_image_free);
         if (!pixels) fail(file);
+        if (std::size_t(iw) != info_.width || std::size_t(ih) != info_.height)
+            throw format_error(file.string() + ": decoded as " + std::to_string(iw) + "x" +
+                               std::to_string(ih) + ", its header said " +
+                               std::to_string(info_.width) + "x" + std::to_string(info_.height));
         resize_frame(frame, info_.size());
         std::memcpy(frame.data(), pixels.get(), info_.width * info_.height * 3);
         ++index_;
@@ -241,10 +249,30 @@ private:
                            (why ? why : "unknown reason") + ")");
     }
 
+    using file_ptr = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+
+    /// The image file opened for reading; io_error unless it is a regular file (a FIFO or a
+    /// device cannot be probed and then decoded from the same bytes).
+    static file_ptr open_regular(const std::filesystem::path& file) {
+        file_ptr f(std::fopen(file.c_str(), "rb"), std::fclose);
+        if (!f) fail(file);
+        struct ::stat st {};
+        if (::fstat(::fileno(f.get()), &st) != 0 || !S_ISREG(st.st_mode))
+            throw io_error(file.string() + ": cannot read: " +
+                           (S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file"));
+        return f;
+    }
+
     /// Width and height from the file header, checked before stb allocates the pixels.
     static std::pair<std::size_t, std::size_t> probe(const std::filesystem::path& file) {
+        const auto f = open_regular(file);
+        return probe(file, f.get());
+    }
+    /// The same from an open file, whose position it leaves where it was.
+    static std::pair<std::size_t, std::size_t> probe(const std::filesystem::path& file,
+                                                     std::FILE* f) {
         int w = 0, h = 0, channels = 0;
-        if (!stbi_info(file.c_str(), &w, &h, &channels)) fail(file);
+        if (!stbi_info_from_file(f, &w, &h, &channels)) fail(file);
         if (w <= 0 || h <= 0 || static_cast<std::size_t>(w) > image_max_dimension ||
             static_cast<std::size_t>(h) > image_max_dimension)
             throw format_error(file.string() + ": image size " + std::to_string(w) + "x" +
@@ -267,9 +295,10 @@ struct image_sequence_write_options {
 };
 
 /// Writes frames as numbered images. The target is a pattern (frames/%05d.png), an existing
-/// directory (frames written as %06d.png inside), or one image file (exactly one frame). Each
-/// file is written under a temporary name and renamed; a writer destroyed without `close()`
-/// removes the files it wrote, so a failed run leaves no partial sequence behind.
+/// directory (frames written as %06d.png inside), or one image file (exactly one frame). All or
+/// nothing: the frames are written into a fresh temporary directory beside them (mkdtemp) and
+/// moved to their names by `close()`; a writer destroyed without `close()` removes that
+/// directory, so a failed run leaves no partial sequence behind and no existing file is touched.
 class image_sequence_writer {
 public:
     explicit image_sequence_writer(const std::filesystem::path& target, const video_info& info = {},
@@ -299,22 +328,13 @@ public:
         if (options.jpeg_quality < 1 || options.jpeg_quality > 100)
             throw config_error(target.string() + ": JPEG quality " +
                                std::to_string(options.jpeg_quality) + " not in 1..100");
+        staging_ = std::make_unique<temp_directory>(dir, sample.stem().string());
     }
     image_sequence_writer(const image_sequence_writer&) = delete;
     image_sequence_writer& operator=(const image_sequence_writer&) = delete;
-    image_sequence_writer(image_sequence_writer&& other) noexcept
-        : options_(other.options_), expected_(other.expected_), target_(std::move(other.target_)),
-          pattern_(std::move(other.pattern_)), single_(std::move(other.single_)),
-          ext_(std::move(other.ext_)), written_(std::move(other.written_)), closed_(other.closed_) {
-        other.written_.clear();
-        other.closed_ = true;
-    }
+    image_sequence_writer(image_sequence_writer&&) noexcept = default;
     image_sequence_writer& operator=(image_sequence_writer&&) = delete;
-    ~image_sequence_writer() {
-        if (closed_) return;
-        std::error_code ec;
-        for (const auto& f : written_) std::filesystem::remove(f, ec);
-    }
+    ~image_sequence_writer() = default; // unclosed: staging_ removes the frames it holds
 
     [[nodiscard]] const std::vector<std::filesystem::path>& files() const noexcept {
         return written_;
@@ -340,9 +360,10 @@ public:
                                    "frames/%05d.png to write several");
             file = single_;
         }
-        atomic_output out(file);
+        if (!staging_) throw config_error(describe() + ": write after close()");
+        const auto staged = staging_->path() / (std::to_string(written_.size()) + "." + ext_);
         const int w = static_cast<int>(size.width), h = static_cast<int>(size.height);
-        const char* tmp = out.temp_path().c_str();
+        const char* tmp = staged.c_str();
         int ok = 0;
         if (ext_ == "png")
             ok = stbi_write_png(tmp, w, h, 3, frame.data(), w * 3);
@@ -352,13 +373,24 @@ public:
             ok = stbi_write_bmp(tmp, w, h, 3, frame.data());
         else
             ok = stbi_write_tga(tmp, w, h, 3, frame.data());
-        if (!ok) throw io_error(file.string() + ": cannot write image");
-        out.commit();
+        if (!ok) throw io_error(file.string() + ": cannot write image (disk full?)");
+        staged_.push_back(staged);
         written_.push_back(std::move(file));
     }
 
-    /// Keeps the files written so far (each is already complete on disk).
-    void close() { closed_ = true; }
+    /// Moves every frame written to its name: the sequence appears only now that it is whole.
+    void close() {
+        if (closed_) return;
+        for (std::size_t i = 0; i < written_.size(); ++i) {
+            std::error_code ec;
+            std::filesystem::rename(staged_[i], written_[i], ec);
+            if (ec)
+                throw io_error(written_[i].string() + ": cannot move the finished frame into "
+                               "place: " + ec.message());
+        }
+        closed_ = true;
+        staging_.reset(); // now empty: removed
+    }
 
 private:
     [[nodiscard]] const std::string& describe() const noexcept { return target_; }
@@ -369,7 +401,9 @@ private:
     std::optional<frame_pattern> pattern_;
     std::filesystem::path single_;
     std::string ext_;
-    std::vector<std::filesystem::path> written_;
+    std::vector<std::filesystem::path> written_; ///< final names, in frame order
+    std::vector<std::filesystem::path> staged_;  ///< where each frame waits until close()
+    std::unique_ptr<temp_directory> staging_;    ///< movable, unlike temp_directory itself
     bool closed_ = false;
 };
 

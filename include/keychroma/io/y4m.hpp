@@ -3,6 +3,7 @@
 // keychroma's grayscale transmission format (Cmono + XKEYCHROMA=LSTAR). Frames stream one at a
 // time through a reused payload buffer; nothing holds more than one frame.
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -185,17 +186,29 @@ private:
             // which the header has already excluded: skip them.
             (void)read_line("frame header", 4096);
         }
-        if (payload_.size() != header_.frame_bytes()) payload_.resize(header_.frame_bytes());
-        const std::size_t n = std::fread(payload_.data(), 1, payload_.size(), f);
-        if (n != payload_.size()) {
-            check_read_error();
-            throw format_error(path_.string() + ": truncated Y4M file: " + frame_name + " has " +
-                               std::to_string(n) + " of " + std::to_string(payload_.size()) +
-                               " bytes");
+        // The first frame's buffer grows as its bytes arrive (doubling from 1 MiB): a header
+        // that claims a huge frame costs memory for the bytes the file really holds, not for
+        // what it claims. Later frames reuse the full-size buffer.
+        const std::size_t need = header_.frame_bytes();
+        std::size_t have = 0;
+        while (have < need) {
+            const std::size_t chunk =
+                payload_.size() >= need ? need : std::min(need - have, std::max(have, first_chunk));
+            if (payload_.size() < have + chunk) payload_.resize(have + chunk);
+            const std::size_t n = std::fread(payload_.data() + have, 1, chunk, f);
+            have += n;
+            if (n != chunk) {
+                check_read_error();
+                throw format_error(path_.string() + ": truncated Y4M file: " + frame_name +
+                                   " has " + std::to_string(have) + " of " +
+                                   std::to_string(need) + " bytes");
+            }
         }
         ++frame_index_;
         return true;
     }
+
+    static constexpr std::size_t first_chunk = std::size_t(1) << 20;
 
     std::filesystem::path path_;
     detail::unique_file file_;

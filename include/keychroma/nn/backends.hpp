@@ -100,7 +100,7 @@ backend_description describe_backend() {
     if constexpr (requires { B::describe(); })
         return {std::string(B::name), B::describe()};
     else
-        return {std::string(B::name), "xtensor + OpenBLAS + OpenMP, " +
+        return {std::string(B::name), "xtensor + " + cpu::blas_kernels() + " + OpenMP, " +
                                           std::to_string(omp_get_max_threads()) + " threads"};
 }
 template <backend... B>

@@ -160,6 +160,19 @@ void write_model_file(const std::filesystem::path& path, Net& net, weight_format
     out.commit();
 }
 
+/// The largest file `Net` can have: a model is its architecture's fixed header and float32
+/// weights (float16 files are smaller); a checkpoint adds up to 8 optimizer slots per parameter
+/// and up to 1 MiB for the optimizer's name and the trainer's state. A file larger than that is
+/// rejected before anything is allocated for it.
+template <class Net>
+[[nodiscard]] std::uint64_t largest_file_bytes(bool checkpoint) {
+    std::uint64_t n = 8 + 4 + 4 + 8 + 4 + 4 + Net::signature().size() + 4;
+    for (const auto& s : Net::specs) n += 4 + 8 * std::uint64_t(s.rank);
+    n += 8 + 4 * std::uint64_t(Net::parameter_count) + 8;
+    if (checkpoint) n += 4 + 8 + 8 + 8 * 4 * std::uint64_t(Net::parameter_count) + 8 + (1 << 20);
+    return n;
+}
+
 /// Reads and validates a model file for `Net`; fills the parameters and returns the
 /// checkpoint section when there is one.
 template <class Net>
@@ -169,14 +182,25 @@ checkpoint_section read_model_file(const std::filesystem::path& path, Net& net,
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
     if (ec) throw io_error(name + ": cannot open model file: " + ec.message());
-    if (size > max_model_file_bytes)
-        throw model_error(name + ": not a keychroma model file (" + std::to_string(size) +
-                          " bytes is larger than any model)");
-    std::vector<unsigned char> bytes(size);
-    {
-        std::ifstream f(path, std::ios::binary);
-        if (!f) throw io_error(name + ": cannot open model file");
-        f.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(size));
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw io_error(name + ": cannot open model file");
+    // The first 16 bytes say whether this is a model or a checkpoint, which bounds its size.
+    std::vector<unsigned char> bytes(std::min<std::uint64_t>(size, 16));
+    f.read(reinterpret_cast<char*>(bytes.data()), std::streamsize(bytes.size()));
+    if (!f) throw io_error(name + ": cannot read model file");
+    if (size < 8 || std::memcmp(bytes.data(), model_magic, 8) != 0)
+        throw model_error(name + ": not a keychroma model file (bad magic)");
+    std::uint32_t prefix_kind = 0;
+    if (size >= 16) std::memcpy(&prefix_kind, bytes.data() + 12, 4);
+    const auto largest = largest_file_bytes<Net>(prefix_kind == 1);
+    if (size > largest || size > max_model_file_bytes)
+        throw model_error(name + ": " + std::to_string(size) + " bytes is more than any " +
+                          (prefix_kind == 1 ? "checkpoint" : "model") + " of this network (" +
+                          std::to_string(largest) +
+                          "): unexpected trailing bytes, or a model of another architecture");
+    if (size > 16) {
+        bytes.resize(size);
+        f.read(reinterpret_cast<char*>(bytes.data() + 16), std::streamsize(size - 16));
         if (!f) throw io_error(name + ": cannot read model file");
     }
     if (size < 8 || std::memcmp(bytes.data(), model_magic, 8) != 0)

@@ -7,8 +7,9 @@
 //   SHA256SUMS     the same checksums (manifest.json's included) in coreutils' format, so
 //                  `sha256sum -c SHA256SUMS` verifies a package without keychroma
 // The library writes JSON but never parses it (no JSON dependency): verification reads
-// SHA256SUMS. The package is built in a temporary sibling directory and renamed into place on
-// commit, so a failed send never leaves a half-written package.
+// SHA256SUMS. The package is built in a fresh temporary sibling directory and renamed into place
+// on commit, so a failed send never leaves a half-written package; an existing directory is
+// replaced only when it is recognisably a previous package.
 
 #include <atomic>
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -24,6 +26,7 @@
 
 #include <unistd.h>
 
+#include "keychroma/core/atomic_file.hpp"
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/sha256.hpp"
 #include "keychroma/io/video_info.hpp"
@@ -119,93 +122,12 @@ namespace detail {
     return {std::string(name), bytes, sha256_file(p)};
 }
 
-/// True for an empty directory or one holding a previous package (which may be replaced).
-[[nodiscard]] inline bool replaceable_package_dir(const std::filesystem::path& dir) {
-    std::error_code ec;
-    if (std::filesystem::is_empty(dir, ec) && !ec) return true;
-    return std::filesystem::is_regular_file(dir / package_checksums_name, ec);
+/// The four files of a package, by name.
+[[nodiscard]] inline bool is_package_file_name(std::string_view name) {
+    return name == package_gray_name || name == package_model_name ||
+           name == package_manifest_name || name == package_checksums_name;
 }
 
-} // namespace detail
-
-/// Builds a package in a temporary sibling directory; commit() renames it to its final name.
-/// Destroyed without commit(), it removes everything it wrote.
-class package_writer {
-public:
-    explicit package_writer(std::filesystem::path dir) : final_(std::move(dir)) {
-        if (final_.filename().empty()) final_ = final_.parent_path(); // "pkg/" -> "pkg"
-        const auto parent = final_.has_parent_path() ? final_.parent_path() : ".";
-        std::error_code ec;
-        if (!std::filesystem::is_directory(parent, ec))
-            throw io_error(final_.string() + ": cannot write the package: directory " +
-                           parent.string() + " does not exist");
-        if (std::filesystem::exists(final_, ec)) {
-            if (!std::filesystem::is_directory(final_, ec))
-                throw io_error(final_.string() + ": exists and is not a directory");
-            if (!detail::replaceable_package_dir(final_))
-                throw io_error(final_.string() +
-                               ": exists and is not a keychroma package; not overwriting it");
-        }
-        static std::atomic<unsigned> counter{0};
-        temp_ = parent / ("." + final_.filename().string() + ".tmp" + std::to_string(::getpid()) +
-                          "-" + std::to_string(counter++));
-        std::filesystem::create_directory(temp_, ec);
-        if (ec) throw io_error(temp_.string() + ": cannot create: " + ec.message());
-    }
-    package_writer(const package_writer&) = delete;
-    package_writer& operator=(const package_writer&) = delete;
-    ~package_writer() {
-        if (!committed_) {
-            std::error_code ec;
-            std::filesystem::remove_all(temp_, ec);
-        }
-    }
-
-    /// Where the sender writes the gray video and the model before commit().
-    [[nodiscard]] std::filesystem::path gray_path() const { return temp_ / package_gray_name; }
-    [[nodiscard]] std::filesystem::path model_path() const { return temp_ / package_model_name; }
-    [[nodiscard]] const std::filesystem::path& final_path() const noexcept { return final_; }
-
-    /// Checksums gray.y4m and model.kcm, computes the bandwidth report, writes manifest.json
-    /// and SHA256SUMS, and moves the package into place. Returns the manifest as written.
-    package_manifest commit(package_manifest m) {
-        m.files.clear();
-        m.files.push_back(detail::describe_file(temp_, package_gray_name));
-        m.files.push_back(detail::describe_file(temp_, package_model_name));
-        m.bandwidth = compute_bandwidth(
-            {m.width, m.height, m.frames, m.fps.value(), m.files[0].bytes, m.files[1].bytes});
-        write_text_file(temp_ / package_manifest_name, manifest_json(m));
-        std::string sums;
-        for (const auto& f : m.files) sums += f.sha256 + "  " + f.name + "\n";
-        const auto manifest = detail::describe_file(temp_, package_manifest_name);
-        sums += manifest.sha256 + "  " + manifest.name + "\n";
-        write_text_file(temp_ / package_checksums_name, sums);
-
-        // Replace a previous package only now that the new one is complete.
-        std::error_code ec;
-        std::filesystem::path old;
-        if (std::filesystem::exists(final_, ec)) {
-            old = temp_;
-            old += ".old";
-            std::filesystem::rename(final_, old, ec);
-            if (ec) throw io_error(final_.string() + ": cannot replace: " + ec.message());
-        }
-        std::filesystem::rename(temp_, final_, ec);
-        if (ec) {
-            if (!old.empty()) std::filesystem::rename(old, final_, ec);
-            throw io_error(final_.string() + ": cannot move the finished package into place");
-        }
-        committed_ = true;
-        if (!old.empty()) std::filesystem::remove_all(old, ec);
-        return m;
-    }
-
-private:
-    std::filesystem::path final_, temp_;
-    bool committed_ = false;
-};
-
-namespace detail {
 /// Position just after `"key":` in JSON text written by manifest_json(); format_error if absent.
 [[nodiscard]] inline std::size_t after_key(const std::string& text, std::string_view key,
                                            const std::filesystem::path& path) {
@@ -216,7 +138,142 @@ namespace detail {
         throw format_error(path.string() + ": manifest has no \"" + std::string(key) + "\"");
     return text.find_first_not_of(" \t\r\n", p + 1);
 }
+
+/// True for an empty directory, or one that is recognisably a previous keychroma package --
+/// nothing in it but the package's own regular files, and a manifest.json whose "format" is
+/// "keychroma-package" -- which may be replaced. Anything else is a user's directory: never
+/// replaced, never emptied.
+[[nodiscard]] inline bool replaceable_package_dir(const std::filesystem::path& dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    bool has_manifest = false, empty = true;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        empty = false;
+        const auto name = it->path().filename().string();
+        if (!is_package_file_name(name) || !it->is_regular_file(ec) || it->is_symlink(ec))
+            return false;
+        has_manifest = has_manifest || name == package_manifest_name;
+    }
+    if (ec) return false;
+    if (empty) return true;
+    if (!has_manifest) return false;
+    const auto manifest = dir / package_manifest_name;
+    constexpr std::uintmax_t largest_manifest = 1 << 20; // a manifest is a few kB
+    if (fs::file_size(manifest, ec) > largest_manifest || ec) return false;
+    std::ifstream f(manifest, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(f)), {});
+    try {
+        constexpr std::string_view ours = "\"keychroma-package\"";
+        const auto p = after_key(text, "format", manifest);
+        return p != std::string::npos && text.compare(p, ours.size(), ours) == 0;
+    } catch (const format_error&) {
+        return false;
+    }
+}
+
+/// Removes a replaced package: its own files, then the directory if that left it empty (a file
+/// that appeared in it meanwhile is kept, and so is the directory).
+inline void remove_package_files(const std::filesystem::path& dir) {
+    std::error_code ec;
+    for (const auto name :
+         {package_gray_name, package_model_name, package_manifest_name, package_checksums_name})
+        std::filesystem::remove(dir / name, ec);
+    std::filesystem::remove(dir, ec); // only removes an empty directory
+}
+
 } // namespace detail
+
+/// Builds a package in a fresh temporary sibling directory (mkdtemp); commit() renames it to its
+/// final name. Destroyed without commit(), it removes that directory and what it wrote in it.
+/// An existing directory of the final name is replaced only if it is empty or a previous package
+/// (detail::replaceable_package_dir), checked again just before the replacement.
+class package_writer {
+public:
+    explicit package_writer(std::filesystem::path dir) : final_(std::move(dir)) {
+        if (final_.filename().empty()) final_ = final_.parent_path(); // "pkg/" -> "pkg"
+        const auto parent = final_.has_parent_path() ? final_.parent_path() : ".";
+        std::error_code ec;
+        if (!std::filesystem::is_directory(parent, ec))
+            throw io_error(final_.string() + ": cannot write the package: directory " +
+                           parent.string() + " does not exist");
+        check_replaceable();
+        temp_.emplace(parent, final_.filename().string());
+    }
+    package_writer(const package_writer&) = delete;
+    package_writer& operator=(const package_writer&) = delete;
+    ~package_writer() = default; // an uncommitted temp_ removes itself
+
+    /// Where the sender writes the gray video and the model before commit().
+    [[nodiscard]] std::filesystem::path gray_path() const {
+        return temp_->path() / package_gray_name;
+    }
+    [[nodiscard]] std::filesystem::path model_path() const {
+        return temp_->path() / package_model_name;
+    }
+    [[nodiscard]] const std::filesystem::path& final_path() const noexcept { return final_; }
+
+    /// Checksums gray.y4m and model.kcm, computes the bandwidth report, writes manifest.json
+    /// and SHA256SUMS, and moves the package into place. Returns the manifest as written.
+    package_manifest commit(package_manifest m) {
+        const auto& temp = temp_->path();
+        m.files.clear();
+        m.files.push_back(detail::describe_file(temp, package_gray_name));
+        m.files.push_back(detail::describe_file(temp, package_model_name));
+        m.bandwidth = compute_bandwidth(
+            {m.width, m.height, m.frames, m.fps.value(), m.files[0].bytes, m.files[1].bytes});
+        write_text_file(temp / package_manifest_name, manifest_json(m));
+        std::string sums;
+        for (const auto& f : m.files) sums += f.sha256 + "  " + f.name + "\n";
+        const auto manifest = detail::describe_file(temp, package_manifest_name);
+        sums += manifest.sha256 + "  " + manifest.name + "\n";
+        write_text_file(temp / package_checksums_name, sums);
+
+        // Replace a previous package only now that the new one is complete, and only if it
+        // still is one (the user may have put files in it while this one was being built).
+        check_replaceable();
+        std::error_code ec;
+        std::optional<temp_directory> old;
+        if (std::filesystem::exists(final_, ec)) {
+            // rename(2) replaces an empty directory: the old package moves into a fresh one
+            old.emplace(final_.parent_path().empty() ? "." : final_.parent_path(),
+                        final_.filename().string() + ".old");
+            std::filesystem::rename(final_, old->path(), ec);
+            if (ec) throw io_error(final_.string() + ": cannot replace: " + ec.message());
+        }
+        std::filesystem::rename(temp, final_, ec);
+        if (ec) {
+            if (old) {
+                std::error_code back;
+                std::filesystem::rename(old->path(), final_, back);
+                if (!back) old->release();
+            }
+            throw io_error(final_.string() + ": cannot move the finished package into place");
+        }
+        temp_->release();
+        if (old) {
+            detail::remove_package_files(old->path());
+            old->release();
+        }
+        return m;
+    }
+
+private:
+    void check_replaceable() const {
+        std::error_code ec;
+        if (!std::filesystem::exists(std::filesystem::symlink_status(final_, ec))) return;
+        if (std::filesystem::is_symlink(std::filesystem::symlink_status(final_, ec)) ||
+            !std::filesystem::is_directory(final_, ec))
+            throw io_error(final_.string() + ": exists and is not a directory");
+        if (!detail::replaceable_package_dir(final_))
+            throw io_error(final_.string() +
+                           ": exists and is not a keychroma package (it holds other files); "
+                           "not touching it");
+    }
+
+    std::filesystem::path final_;
+    std::optional<temp_directory> temp_;
+};
+
 
 /// The fields a receiver needs from manifest.json: the working size and fit the model was
 /// trained with. The library writes JSON but parses none; this reads only the two keys that

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <string>
 
 extern "C" {
 void keychroma_cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha,
@@ -19,6 +20,7 @@ void keychroma_cblas_dgemm(int order, int trans_a, int trans_b, int m, int n, in
                            double* c, int ldc) __asm__("cblas_dgemm");
 void keychroma_openblas_set_num_threads(int n) __asm__("openblas_set_num_threads")
     __attribute__((weak));
+char* keychroma_openblas_get_corename() __asm__("openblas_get_corename") __attribute__((weak));
 }
 
 namespace keychroma::nn::cpu {
@@ -46,6 +48,15 @@ inline void set_blas_threads(int threads) {
     static std::atomic<int> current{-1};
     if (keychroma_openblas_set_num_threads && current.exchange(threads) != threads)
         keychroma_openblas_set_num_threads(threads);
+}
+
+/// The BLAS and the kernel set it runs, e.g. "OpenBLAS (SkylakeX kernels)": OpenBLAS picks
+/// them per CPU at load time (or as OPENBLAS_CORETYPE says), and they decide both the speed and
+/// the order in which the products are summed, so every measured table names them.
+[[nodiscard]] inline std::string blas_kernels() {
+    if (!keychroma_openblas_get_corename) return "BLAS (not OpenBLAS)";
+    const char* core = keychroma_openblas_get_corename();
+    return std::string("OpenBLAS (") + (core ? core : "unknown") + " kernels)";
 }
 
 } // namespace keychroma::nn::cpu

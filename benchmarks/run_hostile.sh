@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Peak memory of the keychroma tool on hostile inputs (docs/reliability.md): each file is made
+# here, run through the subcommand a user would give it, and reported with its exit code, its
+# one stderr line and the peak RSS (GNU time's %M). The goal is under 100 MB for each.
+#   benchmarks/run_hostile.sh [keychroma binary, default build/release/examples/keychroma]
+set -uo pipefail
+tool="${1:-$(cd "$(dirname "$0")/.." && pwd)/build/release/examples/keychroma}"
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cd "$dir"
+# 1. a 42-byte Y4M whose header claims 16384x16384 4:4:4 frames (768 MiB each)
+printf 'YUV4MPEG2 W16384 H16384 F30:1 C444\nFRAME\n' >huge_header.y4m
+# 2. a sparse 4 GiB file given as a model
+truncate -s 4G sparse.kcm
+printf 'YUV4MPEG2 W8 H8 F25:1 Cmono XKEYCHROMA=LSTAR\nFRAME\n' >gray.y4m
+head -c 64 /dev/zero >>gray.y4m
+# 3. an 18 MB Y4M of two million 1x1 frames
+/usr/bin/python3 -c "
+import sys
+sys.stdout.buffer.write(b'YUV4MPEG2 W1 H1 F30:1 C444\n' + b'FRAME\n\x80\x80\x80' * 2000000)" >tiny_frames.y4m
+# 4. a keyframes list of a number out of range
+echo '[1e20]' >keys.json
+printf '%-44s %5s %9s  %s\n' case exit "peak MB" "stderr"
+run() {
+  local name=$1; shift
+  /usr/bin/time -f '%M' -o rss.txt "$tool" "$@" >/dev/null 2>err.txt
+  local code=$?
+  printf '%-44s %5s %9s  %s\n' "$name" "$code" "$(awk '{printf "%.1f", $1 / 1024}' rss.txt)" \
+    "$(head -c 110 err.txt | head -1)"
+}
+run "info huge_header.y4m --count" info huge_header.y4m --count
+run "convert huge_header.y4m out.y4m" convert huge_header.y4m out.y4m
+run "keyframes huge_header.y4m" keyframes huge_header.y4m -o kf1 --quiet
+run "colorize gray.y4m sparse.kcm (4 GiB model)" colorize gray.y4m sparse.kcm -o c.y4m --quiet
+run "keyframes tiny_frames.y4m (2,000,000 frames)" keyframes tiny_frames.y4m -o kf2 --quiet --no-images
+run "train --keyframes-from [1e20]" train gray.y4m -o m.kcm --keyframes-from keys.json --quiet

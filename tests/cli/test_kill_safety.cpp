@@ -1,0 +1,143 @@
+#define BOOST_TEST_MODULE cli_kill_safety
+#include <boost/test/unit_test.hpp>
+
+// SIGKILL at any moment -- no destructor, no cleanup -- must never leave a partial file under
+// an output's final name, nor damage an older output of the same name: every output is written
+// under a temporary name and renamed into place whole (design.md section 5). Each command runs
+// once to completion for the reference, then is killed at several points of its run over an
+// older output; after each kill the final name holds exactly the older output or exactly the
+// reference. (A killed process cannot remove its hidden temporary; those may remain.)
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/handmade_y4m.hpp"
+#include "support/run_tool.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace keychroma::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The visible (not dot-hidden) entries of `dir`, each with its content, in name order: a whole
+/// output tree as one comparable string.
+std::string snapshot(const fs::path& p) {
+    std::ostringstream s;
+    if (!fs::exists(p)) return "<absent>";
+    if (fs::is_regular_file(p)) return read_text(p);
+    std::vector<fs::path> names;
+    for (const auto& e : fs::directory_iterator(p))
+        if (e.path().filename().string().rfind('.', 0) != 0) names.push_back(e.path());
+    std::sort(names.begin(), names.end());
+    for (const auto& n : names) s << n.filename().string() << '\n' << snapshot(n) << '\n';
+    return s.str();
+}
+
+/// Runs `command` (with OUT standing for the output) to completion at `reference`, then, over
+/// an older output at `target`, killed at 10 %, 30 %, 50 %, 70 % and 90 % of the time the
+/// complete run took; the target must always be the older output or the reference. `stable`
+/// removes what legitimately differs between two complete runs (a package's timings) before
+/// comparing.
+void check_kills(const std::string& command, const fs::path& older, const fs::path& reference,
+                 const fs::path& target, std::string (*stable)(const fs::path&) = snapshot) {
+    auto with = [&](const fs::path& out) {
+        std::string c = command;
+        c.replace(c.find("OUT"), 3, quote(out));
+        return c;
+    };
+    const auto start = std::chrono::steady_clock::now();
+    const auto done = run_tool(with(reference) + " --quiet");
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    BOOST_TEST_REQUIRE(done.exit_code == 0, done.err);
+    BOOST_TEST_MESSAGE(command << ": " << seconds << " s to completion");
+    std::vector<double> delays;
+    for (double share : {0.1, 0.3, 0.5, 0.7, 0.9}) delays.push_back(share * seconds);
+    const auto whole_new = stable(reference);
+    const auto run_over_older = [&](const std::string& setup) {
+        fs::remove_all(target);
+        fs::copy(older, target, fs::copy_options::recursive);
+        return run_tool(with(target) + " --quiet", setup);
+    };
+    const auto old_content = stable(older);
+    int killed = 0;
+    for (double delay : delays) {
+        const auto r = run_over_older("timeout -s KILL " + std::to_string(delay));
+        killed += r.exit_code == 128 + 9 || r.exit_code == 137;
+        const auto now = stable(target);
+        BOOST_TEST_INFO(command << " killed after " << delay << " s (exit " << r.exit_code << ")");
+        BOOST_TEST((now == old_content || now == whole_new));
+    }
+    // the delays must really interrupt the command, or nothing was tested
+    BOOST_TEST(killed >= 3, command << ": killed " << killed << " of " << delays.size());
+}
+
+/// A package without its manifest's timings (seconds differ from run to run), checksums
+/// verified: the gray video and the model must be byte for byte the old or the new ones.
+std::string package_content(const fs::path& dir) {
+    if (!fs::exists(dir)) return "<absent>";
+    std::string s;
+    for (const char* name : {"gray.y4m", "model.kcm", "SHA256SUMS"})
+        s += std::string(name) + '\n' + (fs::exists(dir / name) ? "present" : "absent") + '\n';
+    s += read_text(dir / "gray.y4m") + read_text(dir / "model.kcm");
+    const int ok = std::system(("cd " + quote(dir) + " && sha256sum --quiet -c SHA256SUMS "
+                                                     ">/dev/null 2>&1")
+                                   .c_str());
+    return s + (ok == 0 ? "verified" : "NOT VERIFIED");
+}
+
+struct clips {
+    temp_dir d;
+    fs::path colour = d / "colour.y4m", gray = d / "gray.y4m", model = d / "model.kcm";
+    clips() {
+        // long enough for a kill to land mid-run: 240 frames of 64x64
+        write_y4m_444(colour, 64, 64, 240, /*colour=*/true);
+        auto r = run_tool("convert --gray " + quote(colour) + " " + quote(gray));
+        BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+        r = run_tool("train " + quote(colour) + " -o " + quote(model) +
+                     " --size 64x64 --epochs 1 --seed 3 --threads 1 --quiet");
+        BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(convert_killed_leaves_old_or_new) {
+    clips c;
+    std::ofstream(c.d / "older.y4m") << "an older output the user keeps";
+    check_kills("convert " + quote(c.colour) + " OUT --size 512x512", c.d / "older.y4m",
+                c.d / "reference.y4m", c.d / "target.y4m");
+}
+
+BOOST_AUTO_TEST_CASE(colorize_killed_leaves_old_or_new) {
+    clips c;
+    std::ofstream(c.d / "older.y4m") << "an older colorized video";
+    check_kills("colorize " + quote(c.gray) + " " + quote(c.model) + " -o OUT --threads 1",
+                c.d / "older.y4m", c.d / "reference.y4m", c.d / "target.y4m");
+}
+
+BOOST_AUTO_TEST_CASE(train_killed_leaves_old_or_new) {
+    clips c;
+    fs::copy_file(c.model, c.d / "older.kcm");
+    check_kills("train " + quote(c.colour) + " -o OUT --size 64x64 --epochs 4 --seed 5 "
+                                             "--threads 1",
+                c.d / "older.kcm", c.d / "reference.kcm", c.d / "target.kcm");
+}
+
+BOOST_AUTO_TEST_CASE(send_killed_leaves_old_or_new) {
+    clips c;
+    const auto older = c.d / "older_pkg";
+    auto r = run_tool("send " + quote(c.colour) + " -o " + quote(older) +
+                      " --size 64x64 --epochs 1 --seed 9 --threads 1 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    check_kills("send " + quote(c.colour) + " -o OUT --size 64x64 --epochs 3 --seed 5 "
+                                            "--threads 1",
+                older, c.d / "reference_pkg", c.d / "target_pkg", package_content);
+}
