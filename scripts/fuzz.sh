@@ -19,8 +19,8 @@ mkdir -p build/fuzz/artifacts build/fuzz/logs
 run() {
   local t=$1
   mkdir -p "$bin/found/$t"
-  "$bin/fuzz_$t" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=300 \
-    -malloc_limit_mb=300 -timeout=10 -artifact_prefix="build/fuzz/artifacts/$t-" \
+  "$bin/fuzz_$t" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 \
+    -malloc_limit_mb=64 -timeout=10 -artifact_prefix="build/fuzz/artifacts/$t-" \
     "$bin/found/$t" "tests/fuzz/corpus/$t" >"build/fuzz/logs/$t.log" 2>&1 || true
 }
 for ((i = 0; i < ${#targets[@]}; i += 2)); do

@@ -278,6 +278,17 @@ private:
             throw format_error(file.string() + ": image size " + std::to_string(w) + "x" +
                                std::to_string(h) + " out of range (1.." +
                                std::to_string(image_max_dimension) + ")");
+        // stb allocates the whole picture before it decodes a byte of it: a header claiming
+        // more pixels than the file could hold is refused first. No format these files come in
+        // compresses better than deflate's 1032:1 (a flat PNG), so 2048 bytes of pixels per
+        // byte of file, plus 1 MiB, is more than any real image needs.
+        struct ::stat st {};
+        const auto pixel_bytes = std::uint64_t(w) * std::uint64_t(h) * 4;
+        if (::fstat(::fileno(f), &st) == 0 &&
+            pixel_bytes > 2048 * std::uint64_t(st.st_size) + (std::uint64_t(1) << 20))
+            throw format_error(file.string() + ": header claims " + std::to_string(w) + "x" +
+                               std::to_string(h) + " pixels, more than its " +
+                               std::to_string(st.st_size) + " bytes can hold (corrupt image)");
         return {static_cast<std::size_t>(w), static_cast<std::size_t>(h)};
     }
 
