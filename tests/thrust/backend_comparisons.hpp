@@ -538,72 +538,78 @@ inline std::pair<nn::host_tensor, nn::host_tensor> photo_batch(const std::filesy
 
 /// The paper's network on a real photo: the output of a 256x256 frame (same seed, so same
 /// weights), then the weights after five Adam steps (lr 0.001, MSE) on a 128x128 version. The
-/// truth is the same network in double precision; the backend under test must be as accurate as
-/// the CPU backend configured by `reference` (check_as_accurate).
+/// truth is the same network in double precision; the backend under test must be as accurate
+/// as the CPU backend's two float paths (im2col + GEMM, the same algorithm as the Thrust
+/// backend; and its default, Winograd F(4x4,3x3)), in the sense of check_as_accurate.
 template <class Backend>
-void compare_paper_network_on_photo(const std::filesystem::path& photo, nn::cpu_options reference) {
+void compare_paper_network_on_photo(const std::filesystem::path& photo) {
     using truth_backend = nn::basic_cpu_backend<double>;
     auto as_vec = [](const auto& t) {
         return std::vector<typename std::decay_t<decltype(t)>::value_type>(t.begin(), t.end());
     };
-    BOOST_TEST_MESSAGE("reference: CPU backend"
-                       << (reference.winograd ? " with Winograd" : "") << ", "
-                       << (reference.threads ? reference.threads : omp_get_max_threads())
-                       << " threads");
-    nn::network<nn::paper_stack, nn::cpu_backend> cpu(2024, nn::cpu_backend(reference));
+    nn::cpu_options winograd_options;
+    winograd_options.winograd = true;
+    nn::network<nn::paper_stack, nn::cpu_backend> gemm(2024, nn::cpu_backend(gemm_cpu_options()));
+    nn::network<nn::paper_stack, nn::cpu_backend> winograd(2024, nn::cpu_backend(winograd_options));
     nn::network<nn::paper_stack, Backend> dev(2024);
     nn::network<nn::paper_stack, truth_backend> truth(2024);
-    truth.set_parameters(widened(cpu.parameters()));
+    truth.set_parameters(widened(gemm.parameters()));
     // the paper's longest sum: conv 8's 3*3*512 products
     constexpr std::size_t terms = 3 * 3 * 512;
+    const double floor = 2 * keychroma::test::probable_sum_error<float>(terms);
     {
         const auto [x, t] = photo_batch(photo, 256, 1);
         const nn::basic_host_tensor<double> x64 = xt::cast<double>(x);
         check_as_accurate("paper network output, 256x256 photo", as_vec(dev.predict(x)),
-                          as_vec(cpu.predict(x)), as_vec(truth.predict(x64)), terms);
+                          as_vec(gemm.predict(x)), as_vec(truth.predict(x64)), terms);
     }
     const auto [x, t] = photo_batch(photo, 128, 2);
     const nn::basic_host_tensor<double> x64 = xt::cast<double>(x), t64 = xt::cast<double>(t);
     const nn::adam adam;
     for (int step = 1; step <= 5; ++step) {
-        const double l_cpu = cpu.train_step(x, t, adam);
+        const double l_gemm = gemm.train_step(x, t, adam);
+        const double l_winograd = winograd.train_step(x, t, adam);
         const double l_dev = dev.train_step(x, t, adam);
         const double l_truth = truth.train_step(x64, t64, adam);
-        BOOST_TEST_MESSAGE("step " << step << " loss truth " << l_truth << " cpu " << l_cpu
-                                   << " thrust " << l_dev);
+        BOOST_TEST_MESSAGE("step " << step << " loss truth " << l_truth << " cpu gemm " << l_gemm
+                                   << " cpu winograd " << l_winograd << " thrust " << l_dev);
         if (step == 1)
             BOOST_TEST(std::abs(l_dev - l_truth) <=
-                       std::max(4 * std::abs(l_cpu - l_truth),
-                                2 * keychroma::test::probable_sum_error<float>(terms) * l_truth));
+                       std::max(4 * std::abs(l_gemm - l_truth), floor * l_truth));
     }
-    // Adam turns a gradient that is rounding noise into a full-size step of either sign, so after
-    // five steps the float runs differ from the truth by far more than one pass's rounding; the
-    // relative L2 error of the weights measures that, both float backends alike.
-    const auto w_cpu = cpu.parameters(), w_dev = dev.parameters();
+    // Adam turns a gradient that is rounding noise into a full-size step of either sign (its
+    // first step is lr * sign(g) whatever |g|), so after five steps the float runs differ from
+    // the truth by far more than one pass's rounding, and by amounts that vary from one float
+    // implementation to the next: per tensor, up to 6x between the CPU backend's two paths
+    // (measured). The noise level is therefore the larger of the two CPU paths' errors.
+    const auto w_gemm = gemm.parameters(), w_winograd = winograd.parameters(),
+               w_dev = dev.parameters();
     const auto w_truth = truth.parameters();
     const host_vec w_truth_f(w_truth.begin(), w_truth.end());
-    const double floor = 2 * keychroma::test::probable_sum_error<float>(terms);
-    const double e_dev = relative_error_l2(w_dev, w_truth_f),
-                 e_cpu = relative_error_l2(w_cpu, w_truth_f);
+    const double e_dev = relative_error_l2(w_dev, w_truth_f);
+    const double noise = std::max(relative_error_l2(w_gemm, w_truth_f),
+                                  relative_error_l2(w_winograd, w_truth_f));
     BOOST_TEST_MESSAGE("weights after 5 Adam steps: relative L2 error " << e_dev
-                                                                        << " (CPU backend "
-                                                                        << e_cpu << ")");
-    BOOST_TEST(e_dev <= std::max(4 * e_cpu, floor));
+                                                                        << " (CPU backend's paths: "
+                                                                        << noise << ")");
+    BOOST_TEST(e_dev <= std::max(4 * noise, floor));
     // and they did move: five steps of lr 0.001 change the weights by ~1e-3 each
     nn::network<nn::paper_stack, nn::cpu_backend> fresh(2024);
     const auto w0 = fresh.parameters();
-    BOOST_TEST(relative_error_l2(w0, w_cpu) > 1e-2); // measured: 5e-2
-    // Per tensor too, so a small layer's error is not hidden by a large one. Which tensor takes
-    // Adam's noise steps differs between the two float runs, so a tensor may be as far off as
-    // the whole network's float noise; a wrong update is off by far more (order 1).
-    for (std::size_t j = 0; j < cpu.specs.size(); ++j) {
-        const auto off = cpu.offset(j), cnt = cpu.specs[j].count();
-        const double ej = relative_error_l2(slice(w_dev, off, cnt), slice(w_truth_f, off, cnt));
-        const double cj = relative_error_l2(slice(w_cpu, off, cnt), slice(w_truth_f, off, cnt));
+    BOOST_TEST(relative_error_l2(w0, w_gemm) > 1e-2); // measured: 5e-2
+    // Per tensor too, so that one small tensor's wrong update is not hidden by the others: it
+    // would be off by the size of its updates (order 1 for a bias, 0.1 for a kernel), far above
+    // the noise of either CPU path on that tensor.
+    for (std::size_t j = 0; j < gemm.specs.size(); ++j) {
+        const auto off = gemm.offset(j), cnt = gemm.specs[j].count();
+        const auto truth_j = slice(w_truth_f, off, cnt);
+        const double ej = relative_error_l2(slice(w_dev, off, cnt), truth_j);
+        const double nj = std::max(relative_error_l2(slice(w_gemm, off, cnt), truth_j),
+                                   relative_error_l2(slice(w_winograd, off, cnt), truth_j));
         BOOST_TEST_MESSAGE("parameter tensor " << j << ": relative L2 error " << ej
-                                               << " (CPU backend " << cj << ")");
+                                               << " (CPU backend's paths: " << nj << ")");
         BOOST_TEST_INFO("parameter tensor " << j);
-        BOOST_TEST(ej <= std::max({4 * cj, 4 * e_cpu, floor}));
+        BOOST_TEST(ej <= std::max(4 * nj, floor));
     }
 }
 
