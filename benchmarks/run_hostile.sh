@@ -25,7 +25,7 @@ run() {
   local name=$1; shift
   /usr/bin/time -f '%M' -o rss.txt "$tool" "$@" >/dev/null 2>err.txt
   local code=$?
-  printf '%-44s %5s %9s  %s\n' "$name" "$code" "$(awk '{printf "%.1f", $1 / 1024}' rss.txt)" \
+  printf '%-44s %5s %9s  %s\n' "$name" "$code" "$(tail -1 rss.txt | awk '{printf "%.1f", $1 / 1024}')" \
     "$(head -c 110 err.txt | head -1)"
 }
 run "info huge_header.y4m --count" info huge_header.y4m --count

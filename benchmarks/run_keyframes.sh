@@ -8,6 +8,8 @@
 # scikit-learn at 108,000 points: by default MeanShift only, with keychroma's bandwidth passed in
 # and a time cap (KEYCHROMA_SKLEARN_CAP_S, default 900 s), because estimate_bandwidth alone takes
 # many minutes there; --sklearn-large runs estimate_bandwidth too, uncapped.
+# KEYCHROMA_SKLEARN_POINTS="1800" limits the scikit-learn runs to the sizes listed (27,000 points
+# take scikit-learn about 20 minutes).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build/release}
@@ -27,7 +29,7 @@ echo "== OpenCV peer"
 touch "$work/sk.jsonl"
 if [ "$mode" != "--no-sklearn" ]; then
   echo "== scikit-learn peer"
-  for n in 1800 27000 108000; do
+  for n in ${KEYCHROMA_SKLEARN_POINTS:-1800 27000 108000}; do
     if [ $n = 108000 ] && [ "$mode" != "--sklearn-large" ]; then
       bw=$(head -1 "$work/labels_$n.txt")
       if ! timeout "$cap" /usr/bin/python3 "$here/peers/meanshift_sklearn.py" $n "$work" --skip-estimate "$bw" >> "$work/sk.jsonl"; then

@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "parse.hpp"
 #include "keychroma/io/open.hpp"
 #include "keychroma/nn/backends.hpp"
+#include "parse.hpp"
 
 namespace keychroma::cli {
 

@@ -15,12 +15,12 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "keyframes_json.hpp"
 #include "keychroma/keyframes/given.hpp"
 #include "keychroma/nn.hpp"
 #include "keychroma/nn/backends.hpp"
 #include "keychroma/paper.hpp"
 #include "keychroma/pipeline.hpp"
+#include "keyframes_json.hpp"
 #include "parse.hpp"
 
 namespace keychroma::cli {

@@ -198,14 +198,14 @@ BOOST_AUTO_TEST_CASE(keyframes_from_a_file) {
     std::ofstream(d / "huge.json") << R"({"keyframes": [1e20]})";
     std::ofstream(d / "half.json") << R"([2.5])";
     std::ofstream(d / "negative.json") << R"([-1, 2])";
-    for (const auto& [file, code] : std::vector<std::pair<std::string, int>>{
-             {"past.json", 4},
-             {"twice.json", 4},
-             {"text.json", 4},
-             {"none.json", 3},
-             {"huge.json", 4},
-             {"half.json", 4},
-             {"negative.json", 4}}) {
+    for (const auto& [file, code] :
+         std::vector<std::pair<std::string, int>>{{"past.json", 4},
+                                                  {"twice.json", 4},
+                                                  {"text.json", 4},
+                                                  {"none.json", 3},
+                                                  {"huge.json", 4},
+                                                  {"half.json", 4},
+                                                  {"negative.json", 4}}) {
         r = run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(d / "bad.kcm") +
                      " --epochs 1 --quiet --keyframes-from " + quote(d / file));
         BOOST_TEST(r.exit_code == code, file << ": " << r.err);

@@ -87,8 +87,9 @@ std::string package_content(const fs::path& dir) {
     for (const char* name : {"gray.y4m", "model.kcm", "SHA256SUMS"})
         s += std::string(name) + '\n' + (fs::exists(dir / name) ? "present" : "absent") + '\n';
     s += read_text(dir / "gray.y4m") + read_text(dir / "model.kcm");
-    const int ok = std::system(("cd " + quote(dir) + " && sha256sum --quiet -c SHA256SUMS "
-                                                     ">/dev/null 2>&1")
+    const int ok = std::system(("cd " + quote(dir) +
+                                " && sha256sum --quiet -c SHA256SUMS "
+                                ">/dev/null 2>&1")
                                    .c_str());
     return s + (ok == 0 ? "verified" : "NOT VERIFIED");
 }
@@ -126,8 +127,9 @@ BOOST_AUTO_TEST_CASE(colorize_killed_leaves_old_or_new) {
 BOOST_AUTO_TEST_CASE(train_killed_leaves_old_or_new) {
     clips c;
     fs::copy_file(c.model, c.d / "older.kcm");
-    check_kills("train " + quote(c.colour) + " -o OUT --size 64x64 --epochs 4 --seed 5 "
-                                             "--threads 1",
+    check_kills("train " + quote(c.colour) +
+                    " -o OUT --size 64x64 --epochs 4 --seed 5 "
+                    "--threads 1",
                 c.d / "older.kcm", c.d / "reference.kcm", c.d / "target.kcm");
 }
 
@@ -137,7 +139,8 @@ BOOST_AUTO_TEST_CASE(send_killed_leaves_old_or_new) {
     auto r = run_tool("send " + quote(c.colour) + " -o " + quote(older) +
                       " --size 64x64 --epochs 1 --seed 9 --threads 1 --quiet");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
-    check_kills("send " + quote(c.colour) + " -o OUT --size 64x64 --epochs 3 --seed 5 "
-                                            "--threads 1",
+    check_kills("send " + quote(c.colour) +
+                    " -o OUT --size 64x64 --epochs 3 --seed 5 "
+                    "--threads 1",
                 older, c.d / "reference_pkg", c.d / "target_pkg", package_content);
 }

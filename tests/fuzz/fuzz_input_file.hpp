@@ -41,13 +41,14 @@ private:
 /// A directory of this process's own in /dev/shm (tmpfs), made once and reused.
 inline const std::filesystem::path& scratch_dir() {
     static const std::filesystem::path dir = [] {
-        auto d = std::filesystem::path("/dev/shm") / ("keychroma-fuzz-" + std::to_string(::getpid()));
+        auto d =
+            std::filesystem::path("/dev/shm") / ("keychroma-fuzz-" + std::to_string(::getpid()));
         std::filesystem::create_directories(d);
         std::atexit([] {
             std::error_code ec;
-            std::filesystem::remove_all(
-                std::filesystem::path("/dev/shm") / ("keychroma-fuzz-" + std::to_string(::getpid())),
-                ec);
+            std::filesystem::remove_all(std::filesystem::path("/dev/shm") /
+                                            ("keychroma-fuzz-" + std::to_string(::getpid())),
+                                        ec);
         });
         return d;
     }();

@@ -12,7 +12,8 @@
 
 namespace {
 void write(const std::filesystem::path& p, const std::uint8_t* data, std::size_t size) {
-    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(data), std::streamsize(size));
+    std::ofstream(p, std::ios::binary)
+        .write(reinterpret_cast<const char*>(data), std::streamsize(size));
 }
 } // namespace
 
@@ -22,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const auto d = keychroma::fuzz::scratch_dir() / "pkg";
         std::filesystem::create_directories(d);
         // the files a package's checksum list names (the fuzzed list may name others)
-        std::ofstream(d / "gray.y4m") << "YUV4MPEG2 W2 H2 F25:1 Cmono XKEYCHROMA=LSTAR\nFRAME\nabcd";
+        std::ofstream(d / "gray.y4m")
+            << "YUV4MPEG2 W2 H2 F25:1 Cmono XKEYCHROMA=LSTAR\nFRAME\nabcd";
         std::ofstream(d / "model.kcm") << "model";
         return d;
     }();

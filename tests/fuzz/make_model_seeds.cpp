@@ -3,7 +3,8 @@
 // (and the optimizer state) holds non-trivial values. Built and run by hand when the model
 // format changes:
 //   g++ -std=c++20 -O1 -mavx2 -mfma -fopenmp -Iinclude -Itests/fuzz -I/usr/include/stb \
-//       tests/fuzz/make_model_seeds.cpp -lopenblas -o /tmp/seeds && /tmp/seeds tests/fuzz/corpus/model
+//       tests/fuzz/make_model_seeds.cpp -lopenblas -o /tmp/seeds && /tmp/seeds
+//       tests/fuzz/corpus/model
 
 #include <filesystem>
 #include <string>

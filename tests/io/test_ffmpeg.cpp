@@ -228,13 +228,12 @@ BOOST_AUTO_TEST_CASE(avi_mpeg4_round_trip) {
     BOOST_TEST(ffmpeg_reader(p).info().pixel_format == "yuv420p");
 }
 
-BOOST_AUTO_TEST_CASE(webm_round_trip,
-                     *test::skip_unless(
-                         [] {
-                             return avcodec_find_encoder_by_name("libvpx-vp9") ||
-                                    avcodec_find_encoder_by_name("libvpx");
-                         },
-                         "no VP9/VP8 encoder in this FFmpeg")) {
+BOOST_AUTO_TEST_CASE(webm_round_trip, *test::skip_unless(
+                                          [] {
+                                              return avcodec_find_encoder_by_name("libvpx-vp9") ||
+                                                     avcodec_find_encoder_by_name("libvpx");
+                                          },
+                                          "no VP9/VP8 encoder in this FFmpeg")) {
     test::temp_dir dir;
     std::vector<rgb8_image> frames;
     for (int i = 0; i < 8; ++i) frames.push_back(smooth_frame(96, 64, i));

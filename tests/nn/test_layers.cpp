@@ -181,9 +181,9 @@ void check_loss(double (*value)(double)) {
     // each term's value within a few ulps; the gradient is a couple of operations on p - t
     const double h = 1e-6, u = kt::unit_roundoff<double>, n = double(p.size());
     for (std::size_t i = 0; i < p.size(); ++i) {
-        const auto fd = kt::central_differences([&](double d) { return value(d) / n; }, p[i] - t[i],
-                                                h, 4 * u * (std::abs(value(p[i] - t[i])) + 1) / n,
-                                                8 * u);
+        const auto fd =
+            kt::central_differences([&](double d) { return value(d) / n; }, p[i] - t[i], h,
+                                    4 * u * (std::abs(value(p[i] - t[i])) + 1) / n, 8 * u);
         BOOST_TEST(std::abs(g[i] - fd.at_h) <= fd.tolerance(g[i]));
     }
 }

@@ -25,8 +25,7 @@ namespace keychroma::test {
 inline constexpr int skip_exit_code = 77;
 
 [[nodiscard]] inline bool in_a_test_case() {
-    return boost::unit_test::framework::current_test_unit().p_type ==
-           boost::unit_test::TUT_CASE;
+    return boost::unit_test::framework::current_test_unit().p_type == boost::unit_test::TUT_CASE;
 }
 
 /// Skips the whole program: only from a global fixture, before any case ran.
@@ -44,8 +43,8 @@ inline constexpr int skip_exit_code = 77;
 [[nodiscard]] inline boost::unit_test::decorator::precondition
 skip_unless(std::function<bool()> available, std::string why) {
     return boost::unit_test::precondition(
-        [available = std::move(available),
-         why = std::move(why)](boost::unit_test::test_unit_id) -> boost::test_tools::assertion_result {
+        [available = std::move(available), why = std::move(why)](
+            boost::unit_test::test_unit_id) -> boost::test_tools::assertion_result {
             boost::test_tools::assertion_result r(available());
             if (!r) r.message() << why;
             return r;
@@ -90,7 +89,7 @@ struct report_skipped_cases {
 
 /// The whole program of a build that lacks what it tests (FFmpeg, Thrust): skipped, with the
 /// reason, before anything runs. The empty case keeps Boost.Test's test tree non-empty.
-#define KEYCHROMA_TEST_SKIP_PROGRAM(reason)                                                       \
+#define KEYCHROMA_TEST_SKIP_PROGRAM(reason)                                                        \
     struct keychroma_program_skipped {                                                             \
         keychroma_program_skipped() { keychroma::test::skip_program(reason); }                     \
     };                                                                                             \

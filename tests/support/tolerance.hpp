@@ -51,10 +51,10 @@ template <class T>
 /// - rounding: each of f(x +- h) is off by at most `value_error`, so fd is off by value_error/h;
 /// - the analytic derivative's own rounding, `derivative_error` (relative).
 struct central_difference {
-    double at_h = 0;            ///< (f(x + h) - f(x - h)) / 2h
-    double at_2h = 0;           ///< (f(x + 2h) - f(x - 2h)) / 4h
-    double h = 0;               ///< the step
-    double value_error = 0;     ///< bound on the absolute rounding error of one evaluation of f
+    double at_h = 0;             ///< (f(x + h) - f(x - h)) / 2h
+    double at_2h = 0;            ///< (f(x + 2h) - f(x - 2h)) / 4h
+    double h = 0;                ///< the step
+    double value_error = 0;      ///< bound on the absolute rounding error of one evaluation of f
     double derivative_error = 0; ///< bound on the relative rounding error of the analytic value
 
     [[nodiscard]] double tolerance(double analytic) const {
@@ -67,9 +67,8 @@ struct central_difference {
 
 /// Central differences of f around x with steps h and 2h (f takes the point, returns the value).
 template <class F>
-[[nodiscard]] central_difference central_differences(F&& f, double x, double h,
-                                                      double value_error,
-                                                      double derivative_error) {
+[[nodiscard]] central_difference central_differences(F&& f, double x, double h, double value_error,
+                                                     double derivative_error) {
     central_difference d;
     d.h = h;
     d.at_h = (f(x + h) - f(x - h)) / (2 * h);

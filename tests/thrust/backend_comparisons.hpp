@@ -227,12 +227,13 @@ void compare_convolutions(nn::thrust_options options) {
                          be.template conv_forward<nn::relu>(s, p[0], p[1], p[2], p[3]);
                      },
                      forward_magnitude, forward_terms, {false, false, false, true});
-        compare_sums(name + " forward tanh", b, fwd,
-                     [&](auto& be, auto p) {
-                         be.template conv_forward<nn::tanh_act>(s, p[0], p[1], p[2], p[3]);
-                     },
-                     forward_magnitude, forward_terms, {false, false, false, true},
-                     4 * keychroma::test::unit_roundoff<float>);
+        compare_sums(
+            name + " forward tanh", b, fwd,
+            [&](auto& be, auto p) {
+                be.template conv_forward<nn::tanh_act>(s, p[0], p[1], p[2], p[3]);
+            },
+            forward_magnitude, forward_terms, {false, false, false, true},
+            4 * keychroma::test::unit_roundoff<float>);
         // backward data: each input pixel collects at most k*k*cout products
         const std::array<host_vec, 3> bwd_data{dout, w, host_vec(in.size(), 0.f)};
         const auto backward_data = [&](auto& be, auto p) {
@@ -257,8 +258,8 @@ void compare_activation(const std::string& name) {
     const std::size_t n = 10007;
     const auto x = random_values(n, 5, -3, 3);
     compare(name + " forward", b, std::array<host_vec, 1>{x},
-            [](auto& be, auto p) { be.template activation_forward<Act>(p[0], n); }, elementwise_tolerance,
-            {true});
+            [](auto& be, auto p) { be.template activation_forward<Act>(p[0], n); },
+            elementwise_tolerance, {true});
     // backward takes the activation's output
     host_vec y(n);
     for (std::size_t i = 0; i < n; ++i) y[i] = Act::template apply<float>(x[i]);
@@ -275,12 +276,12 @@ void compare_upsampling() {
         const std::string name = "upsample x" + std::to_string(f);
         compare(name + " forward", b,
                 std::array<host_vec, 2>{random_values(s.size(), 7), host_vec(s.size() * f * f)},
-                [&](auto& be, auto p) { be.upsample_forward(s, f, p[0], p[1]); }, elementwise_tolerance,
-                {false, true});
+                [&](auto& be, auto p) { be.upsample_forward(s, f, p[0], p[1]); },
+                elementwise_tolerance, {false, true});
         compare(name + " backward", b,
                 std::array<host_vec, 2>{random_values(s.size() * f * f, 8), host_vec(s.size())},
-                [&](auto& be, auto p) { be.upsample_backward(s, f, p[0], p[1]); }, elementwise_tolerance,
-                {false, true});
+                [&](auto& be, auto p) { be.upsample_backward(s, f, p[0], p[1]); },
+                elementwise_tolerance, {false, true});
     }
 }
 
@@ -301,7 +302,8 @@ void compare_batch_norm() {
                     be.batch_norm_forward(s, p[0], p[1], p[2], p[3], p[4], p[5], p[6], training,
                                           0.99, 1e-3);
                 },
-                reduction_tolerance(s.n * s.h * s.w), {false, true, false, false, training, training, true});
+                reduction_tolerance(s.n * s.h * s.w),
+                {false, true, false, false, training, training, true});
     }
     // backward from the statistics of a training pass
     nn::cpu_backend cpu(gemm_cpu_options());
@@ -426,7 +428,8 @@ void compare_network_gradients() {
     // same weights: drawn from the same seed on the host, also checked here
     check_close("initial parameters", dev.parameters(), cpu.parameters(), 0.0);
     truth.set_parameters(widened(cpu.parameters()));
-    const nn::basic_host_tensor<double> x64 = xt::cast<double>(x), target64 = xt::cast<double>(target);
+    const nn::basic_host_tensor<double> x64 = xt::cast<double>(x),
+                                        target64 = xt::cast<double>(target);
     // The longest sum of the stack: conv<2,5,1>'s 5*5*6 products, or a weight gradient's sum
     // over the batch's 3*12*10 output pixels.
     constexpr std::size_t terms = 3 * 12 * 10;
@@ -455,11 +458,11 @@ void compare_network_gradients() {
         const auto off = cpu.offset(j), cnt = cpu.specs[j].count();
         if (!cpu.specs[j].trainable) continue;
         check_as_accurate("gradient of parameter tensor " + std::to_string(j),
-                          slice(g_dev, off, cnt), slice(g_cpu, off, cnt),
-                          slice(g_truth, off, cnt), terms);
+                          slice(g_dev, off, cnt), slice(g_cpu, off, cnt), slice(g_truth, off, cnt),
+                          terms);
     }
-    check_as_accurate("input gradient", as_vec(dev.input_gradient()),
-                      as_vec(cpu.input_gradient()), as_vec(truth.input_gradient()), terms);
+    check_as_accurate("input gradient", as_vec(dev.input_gradient()), as_vec(cpu.input_gradient()),
+                      as_vec(truth.input_gradient()), terms);
     // batch norm's running statistics (state updated by the training forward pass)
     check_as_accurate("parameters after a training forward", dev.parameters(), cpu.parameters(),
                       truth.parameters(), terms);
@@ -587,11 +590,10 @@ void compare_paper_network_on_photo(const std::filesystem::path& photo) {
     const auto w_truth = truth.parameters();
     const host_vec w_truth_f(w_truth.begin(), w_truth.end());
     const double e_dev = relative_error_l2(w_dev, w_truth_f);
-    const double noise = std::max(relative_error_l2(w_gemm, w_truth_f),
-                                  relative_error_l2(w_winograd, w_truth_f));
-    BOOST_TEST_MESSAGE("weights after 5 Adam steps: relative L2 error " << e_dev
-                                                                        << " (CPU backend's paths: "
-                                                                        << noise << ")");
+    const double noise =
+        std::max(relative_error_l2(w_gemm, w_truth_f), relative_error_l2(w_winograd, w_truth_f));
+    BOOST_TEST_MESSAGE("weights after 5 Adam steps: relative L2 error "
+                       << e_dev << " (CPU backend's paths: " << noise << ")");
     BOOST_TEST(e_dev <= std::max(4 * noise, floor));
     // and they did move: five steps of lr 0.001 change the weights by ~1e-3 each
     nn::network<nn::paper_stack, nn::cpu_backend> fresh(2024);

@@ -16,7 +16,6 @@ namespace cmp = keychroma::test::thrust_compare;
 using host = nn::thrust_host_backend;
 using sequential_host = nn::thrust_backend<thrust::system::cpp::tag>;
 
-
 BOOST_AUTO_TEST_CASE(default_system_is_openmp_on_the_host) {
     // g++ builds get THRUST_DEVICE_SYSTEM_OMP, so thrust_backend<> is the host backend
     static_assert(std::is_same_v<nn::thrust_backend<>, host>);
@@ -106,6 +105,7 @@ BOOST_AUTO_TEST_CASE(model_files_move_between_backends) {
 
 #include "support/skip.hpp"
 
-KEYCHROMA_TEST_SKIP_PROGRAM("built without Thrust (link keychroma::thrust_host, cmake/keychroma-thrust.cmake)")
+KEYCHROMA_TEST_SKIP_PROGRAM(
+    "built without Thrust (link keychroma::thrust_host, cmake/keychroma-thrust.cmake)")
 
 #endif

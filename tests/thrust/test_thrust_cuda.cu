@@ -16,7 +16,6 @@ using gpu = nn::cuda_backend;
 using keychroma::test::cuda_device_required;
 BOOST_TEST_GLOBAL_FIXTURE(cuda_device_required);
 
-
 BOOST_AUTO_TEST_CASE(device_system_is_cuda) {
     static_assert(std::is_same_v<nn::thrust_backend<>, gpu>);
     static_assert(nn::backend<gpu>);

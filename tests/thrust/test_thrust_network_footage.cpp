@@ -26,6 +26,7 @@ BOOST_AUTO_TEST_CASE(paper_network_as_accurate_as_the_cpu_backend_on_a_photo) {
 
 #include "support/skip.hpp"
 
-KEYCHROMA_TEST_SKIP_PROGRAM("built without Thrust (link keychroma::thrust_host, cmake/keychroma-thrust.cmake)")
+KEYCHROMA_TEST_SKIP_PROGRAM(
+    "built without Thrust (link keychroma::thrust_host, cmake/keychroma-thrust.cmake)")
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -41,8 +42,7 @@ namespace detail {
 
 /// Twelve random hex digits: what makes a temporary's name unpredictable.
 [[nodiscard]] inline std::string random_suffix() {
-    thread_local std::mt19937_64 gen{std::random_device{}() ^
-                                     (std::uint64_t(::getpid()) << 32)};
+    thread_local std::mt19937_64 gen{std::random_device{}() ^ (std::uint64_t(::getpid()) << 32)};
     char buf[16];
     std::snprintf(buf, sizeof buf, "%012llx",
                   static_cast<unsigned long long>(gen() & 0xffffffffffffULL));
@@ -70,8 +70,8 @@ namespace detail {
             return temp;
         }
         if (errno != EEXIST)
-            throw io_error(final_.string() + ": cannot create a temporary file in " +
-                           dir.string() + ": " + std::strerror(errno));
+            throw io_error(final_.string() + ": cannot create a temporary file in " + dir.string() +
+                           ": " + std::strerror(errno));
     }
     throw io_error(final_.string() + ": cannot create a temporary file in " + dir.string());
 }

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include <stb_image.h>
-#include <sys/stat.h>
 #include <stb_image_write.h>
+#include <sys/stat.h>
 
 #include "keychroma/core/atomic_file.hpp"
 #include "keychroma/core/error.hpp"
@@ -396,8 +396,10 @@ public:
             std::error_code ec;
             std::filesystem::rename(staged_[i], written_[i], ec);
             if (ec)
-                throw io_error(written_[i].string() + ": cannot move the finished frame into "
-                               "place: " + ec.message());
+                throw io_error(written_[i].string() +
+                               ": cannot move the finished frame into "
+                               "place: " +
+                               ec.message());
         }
         closed_ = true;
         staging_.reset(); // now empty: removed

@@ -200,8 +200,8 @@ private:
             if (n != chunk) {
                 check_read_error();
                 throw format_error(path_.string() + ": truncated Y4M file: " + frame_name +
-                                   " has " + std::to_string(have) + " of " +
-                                   std::to_string(need) + " bytes");
+                                   " has " + std::to_string(have) + " of " + std::to_string(need) +
+                                   " bytes");
             }
         }
         ++frame_index_;
@@ -262,8 +262,7 @@ public:
         if (!file_)
             throw io_error(output_.final_path().string() +
                            ": cannot create: " + std::strerror(errno));
-        payload_.resize(header_.frame_bytes());
-        put(format_y4m_header(header_));
+        put(format_y4m_header(header_)); // the payload buffer waits for a real frame
     }
 
     [[nodiscard]] const y4m_header& header() const noexcept { return header_; }
@@ -273,6 +272,7 @@ public:
     void write(const rgb8_image& frame) {
         check_size(frame.shape()[1], frame.shape()[0], frame.shape()[2] == 3);
         const std::uint8_t* rgb = frame.data();
+        payload_.resize(header_.frame_bytes()); // no-op after the first frame
         std::uint8_t* y = payload_.data();
         const std::size_t n = header_.luma_bytes();
         if (header_.chroma == y4m_chroma::mono_lstar) {
@@ -295,6 +295,7 @@ public:
     /// chroma).
     void write_plane(const plane8& plane) {
         check_size(plane.shape()[1], plane.shape()[0], true);
+        payload_.resize(header_.frame_bytes()); // no-op after the first frame
         std::memcpy(payload_.data(), plane.data(), header_.luma_bytes());
         std::memset(payload_.data() + header_.luma_bytes(), 128, 2 * header_.chroma_plane_bytes());
         emit_frame();

@@ -274,7 +274,6 @@ private:
     std::optional<temp_directory> temp_;
 };
 
-
 /// The fields a receiver needs from manifest.json: the working size and fit the model was
 /// trained with. The library writes JSON but parses none; this reads only the two keys that
 /// manifest_json() writes, from a manifest whose checksum verify_package() has already checked.
