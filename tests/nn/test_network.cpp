@@ -126,7 +126,10 @@ BOOST_AUTO_TEST_CASE(float_backend_agrees_with_double_on_paper_network) {
         max_abs = std::max(max_abs, std::abs(yd.data()[i]));
     }
     BOOST_TEST(max_abs > 1e-4); // the untrained network does produce colour
-    BOOST_TEST(max_err < 1e-5);
+    // twelve convolutions, each within the Winograd kernels' float requirement of its output's
+    // scale (support/tolerance.hpp), composed through activations that are 1-Lipschitz
+    BOOST_TEST_MESSAGE("float vs double: " << max_err / max_abs << " of the output's scale");
+    BOOST_TEST(max_err <= 12 * kt::winograd_float_accuracy * max_abs);
 }
 
 BOOST_AUTO_TEST_CASE(glorot_init_is_seeded_and_bounded) {
@@ -150,7 +153,8 @@ BOOST_AUTO_TEST_CASE(glorot_init_is_seeded_and_bounded) {
     BOOST_TEST(mx < limit);
     BOOST_TEST(mx > 0.99 * limit);
     BOOST_TEST(std::abs(sum / spec.count()) < 0.01 * limit);
-    // variance of U(-l, l) is l^2 / 3
+    // variance of U(-l, l) is l^2 / 3; its sample estimate over n = 73,728 weights has a relative
+    // standard error of sqrt(4/45) * 3 / sqrt(n) = 3.3e-3: 0.02 is six of them
     BOOST_TEST(sq / spec.count() == limit * limit / 3, boost::test_tools::tolerance(0.02));
     for (std::size_t i = 0; i < a.specs[5].count(); ++i) BOOST_TEST(pa[a.offset(5) + i] == 0.0f);
 }
@@ -170,6 +174,9 @@ BOOST_AUTO_TEST_CASE(input_sizes_are_checked) {
     BOOST_TEST(y.shape()[3] == 2u);
 }
 
+// The hand-computed references below are double arithmetic on constants written with 15
+// significant digits: 1e-12 (relative) is a thousand times the constants' own precision and a
+// million times the few roundings of the update.
 BOOST_AUTO_TEST_CASE(adam_matches_hand_computed_updates) {
     // one weight, Keras' Adam: lr_t = lr sqrt(1 - b2^t) / (1 - b1^t); w -= lr_t m / (sqrt(v) + e)
     dbackend be(nn::cpu_options{1});

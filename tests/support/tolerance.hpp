@@ -42,6 +42,15 @@ template <class T>
     return lambda * std::sqrt(double(n)) * unit_roundoff<T>;
 }
 
+/// The accuracy the CPU backend's Winograd F(4x4, 3x3) kernels must reach in float: 1e-4 of the
+/// output's scale (its largest magnitude). This one is a requirement, not a bound derived from
+/// the sums: the transforms' constants can amplify rounding by up to 16^2 = 256 over a direct
+/// sum (|A^T| |G| |B^T| componentwise, squared for two dimensions), which would allow an error
+/// large enough to hide a dropped term, while the kernels measure 0.6-1.4e-5 on every OpenBLAS
+/// kernel set tried (Haswell, SkylakeX, Cooperlake, Sandybridge; docs/performance.md). A kernel
+/// change that rounds worse than this fails, whatever machine it runs on.
+inline constexpr double winograd_float_accuracy = 1e-4;
+
 /// A derivative checked against central differences of f, with a tolerance that accounts for
 /// both of their errors instead of a relative bound (which fails on a gradient that is zero up
 /// to rounding, where f's own rounding is all the difference quotient sees):
