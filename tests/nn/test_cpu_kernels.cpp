@@ -154,29 +154,34 @@ BOOST_AUTO_TEST_CASE(winograd_forward_is_exact_in_double) {
 
 BOOST_AUTO_TEST_CASE(winograd_forward_float_within_1e4_of_scale) {
     for (const auto& c : cases)
-        for (int threads : {1, 2}) check_forward<float>(c, threads, keychroma::test::winograd_float_accuracy);
+        for (int threads : {1, 2})
+            check_forward<float>(c, threads, keychroma::test::winograd_float_accuracy);
 }
 
 BOOST_AUTO_TEST_CASE(winograd_backward_data_is_exact_in_double) {
     for (const auto& c : cases)
-        for (int threads : {1, 2}) check_backward_data<double>(c, threads, winograd_double_accuracy);
+        for (int threads : {1, 2})
+            check_backward_data<double>(c, threads, winograd_double_accuracy);
 }
 
 BOOST_AUTO_TEST_CASE(winograd_backward_data_float_within_1e4_of_scale) {
     for (const auto& c : cases)
-        for (int threads : {1, 2}) check_backward_data<float>(c, threads, keychroma::test::winograd_float_accuracy);
+        for (int threads : {1, 2})
+            check_backward_data<float>(c, threads, keychroma::test::winograd_float_accuracy);
 }
 
 BOOST_AUTO_TEST_CASE(winograd_backward_weights_is_exact_in_double) {
     for (const auto& c : cases)
-        for (int threads : {1, 2}) check_backward_weights<double>(c, threads, winograd_double_accuracy);
+        for (int threads : {1, 2})
+            check_backward_weights<double>(c, threads, winograd_double_accuracy);
     // a workspace of a few tiles: many chunks, the GEMMs accumulate across them
     check_backward_weights<double>({3, 9, 13, 17, 5}, 2, winograd_double_accuracy, 20000);
 }
 
 BOOST_AUTO_TEST_CASE(winograd_backward_weights_float_within_1e4_of_scale) {
     for (const auto& c : cases)
-        for (int threads : {1, 2}) check_backward_weights<float>(c, threads, keychroma::test::winograd_float_accuracy);
+        for (int threads : {1, 2})
+            check_backward_weights<float>(c, threads, keychroma::test::winograd_float_accuracy);
 }
 
 BOOST_AUTO_TEST_CASE(phase_backward_data_matches_naive_loops) {
@@ -246,11 +251,14 @@ BOOST_AUTO_TEST_CASE(large_batches_use_several_tile_blocks) {
     // Many tiles: blocks of tiles per thread, blocks ending mid-image (1 and 2 threads).
     BOOST_TEST(!nn::cpu::winograd::by_position({4, 64, 60, 20, 18}, 2));
     for (int threads : {1, 2}) {
-        check_forward<float>({4, 64, 60, 20, 18}, threads, keychroma::test::winograd_float_accuracy);
-        check_backward_data<float>({4, 64, 60, 20, 18}, threads, keychroma::test::winograd_float_accuracy);
+        check_forward<float>({4, 64, 60, 20, 18}, threads,
+                             keychroma::test::winograd_float_accuracy);
+        check_backward_data<float>({4, 64, 60, 20, 18}, threads,
+                                   keychroma::test::winograd_float_accuracy);
         check_forward<double>({4, 64, 60, 20, 18}, threads, winograd_double_accuracy);
     }
     check_forward<float>({5, 20, 24, 24, 24}, 2, keychroma::test::winograd_float_accuracy);
     check_backward_data<float>({5, 20, 24, 24, 24}, 2, keychroma::test::winograd_float_accuracy);
-    check_backward_weights<float>({5, 20, 24, 24, 24}, 2, keychroma::test::winograd_float_accuracy, 100000);
+    check_backward_weights<float>({5, 20, 24, 24, 24}, 2, keychroma::test::winograd_float_accuracy,
+                                  100000);
 }

@@ -225,10 +225,10 @@ BOOST_AUTO_TEST_CASE(batch_norm_forward_and_backward) {
         for (std::size_t p = 0; p < P; ++p) mag = std::max(mag, std::abs(in[p * s.c + c]));
         const double e = kt::gamma<double>(2 * P + 8);
         for (std::size_t p = 0; p < P; ++p)
-            BOOST_TEST(std::abs(out[p * s.c + c] - (gamma[c] * (in[p * s.c + c] - m) /
-                                                        std::sqrt(v + 1e-3) +
-                                                    beta[c])) <=
-                       e * (std::abs(gamma[c]) * 2 * mag / std::sqrt(v + 1e-3) + std::abs(beta[c])));
+            BOOST_TEST(
+                std::abs(out[p * s.c + c] -
+                         (gamma[c] * (in[p * s.c + c] - m) / std::sqrt(v + 1e-3) + beta[c])) <=
+                e * (std::abs(gamma[c]) * 2 * mag / std::sqrt(v + 1e-3) + std::abs(beta[c])));
         BOOST_TEST(std::abs(rm[c] - 0.01 * m) <= e * 0.01 * mag);
         BOOST_TEST(rv[c] == 0.99 + 0.01 * v * double(P) / double(P - 1),
                    boost::test_tools::tolerance(e)); // a sum of positive terms
