@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <system_error>
 
 namespace keychroma::fuzz {
 
@@ -38,19 +39,17 @@ private:
     int fd_;
 };
 
-/// A directory of this process's own in /dev/shm (tmpfs), made once and reused.
+/// A directory of this process's own in /dev/shm (tmpfs), made once by mkdtemp (never an
+/// existing path or a symlink) and removed at exit with what the targets wrote in it.
 inline const std::filesystem::path& scratch_dir() {
     static const std::filesystem::path dir = [] {
-        auto d =
-            std::filesystem::path("/dev/shm") / ("keychroma-fuzz-" + std::to_string(::getpid()));
-        std::filesystem::create_directories(d);
+        char pattern[] = "/dev/shm/keychroma-fuzz-XXXXXX";
+        if (!::mkdtemp(pattern)) std::abort();
         std::atexit([] {
             std::error_code ec;
-            std::filesystem::remove_all(std::filesystem::path("/dev/shm") /
-                                            ("keychroma-fuzz-" + std::to_string(::getpid())),
-                                        ec);
+            std::filesystem::remove_all(scratch_dir(), ec);
         });
-        return d;
+        return std::filesystem::path(pattern);
     }();
     return dir;
 }

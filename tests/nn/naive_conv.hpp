@@ -4,7 +4,6 @@
 // at a time, with TensorFlow's padding rule recomputed here rather than taken from the library.
 
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <random>
 #include <vector>
@@ -105,13 +104,6 @@ inline std::vector<double> naive_conv_backward_weights(const conv_shape& s,
                     dw[((ky * s.k + kx) * s.in_c + ci) * s.out_c + co] = acc;
                 }
     return dw;
-}
-
-/// |v| element-wise: run through the (linear) naive loops, it gives the sums of the magnitudes of
-/// the terms, which scale every rounding-error bound (tests/support/tolerance.hpp).
-inline std::vector<double> magnitudes(std::vector<double> v) {
-    for (auto& x : v) x = std::abs(x);
-    return v;
 }
 
 inline double dot(const std::vector<double>& a, const std::vector<double>& b) {

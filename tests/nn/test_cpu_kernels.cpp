@@ -25,7 +25,7 @@ using nn::testing::naive_conv_backward_weights;
 using nn::testing::random_vector;
 
 namespace kt = keychroma::test;
-using nn::testing::magnitudes;
+using keychroma::test::magnitudes;
 
 namespace {
 

@@ -15,8 +15,8 @@
 namespace nn = keychroma::nn;
 using dbackend = nn::basic_cpu_backend<double>;
 namespace kt = keychroma::test;
+using keychroma::test::magnitudes;
 using nn::testing::dot;
-using nn::testing::magnitudes;
 using nn::testing::naive_conv;
 using nn::testing::random_vector;
 

@@ -5,6 +5,7 @@
 // program is skipped, with the reason, before any case runs (support/skip.hpp); with it, a
 // missing file is a failure, never a skip.
 
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <string>

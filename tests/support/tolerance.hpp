@@ -19,8 +19,17 @@
 #include <cmath>
 #include <cstddef>
 #include <limits>
+#include <vector>
 
 namespace keychroma::test {
+
+/// |v| element-wise: run through a linear operation, it gives the sums of the magnitudes of
+/// the terms, which scale the rounding-error bounds below.
+template <class T>
+[[nodiscard]] std::vector<T> magnitudes(std::vector<T> v) {
+    for (auto& x : v) x = std::abs(x);
+    return v;
+}
 
 /// u: half the distance from 1 to the next representable number.
 template <class T>

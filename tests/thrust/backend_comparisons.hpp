@@ -136,12 +136,6 @@ void compare(const std::string& what, Backend& b, const std::array<host_vec, N>&
             check_close(what + " [array " + std::to_string(i) + "]", got[i], ref[i], tolerance);
 }
 
-/// |v| element-wise.
-inline host_vec magnitudes(host_vec v) {
-    for (auto& x : v) x = std::abs(x);
-    return v;
-}
-
 /// Runs an op whose every output is a sum of at most `terms` products (a convolution and its
 /// gradients) on the backend under test and on the CPU backend, and requires each compared
 /// output of the two to differ by at most twice the probable error of such a float sum
@@ -156,7 +150,7 @@ void compare_sums(const std::string& what, Backend& b, const std::array<host_vec
     const auto ref = run(cpu, host, op);
     const auto got = run(b, host, op);
     std::array<host_vec, N> abs_host;
-    for (std::size_t i = 0; i < N; ++i) abs_host[i] = magnitudes(host[i]);
+    for (std::size_t i = 0; i < N; ++i) abs_host[i] = keychroma::test::magnitudes(host[i]);
     const auto magnitude = run(cpu, abs_host, magnitude_op);
     const double per_sum = 2 * keychroma::test::probable_sum_error<float>(terms);
     for (std::size_t i = 0; i < N; ++i) {

@@ -128,9 +128,10 @@ private:
 };
 
 /// A fresh directory `dir/.<name>.tmp-XXXXXX` made by mkdtemp (exclusive, never an existing
-/// directory or symlink), given the permissions a new directory gets from the umask. The
-/// destructor removes it with what is in it unless `release()` was called -- everything in it
-/// was written by its owner.
+/// directory or symlink), given the permissions a new directory gets from the umask. Its owner
+/// names every file it puts there (`file()`); unless `release()` was called, the destructor
+/// removes those files and then the directory if that left it empty -- never anything else, so
+/// a file someone else put there (or a package moved there to be replaced) survives.
 class temp_directory {
 public:
     temp_directory(const std::filesystem::path& dir, const std::string& name) {
@@ -148,15 +149,22 @@ public:
     ~temp_directory() {
         if (path_.empty()) return;
         std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
+        for (const auto& name : files_) std::filesystem::remove(path_ / name, ec);
+        std::filesystem::remove(path_, ec); // only an empty directory is removed
     }
 
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+    /// The path of a file its owner writes here; the destructor will remove it.
+    [[nodiscard]] std::filesystem::path file(const std::string& name) {
+        files_.push_back(name);
+        return path_ / name;
+    }
     /// The directory is no longer removed by the destructor (it was renamed or emptied).
     void release() noexcept { path_.clear(); }
 
 private:
     std::filesystem::path path_;
+    std::vector<std::string> files_;
 };
 
 } // namespace keychroma

@@ -308,8 +308,10 @@ struct image_sequence_write_options {
 /// Writes frames as numbered images. The target is a pattern (frames/%05d.png), an existing
 /// directory (frames written as %06d.png inside), or one image file (exactly one frame). All or
 /// nothing: the frames are written into a fresh temporary directory beside them (mkdtemp) and
-/// moved to their names by `close()`; a writer destroyed without `close()` removes that
-/// directory, so a failed run leaves no partial sequence behind and no existing file is touched.
+/// moved to their names by `close()`; a writer destroyed without `close()` removes the frames it
+/// staged and that directory, so a failed run leaves no partial sequence behind and no existing
+/// file is touched. (`close()` replaces files that already have the frames' names: the output
+/// the user asked for.)
 class image_sequence_writer {
 public:
     explicit image_sequence_writer(const std::filesystem::path& target, const video_info& info = {},
@@ -372,7 +374,7 @@ public:
             file = single_;
         }
         if (!staging_) throw config_error(describe() + ": write after close()");
-        const auto staged = staging_->path() / (std::to_string(written_.size()) + "." + ext_);
+        const auto staged = staging_->file(std::to_string(written_.size()) + "." + ext_);
         const int w = static_cast<int>(size.width), h = static_cast<int>(size.height);
         const char* tmp = staged.c_str();
         int ok = 0;

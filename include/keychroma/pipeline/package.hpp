@@ -198,6 +198,9 @@ public:
                            parent.string() + " does not exist");
         check_replaceable();
         temp_.emplace(parent, final_.filename().string());
+        for (const auto name :
+             {package_gray_name, package_model_name, package_manifest_name, package_checksums_name})
+            (void)temp_->file(std::string(name));
     }
     package_writer(const package_writer&) = delete;
     package_writer& operator=(const package_writer&) = delete;
@@ -221,7 +224,7 @@ public:
         m.files.push_back(detail::describe_file(temp, package_model_name));
         m.bandwidth = compute_bandwidth(
             {m.width, m.height, m.frames, m.fps.value(), m.files[0].bytes, m.files[1].bytes});
-        write_text_file(temp / package_manifest_name, manifest_json(m));
+        write_text_file(temp / package_manifest_name, manifest_json(m)); // named in the ctor
         std::string sums;
         for (const auto& f : m.files) sums += f.sha256 + "  " + f.name + "\n";
         const auto manifest = detail::describe_file(temp, package_manifest_name);
@@ -234,7 +237,8 @@ public:
         std::error_code ec;
         std::optional<temp_directory> old;
         if (std::filesystem::exists(final_, ec)) {
-            // rename(2) replaces an empty directory: the old package moves into a fresh one
+            // rename(2) replaces an empty directory: the old package moves into a fresh one,
+            // which names no files, so nothing of it is ever removed but its own four files
             old.emplace(final_.parent_path().empty() ? "." : final_.parent_path(),
                         final_.filename().string() + ".old");
             std::filesystem::rename(final_, old->path(), ec);
@@ -245,7 +249,12 @@ public:
             if (old) {
                 std::error_code back;
                 std::filesystem::rename(old->path(), final_, back);
-                if (!back) old->release();
+                if (back)
+                    throw io_error(final_.string() +
+                                   ": cannot move the finished package into place; the previous "
+                                   "package is kept in " +
+                                   old->path().string());
+                old->release();
             }
             throw io_error(final_.string() + ": cannot move the finished package into place");
         }
