@@ -16,6 +16,7 @@ cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 bin=build/fuzz/tests/fuzz
 mkdir -p build/fuzz/artifacts build/fuzz/logs
+export KEYCHROMA_FUZZ_SCRATCH=$PWD/$bin/scratch
 run() {
   local t=$1
   mkdir -p "$bin/found/$t"

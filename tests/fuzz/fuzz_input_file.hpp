@@ -39,16 +39,16 @@ private:
     int fd_;
 };
 
-/// A directory of this process's own in /dev/shm (tmpfs), made once by mkdtemp (never an
-/// existing path or a symlink) and removed at exit with what the targets wrote in it.
+/// A directory of this process's own, made once by mkdtemp (never an existing path or a
+/// symlink) under $KEYCHROMA_FUZZ_SCRATCH (ctest and scripts/fuzz.sh point it into the build
+/// tree; /dev/shm otherwise). libFuzzer leaves without running atexit handlers, so the
+/// directory stays there, with at most one input in it.
 inline const std::filesystem::path& scratch_dir() {
     static const std::filesystem::path dir = [] {
-        char pattern[] = "/dev/shm/keychroma-fuzz-XXXXXX";
-        if (!::mkdtemp(pattern)) std::abort();
-        std::atexit([] {
-            std::error_code ec;
-            std::filesystem::remove_all(scratch_dir(), ec);
-        });
+        const char* base = std::getenv("KEYCHROMA_FUZZ_SCRATCH");
+        std::string pattern = std::string(base && *base ? base : "/dev/shm") + "/fuzz-XXXXXX";
+        std::filesystem::create_directories(std::filesystem::path(pattern).parent_path());
+        if (!::mkdtemp(pattern.data())) std::abort();
         return std::filesystem::path(pattern);
     }();
     return dir;
