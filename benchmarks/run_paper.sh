@@ -36,8 +36,11 @@ if [[ -z "${SUMMARY_ONLY:-}" ]]; then
     for seed in $seeds; do
       tag="$clip-e$epochs-t$threads-s$seed"
       run_keychroma() {
-        "$tool" paper "$input" --out "$out/kc-$tag" --epochs "$epochs" --threads "$threads" \
-          --seed "$seed" --quiet --json >"$out/kc-$tag.json"
+        "$tool" paper "$input" --out "$out/kc-$tag" --recipes paper --epochs "$epochs" \
+          --threads "$threads" --seed "$seed" --quiet --json >"$out/report-kc-$tag.json"
+        # the paper recipe's part of the report is what the comparison reads
+        /usr/bin/python3 -c 'import json,sys; json.dump(json.load(open(sys.argv[1]))["recipes"]["paper"], open(sys.argv[2], "w"))' \
+          "$out/report-kc-$tag.json" "$out/kc-$tag.json"
       }
       run_torch() {
         local keys
@@ -57,7 +60,7 @@ if [[ -z "${SUMMARY_ONLY:-}" ]]; then
         run_torch
         run_keychroma
       fi
-      rm -f "$out/kc-$tag/colorized.y4m" "$out/kc-$tag/package/gray.y4m" # 55-216 MB each
+      rm -f "$out/kc-$tag/paper/colorized.y4m" "$out/kc-$tag/paper/package/gray.y4m" # 55-216 MB each
       n=$((n + 1))
     done
   done

@@ -14,6 +14,18 @@
 # distribution package such as Debian's libthrust-dev in /usr/include: the search below does not
 # look at default paths. Included from the top-level CMakeLists.txt after the keychroma target.
 
+# KEYCHROMA_WITH_THRUST=OFF leaves the thrust-host backend out even where CCCL is found: the
+# sanitizer build does, because every network subcommand of the tool is compiled once per backend
+# and the thrust tests are not among the areas it runs.
+option(KEYCHROMA_WITH_THRUST "Build the thrust-host backend when CCCL's headers are found" ON)
+if(NOT KEYCHROMA_WITH_THRUST)
+  if(KEYCHROMA_WITH_CUDA)
+    message(FATAL_ERROR "KEYCHROMA_WITH_CUDA=ON needs KEYCHROMA_WITH_THRUST=ON")
+  endif()
+  message(STATUS "keychroma: KEYCHROMA_WITH_THRUST=OFF: the thrust-host and cuda backends are off")
+  return()
+endif()
+
 find_package(CUDAToolkit QUIET)
 set(_keychroma_cccl_hints)
 if(CUDAToolkit_FOUND)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main command: installs dependencies, builds the release preset, fetches the real
-# cockatoo clip through apt (into the ignored cache/), and runs the paper's whole method on it at
-# 256x256: keyframes, training, send (gray video + model), receive (colorize), evaluation.
+# cockatoo clip through apt (into the ignored cache/), and runs the whole method on it at 256x256
+# (keyframes, training, send (gray video + model), receive (colorize), evaluation) with the
+# paper's recipe and keychroma's standard one, side by side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -18,13 +19,11 @@ echo "== keychroma info $clip"
 "$tool" info "$clip"
 echo "== the paper's 256x256 raw video (centre crop of the 1280x720 clip)"
 "$tool" convert "$clip" "$out/cockatoo_256.y4m" --size 256x256 --fit crop
-echo "== keychroma paper: keyframes, train, send, receive, eval"
+echo "== keychroma paper: keyframes, train, send, receive, eval; the paper's recipe and keychroma's"
 start=$(date +%s)
 "$tool" paper "$out/cockatoo_256.y4m" --out "$out/paper"
 echo
 echo "finished in $(( $(date +%s) - start )) s"
-echo "report:          $out/paper/report.md (and report.json)"
-echo "contact sheet:   $out/paper/sheet.png (rows: truth / gray / colorized)"
-echo "clusters:        $out/paper/clusters.svg"
-echo "colorized video: $out/paper/colorized.y4m"
-echo "package sent:    $out/paper/package/ (gray.y4m + model + manifest.json)"
+echo "report:          $out/paper/report.md (and report.json): both recipes side by side"
+echo "contact sheet:   $out/paper/sheet.png (rows: truth / gray / paper / standard)"
+echo "per recipe:      $out/paper/{paper,standard}/ (clusters.svg, colorized.y4m, package/)"

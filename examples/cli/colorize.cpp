@@ -18,11 +18,11 @@ struct colorize_cli {
 template <class Backend>
 void run(const colorize_cli& o, const global_options& global) {
     auto net = make_network<Backend>(o.p.threads);
-    nn::load(o.model, *net);
+    const auto settings = pipeline::from_model_settings(nn::load(o.model, *net), o.model);
+    auto c = o.p.colorize(settings, o.model);
     auto source = io::open_source(o.gray);
     const auto info = source->info();
     auto sink = io::open_sink(o.output, info);
-    auto c = o.p.colorize();
     pipeline::progress bar("colorize",
                            info.frame_count ? std::optional<std::uint64_t>(*info.frame_count)
                                             : std::nullopt,

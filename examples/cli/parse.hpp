@@ -12,6 +12,7 @@
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/image.hpp"
 #include "keychroma/io/video_info.hpp"
+#include "keychroma/pipeline/working_size.hpp"
 
 namespace keychroma::cli {
 
@@ -25,18 +26,8 @@ inline std::optional<std::int64_t> parse_int(std::string_view s) {
 }
 } // namespace detail
 
-/// "WxH", each side 1..16384.
-inline image_size parse_size(const std::string& option, const std::string& text) {
-    const auto x = text.find_first_of("xX");
-    const auto bad = [&] {
-        return config_error(option + " '" + text + "': expected WxH with 1 <= W,H <= 16384");
-    };
-    if (x == std::string::npos) throw bad();
-    const auto w = detail::parse_int(std::string_view(text).substr(0, x));
-    const auto h = detail::parse_int(std::string_view(text).substr(x + 1));
-    if (!w || !h || *w < 1 || *h < 1 || *w > 16384 || *h > 16384) throw bad();
-    return {static_cast<std::size_t>(*w), static_cast<std::size_t>(*h)};
-}
+/// "WxH", each side 1..16384 (the library's parser, shared with model settings).
+using pipeline::parse_size;
 
 /// A frame rate given as a decimal number, kept to 1/1000 frame/s; 0 < fps <= 1000 (a larger
 /// or non-finite value would overflow the rational it becomes).

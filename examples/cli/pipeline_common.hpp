@@ -20,6 +20,7 @@
 #include "keychroma/nn/backends.hpp"
 #include "keychroma/paper.hpp"
 #include "keychroma/pipeline.hpp"
+#include "keychroma/recipes.hpp"
 #include "keyframes_json.hpp"
 #include "parse.hpp"
 
@@ -52,37 +53,97 @@ template <class Backend>
         return omp_get_max_threads();
 }
 
-/// Training and geometry options as typed on the command line.
+/// Training and geometry options as typed on the command line. A recipe (--recipe) supplies
+/// every number; an option given on the command line replaces the recipe's, and an option the
+/// recipe has no use for (--epochs for a recipe that trains in steps) is refused, not ignored.
 struct pipeline_cli_options {
-    std::size_t epochs = 25;
-    std::size_t batch = 16;
+    std::string recipe{recipes::built_in::names.front()};
+    std::size_t epochs = 0;
+    std::uint64_t steps = 0;
+    double train_seconds = 0;
+    std::size_t batch = 0;
+    double learning_rate = 0;
     std::uint64_t seed = 1;
     bool flip = false;
     int threads = 0;
-    std::string size = "256x256";
-    std::string fit = "scale";
+    std::string size; ///< empty: the recipe's (training) or the model's (colorization)
+    std::string fit;  ///< likewise
     std::size_t colorize_batch = 8;
     bool half = false;
     std::string backend = "cpu";
-    std::string keyframes_from; ///< a keyframes.json; empty = the paper's extractor
+    std::string keyframes_from; ///< a keyframes.json; empty = the recipe's extractor
+    const CLI::App* command = nullptr; ///< tells options given from defaults
 
-    [[nodiscard]] pipeline::train_options train() const {
-        pipeline::train_options t;
-        t.epochs = epochs;
-        t.batch = batch;
+    [[nodiscard]] bool given(const char* option) const {
+        return command != nullptr && command->count(option) > 0;
+    }
+
+    /// The recipe's training options with those given on the command line. An option the recipe
+    /// has no use for is refused, or ignored where several recipes share one command line
+    /// (`keychroma paper`: --epochs is the paper's, --steps the standard's).
+    template <pipeline::recipe Recipe>
+    [[nodiscard]] pipeline::train_options train(bool refuse_inapplicable = true) const {
+        constexpr bool in_epochs = std::same_as<typename Recipe::sampling, pipeline::whole_frames>;
+        // true when the option was given and applies; config_error when it was given and
+        // does not, unless inapplicable options are ignored here
+        const auto use = [&](const char* option, bool applies, const char* why) {
+            if (!given(option)) return false;
+            if (!applies && refuse_inapplicable)
+                throw config_error(std::string(option) + " does not apply to recipe " +
+                                   std::string(Recipe::name.view()) + ": " + why);
+            return applies;
+        };
+        auto t = Recipe::defaults();
+        if (use("--epochs", in_epochs, "it trains in --steps")) t.epochs = epochs;
+        if (use("--steps", !in_epochs, "it trains in --epochs over whole keyframes"))
+            t.steps = steps;
+        if (use("--train-seconds", !in_epochs, "it trains in --epochs")) t.seconds = train_seconds;
+        if (given("--batch")) t.batch = batch;
+        if (given("--learning-rate")) t.learning_rate = learning_rate;
+        if (given("--flip")) t.augment.flip = flip;
         t.seed = seed;
-        t.flip = flip;
-        t.working = parse_size("--size", size);
-        t.fit = pipeline::parse_fit(fit);
+        if (!size.empty()) t.working = parse_size("--size", size);
+        if (!fit.empty()) t.fit = pipeline::parse_fit(fit);
         pipeline::check_working_size(t.working);
         return t;
     }
-    [[nodiscard]] pipeline::colorize_options colorize() const {
+
+    /// Colorization options: the model's settings (format v2), which --size and --fit may
+    /// repeat but not contradict; a version 1 model (no settings) takes them from the options,
+    /// or the paper's 256x256 (what every version 1 model was trained at unless told).
+    [[nodiscard]] pipeline::colorize_options
+    colorize(const std::optional<pipeline::colorization_settings>& model,
+             const std::string& model_name) const {
         pipeline::colorize_options c;
-        c.working = parse_size("--size", size);
-        c.fit = pipeline::parse_fit(fit);
         c.batch = colorize_batch;
+        const auto working = size.empty() ? std::optional<image_size>{}
+                                          : std::optional(parse_size("--size", size));
+        const auto frame_fit = fit.empty() ? std::optional<pipeline::frame_fit>{}
+                                           : std::optional(pipeline::parse_fit(fit));
+        if (model) {
+            if (working && *working != model->working)
+                throw config_error("--size " + size + " disagrees with " + model_name +
+                                   ", trained at " + std::to_string(model->working.width) + "x" +
+                                   std::to_string(model->working.height) +
+                                   " (leave --size out: the model knows its size)");
+            if (frame_fit && *frame_fit != model->fit)
+                throw config_error("--fit " + fit + " disagrees with " + model_name +
+                                   ", trained with --fit " +
+                                   std::string(pipeline::fit_name(model->fit)));
+            c.working = model->working;
+            c.fit = model->fit;
+        } else {
+            c.working = working.value_or(recipes::paper::defaults().working);
+            c.fit = frame_fit.value_or(pipeline::frame_fit::scale);
+        }
+        pipeline::check_working_size(c.working);
         return c;
+    }
+
+    /// What a model trained with these options records for colorization.
+    template <pipeline::recipe Recipe>
+    [[nodiscard]] static nn::model_settings model_settings(const pipeline::train_options& t) {
+        return pipeline::to_model_settings({std::string(Recipe::name.view()), t.working, t.fit});
     }
 };
 
@@ -96,15 +157,14 @@ inline void add_backend_option(CLI::App* cmd, pipeline_cli_options& o) {
 }
 
 inline void add_geometry_options(CLI::App* cmd, pipeline_cli_options& o) {
+    o.command = cmd;
     cmd->add_option("--size", o.size,
-                    "Working size WxH (a maximum: frames are never enlarged; "
-                    "must match between train and colorize)")
-        ->capture_default_str();
+                    "Working size WxH (a maximum: frames are never enlarged); default: the "
+                    "recipe's when training, the model's when colorizing");
     cmd->add_option("--fit", o.fit,
                     "How frames meet the working size: scale (keep aspect), "
-                    "letterbox (pad training frames), crop (centre crop)")
-        ->check(CLI::IsMember({"scale", "letterbox", "crop"}))
-        ->capture_default_str();
+                    "letterbox (pad training frames), crop (centre crop); default as --size")
+        ->check(CLI::IsMember({"scale", "letterbox", "crop"}));
     cmd->add_option("--threads", o.threads, "CPU threads for the network; 0 = all")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
@@ -112,16 +172,29 @@ inline void add_geometry_options(CLI::App* cmd, pipeline_cli_options& o) {
 }
 
 inline void add_training_options(CLI::App* cmd, pipeline_cli_options& o) {
+    std::vector<std::string> recipe_names(recipes::built_in::names.begin(),
+                                          recipes::built_in::names.end());
+    cmd->add_option("--recipe", o.recipe,
+                    "How the model is made: standard (keychroma's default: 250 steps at 96x96) "
+                    "or paper (the paper's exact method: 25 epochs at 256x256); docs/quality.md")
+        ->check(CLI::IsMember(recipe_names))
+        ->capture_default_str();
     cmd->add_option("--epochs", o.epochs,
-                    "Training epochs over the keyframes (quality/time: "
-                    "docs/pipeline.md)")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    cmd->add_option("--batch", o.batch, "Mini-batch size")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    cmd->add_option("--seed", o.seed, "Seed of weights and batch order")->capture_default_str();
-    cmd->add_flag("--flip", o.flip, "Horizontal-flip augmentation");
+                    "paper recipe: epochs over the keyframes (default 25)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--steps", o.steps, "standard recipe: training steps (default 250)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--train-seconds", o.train_seconds,
+                    "standard recipe: wall-clock budget of training; the schedule ends with it")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--batch", o.batch, "Mini-batch size (default: the recipe's)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--learning-rate", o.learning_rate,
+                    "Adam's (peak) learning rate (default: the recipe's)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--seed", o.seed, "Seed of weights and samples")->capture_default_str();
+    cmd->add_flag("--flip,!--no-flip", o.flip,
+                  "Horizontal-flip augmentation (default: the recipe's)");
     add_geometry_options(cmd, o);
 }
 
@@ -132,18 +205,37 @@ inline void add_keyframes_option(CLI::App* cmd, pipeline_cli_options& o) {
                     "clustering, selection); default: the paper's extractor");
 }
 
-/// Calls fn(extractor) with the paper's extractor, or with the keyframes --keyframes-from names
+/// Calls fn(extractor) with the recipe's extractor, or with the keyframes --keyframes-from names
 /// (each is a type of its own: the pipeline is instantiated for both).
-template <class Fn>
+template <pipeline::recipe Recipe, class Fn>
 decltype(auto) with_extractor(const pipeline_cli_options& o, Fn&& fn) {
-    if (o.keyframes_from.empty()) return fn(paper::keyframe_extractor{});
+    if (o.keyframes_from.empty()) return fn(typename Recipe::keyframe_extractor{});
     return fn(keyframes::given_keyframes(read_keyframes_json(o.keyframes_from)));
+}
+
+/// Runs `fn.template operator()<Backend, Recipe>()` for --backend and --recipe.
+template <class Fn>
+void with_backend_and_recipe(const pipeline_cli_options& o, Fn&& fn) {
+    nn::with_backend(o.backend, [&]<class Backend>() {
+        recipes::with_recipe(o.recipe,
+                             [&]<class Recipe>() { fn.template operator()<Backend, Recipe>(); });
+    });
 }
 
 [[nodiscard]] inline pipeline::progress_options progress_for(const global_options& g) {
     pipeline::progress_options p;
     if (g.quiet) p.style = pipeline::progress_style::quiet;
     return p;
+}
+
+/// The progress line of training: epochs, or steps, as the recipe counts.
+template <pipeline::recipe Recipe>
+[[nodiscard]] pipeline::progress training_progress(const pipeline::train_options& t,
+                                                   const global_options& g) {
+    if constexpr (std::same_as<typename Recipe::sampling, pipeline::whole_frames>)
+        return pipeline::progress("train", t.epochs, "epochs", progress_for(g));
+    else
+        return pipeline::progress("train", t.steps, "steps", progress_for(g));
 }
 
 /// Training callback that drives a progress line with the loss.

@@ -1,4 +1,4 @@
-// keychroma receive PACKAGE -o OUTPUT: the paper's receiver. Verifies the package's checksums,
+// keychroma receive PACKAGE -o OUTPUT: the receiver. Verifies the package's checksums,
 // loads its model and colorizes its gray video.
 
 #include <cstdio>
@@ -22,7 +22,8 @@ void run(const receive_cli& o, const global_options& global) {
     io::y4m_reader probe(verified.gray);
     const auto info = probe.info();
     auto sink = io::open_sink(o.output, info);
-    auto c = o.p.colorize();
+    pipeline::colorize_options c; // the working size and fit come from the package
+    c.batch = o.p.colorize_batch;
     pipeline::progress bar("colorize",
                            info.frame_count ? std::optional<std::uint64_t>(*info.frame_count)
                                             : std::nullopt,

@@ -1,4 +1,4 @@
-// keychroma send INPUT -o PACKAGE: the paper's sender. Keyframes, training, and a package of the
+// keychroma send INPUT -o PACKAGE: the sender (--recipe standard|paper). Keyframes, training, and a package of the
 // gray L* video + the model + manifest.json (sizes, checksums, the Table III report).
 
 #include <cstdio>
@@ -16,16 +16,16 @@ struct send_cli {
     pipeline_cli_options p;
 };
 
-template <class Backend>
+template <class Backend, class Recipe>
 void run(const send_cli& o, const global_options& global) {
     auto net = make_network<Backend>(o.p.threads);
     pipeline::send_options so;
-    so.train = o.p.train();
+    so.train = o.p.train<Recipe>();
     so.weights = o.p.half ? nn::weight_format::float16 : nn::weight_format::float32;
-    pipeline::progress bar("train", so.train.epochs, "epochs", progress_for(global));
+    auto bar = training_progress<Recipe>(so.train, global);
     so.train.on_epoch = epoch_progress(bar);
-    const auto r = with_extractor(o.p, [&](const auto& extractor) {
-        return pipeline::send(*net, o.input, o.package, extractor, so);
+    const auto r = with_extractor<Recipe>(o.p, [&](const auto& extractor) {
+        return pipeline::send<Recipe>(*net, o.input, o.package, extractor, so);
     });
     bar.finish();
     if (global.json) {
@@ -53,7 +53,8 @@ void add_send(CLI::App& app, global_options& global) {
     add_training_options(cmd, o->p);
     add_keyframes_option(cmd, o->p);
     cmd->callback([o, &global] {
-        nn::with_backend(o->p.backend, [&]<class Backend>() { run<Backend>(*o, global); });
+        with_backend_and_recipe(
+            o->p, [&]<class Backend, class Recipe>() { run<Backend, Recipe>(*o, global); });
     });
 }
 

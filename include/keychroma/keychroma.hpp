@@ -25,3 +25,4 @@
 #include "keychroma/nn.hpp"
 #include "keychroma/paper.hpp"
 #include "keychroma/pipeline.hpp"
+#include "keychroma/recipes.hpp"

@@ -16,6 +16,7 @@
 #include "keychroma/nn/network.hpp"
 #include "keychroma/nn/optimizer.hpp"
 #include "keychroma/nn/paper_stack.hpp"
+#include "keychroma/nn/schedule.hpp"
 #include "keychroma/nn/sequential.hpp"
 #include "keychroma/nn/serialize.hpp"
 #include "keychroma/nn/tensor.hpp"

@@ -44,7 +44,7 @@ struct trained {
     trained() {
         write_y4m_444(colour, 24, 16, 8, /*colour=*/true);
         auto r = run_tool("train " + quote(colour) + " -o " + quote(model) +
-                          " --epochs 2 --quiet --json");
+                          " --steps 2 --quiet --json");
         BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
         r = run_tool("convert --gray " + quote(colour) + " " + quote(gray));
         BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
@@ -88,7 +88,7 @@ BOOST_AUTO_TEST_CASE(send_then_receive_reproduces_colorize) {
     temp_dir d;
     write_y4m_444(d / "colour.y4m", 24, 16, 8, true);
     auto r = run_tool("send " + quote(d / "colour.y4m") + " -o " + quote(d / "pkg") +
-                      " --epochs 2 --quiet --json");
+                      " --recipe paper --epochs 2 --quiet --json");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     const auto manifest = nlohmann::json::parse(r.out);
     BOOST_TEST(manifest.contains("bandwidth"), r.out);
@@ -115,7 +115,7 @@ BOOST_AUTO_TEST_CASE(altered_or_missing_package_files_are_refused) {
     temp_dir d;
     write_y4m_444(d / "colour.y4m", 16, 16, 4, true);
     auto r = run_tool("send " + quote(d / "colour.y4m") + " -o " + quote(d / "pkg") +
-                      " --epochs 1 --quiet");
+                      " --steps 1 --quiet");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     { // one byte of the model changed: checksum mismatch, a format error naming the file
         std::fstream f(d / "pkg" / "model.kcm", std::ios::in | std::ios::out | std::ios::binary);
@@ -174,7 +174,7 @@ BOOST_AUTO_TEST_CASE(keyframes_from_a_file) {
     write_y4m_444(d / "colour.y4m", 16, 16, 6, true);
     std::ofstream(d / "keys.json") << R"({"keyframes": [5, 1]})";
     auto r = run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(d / "m.kcm") +
-                      " --epochs 1 --quiet --json --keyframes-from " + quote(d / "keys.json"));
+                      " --steps 1 --quiet --json --keyframes-from " + quote(d / "keys.json"));
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     BOOST_TEST((nlohmann::json::parse(r.out)["keyframes"].get<std::vector<int>>() ==
                 std::vector<int>{1, 5}));
@@ -184,7 +184,7 @@ BOOST_AUTO_TEST_CASE(keyframes_from_a_file) {
                  " --every 2 --no-images --quiet");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     r = run_tool("send " + quote(d / "colour.y4m") + " -o " + quote(d / "pkg") +
-                 " --epochs 1 --quiet --json --keyframes-from " +
+                 " --steps 1 --quiet --json --keyframes-from " +
                  quote(d / "kf" / "keyframes.json"));
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     BOOST_TEST(nlohmann::json::parse(r.out)["keyframes"]["method"].get<std::string>() == "given",
@@ -207,7 +207,7 @@ BOOST_AUTO_TEST_CASE(keyframes_from_a_file) {
                                                   {"half.json", 4},
                                                   {"negative.json", 4}}) {
         r = run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(d / "bad.kcm") +
-                     " --epochs 1 --quiet --keyframes-from " + quote(d / file));
+                     " --steps 1 --quiet --keyframes-from " + quote(d / file));
         BOOST_TEST(r.exit_code == code, file << ": " << r.err);
         BOOST_TEST(one_line(r.err), r.err);
         BOOST_TEST(!fs::exists(d / "bad.kcm"));
@@ -222,7 +222,7 @@ BOOST_AUTO_TEST_CASE(send_never_replaces_a_users_directory) {
     fs::create_directory(d);
     std::ofstream(d / "thesis.tex") << "precious";
     std::ofstream(d / "SHA256SUMS");
-    const auto r = run_tool("send " + quote(t.colour) + " -o " + quote(d) + " --epochs 1 --quiet");
+    const auto r = run_tool("send " + quote(t.colour) + " -o " + quote(d) + " --steps 1 --quiet");
     BOOST_TEST(r.exit_code == 3, r.err);
     BOOST_TEST(one_line(r.err), r.err);
     BOOST_TEST((entries(d) == std::vector<std::string>{"SHA256SUMS", "thesis.tex"}));
@@ -244,8 +244,8 @@ BOOST_AUTO_TEST_CASE(full_disk_is_io_error_3_and_leaves_nothing) {
     const std::string limit = "ulimit -f 100;";
     const std::vector<std::string> commands{
         "colorize " + quote(big) + " " + quote(t.model) + " -o " + quote(t.d / "out" / "o.y4m"),
-        "train " + quote(t.colour) + " -o " + quote(t.d / "out" / "o.kcm") + " --epochs 1",
-        "send " + quote(big) + " -o " + quote(t.d / "out" / "pkg") + " --epochs 1"};
+        "train " + quote(t.colour) + " -o " + quote(t.d / "out" / "o.kcm") + " --steps 1",
+        "send " + quote(big) + " -o " + quote(t.d / "out" / "pkg") + " --steps 1"};
     for (const auto& c : commands) {
         const auto r = run_tool(c + " --quiet", limit);
         BOOST_TEST(r.exit_code == 3, c << ": " << r.err);
@@ -258,13 +258,65 @@ BOOST_AUTO_TEST_CASE(paper_writes_its_report) {
     temp_dir d;
     write_y4m_444(d / "colour.y4m", 24, 16, 6, true);
     const auto r = run_tool("paper " + quote(d / "colour.y4m") + " --out " + quote(d / "p") +
-                            " --epochs 1 --quiet --json");
+                            " --epochs 1 --steps 2 --quiet --json");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     const auto j = nlohmann::json::parse(r.out);
-    BOOST_TEST(j["table3"]["frames"].get<int>() == 6, r.out);
-    for (const char* f : {"report.md", "report.json", "sheet.png", "clusters.svg", "frames.csv",
-                          "per_frame.csv", "colorized.y4m", "package/manifest.json"})
+    // both recipes, side by side, each with its own outputs
+    for (const char* f : {"report.md", "report.json", "sheet.png"})
         BOOST_TEST(fs::exists(d / "p" / f), f);
-    const auto i = info(d / "p" / "colorized.y4m");
-    BOOST_TEST(i["frame_count"].get<int>() == 6);
+    for (const char* recipe : {"paper", "standard"}) {
+        const auto& run = j["recipes"][recipe];
+        BOOST_TEST(run["table3"]["frames"].get<int>() == 6, r.out);
+        BOOST_TEST(run["settings"]["recipe"].get<std::string>() == recipe);
+        for (const char* f : {"clusters.svg", "frames.csv", "per_frame.csv", "colorized.y4m",
+                              "package/manifest.json"})
+            BOOST_TEST(fs::exists(d / "p" / recipe / f), recipe << "/" << f);
+        const auto i = info(d / "p" / recipe / "colorized.y4m");
+        BOOST_TEST(i["frame_count"].get<int>() == 6);
+    }
+    BOOST_TEST(j["recipes"]["paper"]["table2"]["updates"].get<int>() == 1); // --epochs 1
+    BOOST_TEST(j["recipes"]["standard"]["table2"]["updates"].get<int>() == 2); // --steps 2
+    const auto report = read_text(d / "p" / "report.md");
+    BOOST_TEST(report.find("| paper |") != std::string::npos, report);
+    BOOST_TEST(report.find("| standard |") != std::string::npos, report);
+}
+
+BOOST_AUTO_TEST_CASE(colorize_takes_the_models_settings) {
+    temp_dir d;
+    write_y4m_444(d / "colour.y4m", 24, 16, 4, true);
+    auto r = run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(d / "m.kcm") +
+                      " --steps 2 --size 16x16 --fit letterbox --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    // no --size: the model's 16x16 (the 24x16 frames scaled to 16 wide; without the model's
+    // settings they would run at their own 24x16, never enlarged to the default 256x256)
+    r = run_tool("colorize " + quote(d / "colour.y4m") + " " + quote(d / "m.kcm") + " -o " +
+                 quote(d / "a.y4m") + " --quiet --json");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto j = nlohmann::json::parse(r.out);
+    BOOST_TEST(j["network_size"][0].get<int>() == 16, r.out);
+    // the same settings repeated are accepted; contradicting ones refused with one line
+    r = run_tool("colorize " + quote(d / "colour.y4m") + " " + quote(d / "m.kcm") + " -o " +
+                 quote(d / "b.y4m") + " --size 16x16 --fit letterbox --quiet");
+    BOOST_TEST(r.exit_code == 0, r.err);
+    for (const char* option : {" --size 32x32", " --fit scale"}) {
+        r = run_tool("colorize " + quote(d / "colour.y4m") + " " + quote(d / "m.kcm") + " -o " +
+                     quote(d / "c.y4m") + option + " --quiet");
+        BOOST_TEST(r.exit_code == 6, option << ": " << r.err);
+        BOOST_TEST(one_line(r.err), r.err);
+        BOOST_TEST(r.err.find("disagrees") != std::string::npos, r.err);
+        BOOST_TEST(!fs::exists(d / "c.y4m"));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(options_a_recipe_has_no_use_for_are_refused) {
+    temp_dir d;
+    write_y4m_444(d / "colour.y4m", 16, 16, 4, true);
+    const std::string train = "train " + quote(d / "colour.y4m") + " -o " + quote(d / "m.kcm");
+    for (const char* options : {" --epochs 3", " --recipe paper --steps 3",
+                                " --recipe paper --train-seconds 5", " --recipe nonsense"}) {
+        const auto r = run_tool(train + options + " --quiet");
+        BOOST_TEST(r.exit_code == 6, options << ": " << r.err);
+        BOOST_TEST(one_line(r.err), r.err);
+        BOOST_TEST(!fs::exists(d / "m.kcm"));
+    }
 }

@@ -103,7 +103,7 @@ struct clips {
         auto r = run_tool("convert --gray " + quote(colour) + " " + quote(gray));
         BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
         r = run_tool("train " + quote(colour) + " -o " + quote(model) +
-                     " --size 64x64 --epochs 1 --seed 3 --threads 1 --quiet");
+                     " --recipe paper --size 64x64 --epochs 1 --seed 3 --threads 1 --quiet");
         BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     }
 };
@@ -128,7 +128,7 @@ BOOST_AUTO_TEST_CASE(train_killed_leaves_old_or_new) {
     clips c;
     fs::copy_file(c.model, c.d / "older.kcm");
     check_kills("train " + quote(c.colour) +
-                    " -o OUT --size 64x64 --epochs 4 --seed 5 "
+                    " -o OUT --recipe paper --size 64x64 --epochs 4 --seed 5 "
                     "--threads 1",
                 c.d / "older.kcm", c.d / "reference.kcm", c.d / "target.kcm");
 }
@@ -137,10 +137,10 @@ BOOST_AUTO_TEST_CASE(send_killed_leaves_old_or_new) {
     clips c;
     const auto older = c.d / "older_pkg";
     auto r = run_tool("send " + quote(c.colour) + " -o " + quote(older) +
-                      " --size 64x64 --epochs 1 --seed 9 --threads 1 --quiet");
+                      " --recipe paper --size 64x64 --epochs 1 --seed 9 --threads 1 --quiet");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     check_kills("send " + quote(c.colour) +
-                    " -o OUT --size 64x64 --epochs 3 --seed 5 "
+                    " -o OUT --recipe paper --size 64x64 --epochs 3 --seed 5 "
                     "--threads 1",
                 older, c.d / "reference_pkg", c.d / "target_pkg", package_content);
 }

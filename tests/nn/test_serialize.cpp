@@ -4,7 +4,9 @@
 // Model files: bit-exact float32 round trip, float16 within half-precision rounding, every
 // corruption case rejected with a model_error naming it, checkpoints that resume training.
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -121,7 +123,7 @@ BOOST_AUTO_TEST_CASE(every_corruption_is_rejected) {
     expect_rejected(dir.path() / "c2.kcm", "checksum");
 
     bad = bytes; // newer format version
-    bad[8] = 2;
+    bad[8] = static_cast<unsigned char>(nn::model_format_version + 1);
     write_all(dir.path() / "v.kcm", bad);
     expect_rejected(dir.path() / "v.kcm", "newer");
 
@@ -147,6 +149,72 @@ BOOST_AUTO_TEST_CASE(every_corruption_is_rejected) {
     BOOST_CHECK_THROW(nn::load_checkpoint(good, c), keychroma::model_error);
     // missing file: an I/O error, not a model error
     BOOST_CHECK_THROW(nn::load(dir.path() / "missing.kcm", c), keychroma::io_error);
+}
+
+namespace {
+/// FNV-1a 64 written out here, independently of the library's.
+std::uint64_t fnv1a(const unsigned char* p, std::size_t n) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+/// Rewrites the total size and checksum of an edited model file.
+void reseal(std::vector<unsigned char>& b) {
+    const std::uint64_t total = b.size();
+    std::memcpy(b.data() + 16, &total, 8);
+    const std::uint64_t sum = fnv1a(b.data(), b.size() - 8);
+    std::memcpy(b.data() + b.size() - 8, &sum, 8);
+}
+} // namespace
+
+BOOST_AUTO_TEST_CASE(settings_round_trip_and_version_1_files_still_load) {
+    keychroma::test::temp_dir dir;
+    net_t a(3);
+    nn::model_settings settings;
+    settings.values = {{"recipe", "standard"}, {"working_size", "128x128"}, {"fit", "scale"}};
+    nn::save(dir.path() / "v2.kcm", a, nn::weight_format::float32, settings);
+    net_t b(4);
+    const auto read = nn::load(dir.path() / "v2.kcm", b);
+    BOOST_TEST((read.values == settings.values));
+    BOOST_TEST((b.parameters() == a.parameters()));
+
+    // A version 1 file, as keychroma 0.x wrote it: no settings section after the signature.
+    nn::save(dir.path() / "empty.kcm", a);
+    auto v1 = read_all(dir.path() / "empty.kcm");
+    std::uint32_t sig_len = 0;
+    std::memcpy(&sig_len, v1.data() + 28, 4);
+    const std::size_t settings_at = 32 + sig_len;
+    std::uint32_t settings_len = 1;
+    std::memcpy(&settings_len, v1.data() + settings_at, 4);
+    BOOST_TEST_REQUIRE(settings_len == 0u);
+    v1.erase(v1.begin() + std::ptrdiff_t(settings_at), v1.begin() + std::ptrdiff_t(settings_at + 4));
+    const std::uint32_t one = 1;
+    std::memcpy(v1.data() + 8, &one, 4);
+    reseal(v1);
+    write_all(dir.path() / "v1.kcm", v1);
+    net_t c(5);
+    const auto none = nn::load(dir.path() / "v1.kcm", c);
+    BOOST_TEST(none.empty());
+    BOOST_TEST((c.parameters() == a.parameters()));
+
+    // A settings line without '=' (checksum intact): rejected, naming the section.
+    auto bad = read_all(dir.path() / "v2.kcm");
+    const auto at = std::search(bad.begin(), bad.end(), std::begin("fit="), std::end("fit=") - 1);
+    BOOST_TEST_REQUIRE((at != bad.end()));
+    at[3] = ':';
+    reseal(bad);
+    write_all(dir.path() / "bad.kcm", bad);
+    expect_rejected(dir.path() / "bad.kcm", "settings");
+
+    // Settings that would not read back as written are refused when saving.
+    nn::model_settings multi;
+    multi.values = {{"recipe", "two\nlines"}};
+    BOOST_CHECK_THROW(nn::save(dir.path() / "x.kcm", a, nn::weight_format::float32, multi),
+                      keychroma::config_error);
+    multi.values = {{"a=b", "c"}};
+    BOOST_CHECK_THROW(nn::save(dir.path() / "x.kcm", a, nn::weight_format::float32, multi),
+                      keychroma::config_error);
+    BOOST_TEST(!std::filesystem::exists(dir.path() / "x.kcm"));
 }
 
 BOOST_AUTO_TEST_CASE(checkpoint_resume_continues_the_same_run) {

@@ -13,6 +13,7 @@
 #include "keychroma/nn.hpp"
 #include "keychroma/paper.hpp"
 #include "keychroma/pipeline.hpp"
+#include "keychroma/recipes.hpp"
 #include "memory_video.hpp"
 #include "support/temp_dir.hpp"
 
@@ -134,7 +135,7 @@ BOOST_AUTO_TEST_CASE(corrupt_model_in_a_consistent_package) {
     send_options so;
     so.train.epochs = 1;
     so.train.working = {16, 16};
-    (void)send(net, dir / "clip.y4m", dir / "pkg", paper::keyframe_extractor{}, so);
+    (void)send<recipes::paper>(net, dir / "clip.y4m", dir / "pkg", paper::keyframe_extractor{}, so);
     const auto model = dir / "pkg" / "model.kcm";
     {
         std::fstream f(model, std::ios::binary | std::ios::in | std::ios::out);

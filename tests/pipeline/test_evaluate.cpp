@@ -213,7 +213,7 @@ BOOST_AUTO_TEST_CASE(files_written) {
     BOOST_TEST(j["sheet_frames"].size() == 5u);
 
     // Sheet: 5 columns of 20x15 thumbnails, 3 rows, 4-pixel gaps.
-    const auto sheet = contact_sheet(ev.sheet);
+    const auto sheet = contact_sheet(ev);
     BOOST_TEST(sheet.shape()[1] == 4u + 5u * 24u);
     BOOST_TEST(sheet.shape()[0] == 4u + 3u * 19u);
     BOOST_TEST(std::filesystem::file_size(dir / "s.png") > 100u);
@@ -223,4 +223,16 @@ BOOST_AUTO_TEST_CASE(files_written) {
         BOOST_TEST(sheet(4 + 19, 28, k) == c.gray(0, 0, k));   // row 1: gray
         BOOST_TEST(sheet(4 + 38, 28, k) == c.result(0, 0, k)); // row 2: colorized
     }
+    // Two results of one video (the paper subcommand's recipes): a row per result.
+    auto other = ev;
+    for (auto& col : other.sheet) col.result.fill(7);
+    const auto both = contact_sheet(std::vector<const evaluation*>{&ev, &other});
+    BOOST_TEST(both.shape()[0] == 4u + 4u * 19u);
+    for (std::size_t k = 0; k < 3; ++k) {
+        BOOST_TEST(both(4 + 38, 28, k) == c.result(0, 0, k)); // row 2: the first result
+        BOOST_TEST(both(4 + 57, 28, k) == 7);                 // row 3: the second
+    }
+    other.sheet.pop_back();
+    BOOST_CHECK_THROW((void)contact_sheet(std::vector<const evaluation*>{&ev, &other}),
+                      config_error);
 }

@@ -6,12 +6,16 @@
 // Checks: the received video beats the gray baseline on the frames the network never saw, and
 // it is bit-identical to colorize() run on the sender's network with the original video.
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <vector>
 
 #include "keychroma/nn.hpp"
 #include "keychroma/paper.hpp"
 #include "keychroma/pipeline.hpp"
+#include "keychroma/recipes.hpp"
 #include "memory_video.hpp"
 #include "support/footage.hpp"
 #include "support/temp_dir.hpp"
@@ -32,7 +36,7 @@ BOOST_AUTO_TEST_CASE(send_receive_evaluate) {
     so.train.seed = 1;
     so.train.working = {64, 64};
     net_t sender(0);
-    const auto sent = send(sender, clip, dir / "pkg", paper::keyframe_extractor{}, so);
+    const auto sent = send<recipes::paper>(sender, clip, dir / "pkg", paper::keyframe_extractor{}, so);
     BOOST_TEST(sent.manifest.frames == 32u);
     BOOST_TEST(sent.manifest.width == 64u);
     BOOST_TEST(!sent.keyframes.keyframes.empty());
@@ -79,4 +83,61 @@ BOOST_AUTO_TEST_CASE(send_receive_evaluate) {
     BOOST_TEST(ev.non_keyframes.frames == 32u - sent.keyframes.keyframes.size());
     BOOST_TEST(ev.non_keyframes.psnr > ev.non_keyframes.gray_psnr);
     BOOST_TEST(ev.non_keyframes.ab_error < ev.non_keyframes.gray_ab_error);
+}
+
+namespace {
+
+/// What a recipe's run on a clip gave: non-keyframe PSNR, and its training cost per update in
+/// sample-pixels (samples per batch x working pixels).
+struct recipe_run {
+    double psnr = 0;
+    double pixels_per_update = 0;
+};
+
+/// The clip colorized by a network `Recipe` trained for `updates` steps (epochs of one full
+/// batch for the paper's recipe, whose batch exceeds the clip's keyframes).
+template <class Recipe>
+recipe_run run_recipe(const std::filesystem::path& clip, std::uint64_t updates) {
+    auto options = Recipe::defaults();
+    options.epochs = updates;
+    options.steps = updates;
+    options.seed = 1;
+    net_t net(0);
+    const auto trained = train_on_video<Recipe>(
+        net, [&] { return io::y4m_reader(clip); }, typename Recipe::keyframe_extractor{}, options);
+    io::y4m_reader source(clip);
+    std::vector<rgb8_image> frames;
+    bool closed = false;
+    test::memory_sink sink{&frames, &closed};
+    colorize_options co;
+    co.working = options.working;
+    co.fit = options.fit;
+    const auto stats = colorize(net, source, sink, co);
+    io::y4m_reader truth(clip);
+    test::memory_source result(frames);
+    evaluate_options eo;
+    eo.keyframes = trained.keyframes.keyframes;
+    const auto ev = evaluate(truth, result, eo);
+    const std::size_t samples = std::min(options.batch, trained.keyframes.keyframes.size());
+    std::printf("%s, %llu updates of %zu x %zux%zu: non-keyframe PSNR %.2f dB (gray %.2f), "
+                "colourfulness %.2f of %.2f\n",
+                Recipe::name.chars, static_cast<unsigned long long>(updates), samples,
+                stats.network_size.width, stats.network_size.height, ev.non_keyframes.psnr,
+                ev.non_keyframes.gray_psnr, ev.non_keyframes.colorfulness_result,
+                ev.non_keyframes.colorfulness_truth);
+    return {ev.non_keyframes.psnr, double(samples * stats.network_size.pixels())};
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(the_standard_recipe_beats_the_papers_at_their_defaults) {
+    // 30 frames of cockatoo at 256x144 and their 3 paper keyframes, each recipe at its defaults:
+    // the paper's 25 epochs at 256x144 against the standard's 250 steps at 96x56 (about 1.4x
+    // the paper's sample-pixels on this clip). Measured at equal steps the paper's recipe wins
+    // here (34.09 against 33.81 dB at 60), and at equal sample-pixels they tie (34.09 / 34.15):
+    // the standard recipe's gain is many cheap steps, docs/quality.md.
+    const auto clip = test::footage("cockatoo_256x144_yuv444p.y4m");
+    const auto paper = run_recipe<recipes::paper>(clip, recipes::paper::defaults().epochs);
+    const auto standard = run_recipe<recipes::standard>(clip, recipes::standard::defaults().steps);
+    BOOST_TEST(standard.psnr > paper.psnr + 1.0);
 }

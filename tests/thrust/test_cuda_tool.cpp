@@ -48,7 +48,7 @@ BOOST_AUTO_TEST_CASE(cuda_backend_trains_or_is_refused_with_the_reason) {
     write_y4m_444(d / "clip.y4m", 16, 16, 4, /*colour=*/true);
     const auto where = cuda_where();
     const auto r = run_tool("train " + quote(d / "clip.y4m") + " -o " + quote(d / "m.kcm") +
-                            " --epochs 1 --quiet --backend cuda");
+                            " --recipe paper --epochs 1 --quiet --backend cuda");
     if (!has_device(where)) {
         BOOST_TEST_MESSAGE("no CUDA device here: " << where);
         BOOST_TEST(r.exit_code == 6, r.err);
@@ -67,7 +67,7 @@ BOOST_AUTO_TEST_CASE(cpu_backend_runs_in_the_nvcc_build) {
     temp_dir d;
     write_y4m_444(d / "clip.y4m", 16, 16, 4, /*colour=*/true);
     auto r = run_tool("train " + quote(d / "clip.y4m") + " -o " + quote(d / "m.kcm") +
-                      " --epochs 1 --quiet --backend cpu");
+                      " --recipe paper --epochs 1 --quiet --backend cpu");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     r = run_tool("colorize " + quote(d / "clip.y4m") + " " + quote(d / "m.kcm") + " -o " +
                  quote(d / "out.y4m") + " --quiet --backend thrust-host");

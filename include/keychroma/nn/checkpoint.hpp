@@ -28,7 +28,7 @@ void save_checkpoint(const std::filesystem::path& path, network<Stack, Backend>&
 template <class Stack, class Backend>
 std::vector<unsigned char> load_checkpoint(const std::filesystem::path& path,
                                            network<Stack, Backend>& net) {
-    auto ck = detail::read_model_file(path, net, true);
+    auto ck = std::move(detail::read_model_file(path, net, true).checkpoint);
     using T = typename Backend::value_type;
     std::vector<T> state(ck.state.begin(), ck.state.end());
     net.set_optimizer_state(std::move(ck.optimizer), ck.steps, state);

@@ -18,28 +18,51 @@ concept optimizer = requires {
     O::name;
 };
 
-/// Adam as Keras implements it (the paper's lineage): lr 0.001, beta1 0.9, beta2 0.999,
-/// epsilon 1e-7, with the bias correction folded into the step size:
-///   lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t),  w -= lr_t * m / (sqrt(v) + epsilon).
-/// (PyTorch adds epsilon to sqrt(v_hat) instead; the two differ only while v is tiny.)
-struct adam {
+/// Where Adam adds epsilon. Keras (the paper's lineage) adds it to sqrt(v) and folds the bias
+/// correction into the step size; PyTorch adds it to sqrt(v_hat), after the bias correction.
+/// The two differ while v is tiny (the first steps, and weights whose gradients are small), and
+/// measurably so when training is short: docs/quality.md.
+struct keras_epsilon {
+    static constexpr double default_value = 1e-7;
+    static constexpr fixed_string name{"adam"};
+    static constexpr double scale(double /*bias2*/) noexcept { return 1.0; }
+};
+struct torch_epsilon {
+    static constexpr double default_value = 1e-8;
+    static constexpr fixed_string name{"adam-torch"};
+    /// sqrt(v_hat) + eps = (sqrt(v) + eps * sqrt(1 - beta2^t)) / sqrt(1 - beta2^t): the same
+    /// fused update with epsilon scaled by the second moment's bias correction.
+    static double scale(double bias2) noexcept { return std::sqrt(bias2); }
+};
+
+/// Adam: lr 0.001, beta1 0.9, beta2 0.999, epsilon as the placement's framework has it:
+///   lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t),  w -= lr_t * m / (sqrt(v) + epsilon_t)
+/// with epsilon_t = epsilon (Keras) or epsilon * sqrt(1 - beta2^t) (PyTorch).
+template <class Epsilon>
+struct basic_adam {
     double learning_rate = 0.001;
     double beta1 = 0.9;
     double beta2 = 0.999;
-    double epsilon = 1e-7;
+    double epsilon = Epsilon::default_value;
     static constexpr std::size_t slots = 2; // first and second moments
-    static constexpr fixed_string name{"adam"};
+    static constexpr fixed_string name = Epsilon::name;
 
     /// `step` is the 1-based number of this update.
     template <class Backend, class T>
     void update(Backend& b, T* w, const T* g, const std::array<T*, slots>& state, std::size_t n,
                 std::uint64_t step) const {
         const double t = static_cast<double>(step);
-        const double lr_t =
-            learning_rate * std::sqrt(1.0 - std::pow(beta2, t)) / (1.0 - std::pow(beta1, t));
-        b.adam_update(w, g, state[0], state[1], n, lr_t, beta1, beta2, epsilon);
+        const double bias2 = 1.0 - std::pow(beta2, t);
+        const double lr_t = learning_rate * std::sqrt(bias2) / (1.0 - std::pow(beta1, t));
+        b.adam_update(w, g, state[0], state[1], n, lr_t, beta1, beta2,
+                      epsilon * Epsilon::scale(bias2));
     }
 };
+
+/// The paper's optimizer: Adam as Keras implements it.
+using adam = basic_adam<keras_epsilon>;
+/// Adam as torch.optim.Adam implements it.
+using torch_adam = basic_adam<torch_epsilon>;
 
 /// Stochastic gradient descent with (optionally Nesterov) momentum, Keras' formulation:
 ///   v = momentum * v - lr * g;  w += v            (plain)

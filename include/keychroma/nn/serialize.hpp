@@ -2,11 +2,14 @@
 // Model files (design.md §4, docs/nn.md "Model file format"). Little-endian:
 //
 //   offset 0   magic        8 bytes  89 'K' 'C' 'N' 'N' 0D 0A 1A
-//          8   version      u32      model_format_version (1)
+//          8   version      u32      model_format_version (2; 1 is still read)
 //         12   kind         u32      0 = model, 1 = checkpoint (model + optimizer + trainer state)
 //         16   total size   u64      bytes in the file, checksum included (detects truncation)
 //         24   dtype        u32      0 = float32, 1 = float16
 //         28   sig length   u32      then the stack's architecture signature (ASCII)
+//              [v2] settings u32 byte count, then "key=value\n" lines (UTF-8, keys sorted): what
+//                           colorization needs to use the model as it was trained (recipe,
+//                           working size, fit...); the nn layer stores them, pipeline reads them
 //              tensors      u32 count, then per tensor u32 rank + u64 dims[rank]
 //              payload      u64 byte count, then every parameter in order (HWIO kernels)
 //              [checkpoint] u32 + optimizer name, u64 step count, u64 n + n float32 slots,
@@ -23,6 +26,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,10 +44,25 @@ static_assert(std::endian::native == std::endian::little,
 
 enum class weight_format : std::uint32_t { float32 = 0, float16 = 1 };
 
-inline constexpr std::uint32_t model_format_version = 1;
+inline constexpr std::uint32_t model_format_version = 2;
 inline constexpr unsigned char model_magic[8] = {0x89, 'K', 'C', 'N', 'N', 0x0D, 0x0A, 0x1A};
 /// Files larger than this are refused before reading (the paper's model is 15.6 MB).
 inline constexpr std::uint64_t max_model_file_bytes = std::uint64_t(4) << 30;
+/// The settings section's largest size (a few short lines in practice).
+inline constexpr std::uint32_t max_model_settings_bytes = 16 << 10;
+
+/// Settings stored with a model (format v2): key -> value, both one line without '=' in the
+/// key. Version 1 files have none.
+struct model_settings {
+    std::map<std::string, std::string> values;
+
+    [[nodiscard]] bool empty() const noexcept { return values.empty(); }
+    /// The value of `key`, or nullptr.
+    [[nodiscard]] const std::string* find(const std::string& key) const {
+        const auto it = values.find(key);
+        return it == values.end() ? nullptr : &it->second;
+    }
+};
 
 /// FNV-1a, 64 bit.
 [[nodiscard]] inline std::uint64_t fnv1a64(std::span<const unsigned char> bytes) noexcept {
@@ -110,9 +129,40 @@ struct checkpoint_section {
     std::vector<unsigned char> trainer_state;
 };
 
+/// The settings as stored: "key=value\n" lines in key order; config_error for a key or value
+/// that would not read back as written.
+[[nodiscard]] inline std::string encode_settings(const model_settings& settings) {
+    std::string text;
+    for (const auto& [key, value] : settings.values) {
+        if (key.empty() || key.find_first_of("=\n") != std::string::npos ||
+            value.find('\n') != std::string::npos)
+            throw config_error("model settings: '" + key + "' is not a one-line key=value pair");
+        text += key + "=" + value + "\n";
+    }
+    if (text.size() > max_model_settings_bytes)
+        throw config_error("model settings: more than " +
+                           std::to_string(max_model_settings_bytes) + " bytes");
+    return text;
+}
+
+[[nodiscard]] inline model_settings decode_settings(std::string_view text, const std::string& name) {
+    model_settings s;
+    while (!text.empty()) {
+        const auto end = text.find('\n');
+        const auto eq = text.find('=');
+        if (end == std::string_view::npos || eq == std::string_view::npos || eq == 0 || eq > end)
+            throw model_error(name + ": corrupted model file (settings)");
+        s.values.emplace(std::string(text.substr(0, eq)),
+                         std::string(text.substr(eq + 1, end - eq - 1)));
+        text.remove_prefix(end + 1);
+    }
+    return s;
+}
+
 template <class Net>
 void write_model_file(const std::filesystem::path& path, Net& net, weight_format fmt,
-                      const checkpoint_section* ckpt) {
+                      const checkpoint_section* ckpt, const model_settings& settings = {}) {
+    const std::string settings_text = encode_settings(settings);
     byte_writer w;
     w.put_bytes(model_magic, 8);
     w.put<std::uint32_t>(model_format_version);
@@ -122,6 +172,8 @@ void write_model_file(const std::filesystem::path& path, Net& net, weight_format
     const auto sig = Net::signature();
     w.put<std::uint32_t>(std::uint32_t(sig.size()));
     w.put_bytes(sig.data(), sig.size());
+    w.put<std::uint32_t>(std::uint32_t(settings_text.size()));
+    w.put_bytes(settings_text.data(), settings_text.size());
     w.put<std::uint32_t>(std::uint32_t(Net::specs.size()));
     for (const auto& s : Net::specs) {
         w.put<std::uint32_t>(std::uint32_t(s.rank));
@@ -166,18 +218,25 @@ void write_model_file(const std::filesystem::path& path, Net& net, weight_format
 /// rejected before anything is allocated for it.
 template <class Net>
 [[nodiscard]] std::uint64_t largest_file_bytes(bool checkpoint) {
-    std::uint64_t n = 8 + 4 + 4 + 8 + 4 + 4 + Net::signature().size() + 4;
+    std::uint64_t n = 8 + 4 + 4 + 8 + 4 + 4 + Net::signature().size() + 4 + 4 +
+                      max_model_settings_bytes;
     for (const auto& s : Net::specs) n += 4 + 8 * std::uint64_t(s.rank);
     n += 8 + 4 * std::uint64_t(Net::parameter_count) + 8;
     if (checkpoint) n += 4 + 8 + 8 + 8 * 4 * std::uint64_t(Net::parameter_count) + 8 + (1 << 20);
     return n;
 }
 
-/// Reads and validates a model file for `Net`; fills the parameters and returns the
-/// checkpoint section when there is one.
+/// What a model file holds besides the parameters.
+struct model_file_sections {
+    model_settings settings;       ///< empty in version 1 files
+    checkpoint_section checkpoint; ///< empty in models
+};
+
+/// Reads and validates a model file for `Net`; fills the parameters and returns the settings,
+/// and the checkpoint section when there is one.
 template <class Net>
-checkpoint_section read_model_file(const std::filesystem::path& path, Net& net,
-                                   bool need_checkpoint) {
+model_file_sections read_model_file(const std::filesystem::path& path, Net& net,
+                                    bool need_checkpoint) {
     const std::string name = path.string();
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
@@ -233,6 +292,15 @@ checkpoint_section read_model_file(const std::filesystem::path& path, Net& net,
     if (sig != Net::signature())
         throw model_error(name + ": model is for another architecture (" + std::string(sig) +
                           "), not this network's (" + std::string(Net::signature()) + ")");
+    model_file_sections sections;
+    if (version >= 2) {
+        const auto settings_len = r.get<std::uint32_t>();
+        if (settings_len > max_model_settings_bytes)
+            throw model_error(name + ": corrupted model file (settings size)");
+        const auto text = r.take(settings_len);
+        sections.settings = decode_settings(
+            std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), name);
+    }
     const auto count = r.get<std::uint32_t>();
     if (count != Net::specs.size())
         throw model_error(name + ": corrupted model file (tensor count)");
@@ -260,7 +328,7 @@ checkpoint_section read_model_file(const std::filesystem::path& path, Net& net,
             params[i] = typename Net::value_type(f);
         }
     }
-    checkpoint_section ck;
+    checkpoint_section& ck = sections.checkpoint;
     if (kind == 1) {
         const auto n = r.get<std::uint32_t>();
         const auto opt = r.take(n);
@@ -281,22 +349,24 @@ checkpoint_section read_model_file(const std::filesystem::path& path, Net& net,
         throw model_error(name + ": is a model, not a checkpoint (no optimizer state to resume)");
     }
     net.set_parameters(params);
-    return ck;
+    return sections;
 }
 
 } // namespace detail
 
-/// Writes the network's parameters (not its optimizer state) as a model file, atomically.
+/// Writes the network's parameters (not its optimizer state) and `settings` as a model file,
+/// atomically.
 template <class Stack, class Backend>
 void save(const std::filesystem::path& path, network<Stack, Backend>& net,
-          weight_format fmt = weight_format::float32) {
-    detail::write_model_file(path, net, fmt, nullptr);
+          weight_format fmt = weight_format::float32, const model_settings& settings = {}) {
+    detail::write_model_file(path, net, fmt, nullptr, settings);
 }
 
-/// Loads a model (or the model part of a checkpoint) into `net`; model_error on any mismatch.
+/// Loads a model (or the model part of a checkpoint) into `net` and returns its settings (none
+/// for a version 1 file); model_error on any mismatch.
 template <class Stack, class Backend>
-void load(const std::filesystem::path& path, network<Stack, Backend>& net) {
-    (void)detail::read_model_file(path, net, false);
+model_settings load(const std::filesystem::path& path, network<Stack, Backend>& net) {
+    return detail::read_model_file(path, net, false).settings;
 }
 
 } // namespace keychroma::nn

@@ -1,9 +1,14 @@
 #pragma once
-// trainer: epochs of mini-batch training over an in-memory set of (input, target) pairs, with
-// seeded shuffling, optional horizontal-flip augmentation, a per-epoch callback, a loss-plateau
-// early stop and resumable checkpoints. The batch order and flips of epoch e depend only on
-// (seed, e), so a resumed run continues exactly as an uninterrupted one would, and the same
-// seed and thread count give the same loss curve bit for bit.
+// trainer: mini-batch training in one of two modes.
+//  - fit(set): epochs over an in-memory set of (input, target) pairs (the paper), with seeded
+//    shuffling, optional horizontal flips, a loss-plateau early stop and resumable checkpoints.
+//    The batch order and flips of epoch e depend only on (seed, e), so a resumed run continues
+//    exactly as an uninterrupted one would.
+//  - fit(sampler): a planned number of steps, each on a batch the sampler draws for that step
+//    (pipeline/augment.hpp), optionally cut by a wall-clock budget. Steps, not epochs: an epoch's
+//    cost and effect change with the keyframe count, a step's do not.
+// The learning rate follows a schedule policy (nn/schedule.hpp) of the training's progress. The
+// same seed and thread count give the same loss curve bit for bit (with no time budget).
 
 #include <algorithm>
 #include <chrono>
@@ -21,6 +26,7 @@
 #include "keychroma/nn/loss.hpp"
 #include "keychroma/nn/network.hpp"
 #include "keychroma/nn/optimizer.hpp"
+#include "keychroma/nn/schedule.hpp"
 
 namespace keychroma::nn {
 
@@ -45,23 +51,37 @@ struct trainer_options {
     double plateau_min_delta = 1e-5;
     std::filesystem::path checkpoint; ///< empty: no checkpoints
     std::size_t checkpoint_every = 1; ///< epochs between checkpoints (and one at the end)
+    // fit(sampler) only:
+    std::uint64_t steps = 0;          ///< updates planned
+    double seconds = 0;               ///< wall-clock budget of the updates (0: none)
+    std::size_t steps_per_report = 10; ///< updates between callbacks (and one at the end)
 };
 
+/// Draws the batch of a training step: fill(step, inputs, targets), deterministic in `step`.
+template <class S, class T>
+concept batch_sampler =
+    requires(const S& s, std::uint64_t step, basic_host_tensor<T>& x, basic_host_tensor<T>& y) {
+        s.fill(step, x, y);
+    };
+
+/// After an epoch of fit(set), or after steps_per_report updates of fit(sampler): then `epoch`
+/// counts the updates done and `epochs` those planned.
 struct epoch_report {
     std::size_t epoch = 0; ///< 1-based
     std::size_t epochs = 0;
-    double loss = 0; ///< mean training loss over the epoch's samples
+    double loss = 0; ///< mean training loss over the epoch's (or the report's) samples
     double seconds = 0;
     bool improved = false;
 };
 
 struct training_result {
-    std::vector<double> losses; ///< per epoch, including epochs before a resume
-    std::size_t epochs_run = 0; ///< in this call
-    bool stopped_early = false;
+    std::vector<double> losses; ///< per epoch (per report), including those before a resume
+    std::size_t epochs_run = 0; ///< in this call (fit(sampler): updates)
+    bool stopped_early = false; ///< a plateau, or the time budget
 };
 
-template <class Net, loss_function Loss = mse, optimizer Opt = adam>
+template <class Net, loss_function Loss = mse, optimizer Opt = adam,
+          rate_schedule Schedule = constant_rate>
 class trainer {
 public:
     using value_type = typename Net::value_type;
@@ -69,8 +89,8 @@ public:
     /// Called after every epoch; return false to stop.
     using callback = std::function<bool(const epoch_report&)>;
 
-    trainer(Net& net, Opt opt = {}, trainer_options options = {})
-        : net_(net), opt_(opt), options_(std::move(options)) {
+    trainer(Net& net, Opt opt = {}, trainer_options options = {}, Schedule schedule = {})
+        : net_(net), opt_(opt), options_(std::move(options)), schedule_(schedule) {
         if (options_.batch_size == 0) throw config_error("trainer: batch size must be positive");
     }
 
@@ -111,7 +131,10 @@ public:
                 auto& y = b1 - b0 == bs ? y_full_ : y_rest_;
                 gather(data.inputs, in_shape, b0, b1, x);
                 gather(data.targets, out_shape, b0, b1, y);
-                sum += net_.template train_step<Loss>(x, y, opt_) * double(b1 - b0);
+                sum += net_.template train_step<Loss>(
+                           x, y, at_progress(double(epoch - 1) / double(options_.epochs) +
+                                             double(b1) / double(n * options_.epochs))) *
+                       double(b1 - b0);
             }
             const double loss = sum / double(n);
             history_.push_back(loss);
@@ -141,9 +164,61 @@ public:
         return result;
     }
 
+    /// options.steps updates (fewer when options.seconds runs out), each on sampler.fill(step).
+    template <batch_sampler<value_type> Sampler>
+    training_result fit(const Sampler& sampler) {
+        if (options_.steps == 0) throw config_error("trainer: no steps planned");
+        using clock = std::chrono::steady_clock;
+        const auto since = [](clock::time_point t) {
+            return std::chrono::duration<double>(clock::now() - t).count();
+        };
+        const auto start = clock::now();
+        auto report_start = start;
+        training_result result;
+        double sum = 0;
+        std::size_t count = 0;
+        for (std::uint64_t step = 1; step <= options_.steps; ++step) {
+            sampler.fill(step, x_full_, y_full_);
+            double progress = double(step) / double(options_.steps);
+            if (options_.seconds > 0) progress = std::max(progress, since(start) / options_.seconds);
+            sum += net_.template train_step<Loss>(x_full_, y_full_, at_progress(progress));
+            ++count;
+            ++result.epochs_run;
+            const bool out_of_time = options_.seconds > 0 && since(start) >= options_.seconds;
+            const bool last = step == options_.steps || out_of_time;
+            if (count == std::max<std::size_t>(options_.steps_per_report, 1) || last) {
+                const double loss = sum / double(count);
+                history_.push_back(loss);
+                const bool improved = loss < best_;
+                best_ = std::min(best_, loss);
+                bool go_on = true;
+                if (callback_)
+                    go_on = callback_({std::size_t(step), std::size_t(options_.steps), loss,
+                                       since(report_start), improved});
+                report_start = clock::now();
+                sum = 0;
+                count = 0;
+                if (!go_on) break;
+            }
+            if (out_of_time) {
+                result.stopped_early = true;
+                break;
+            }
+        }
+        result.losses = history_;
+        return result;
+    }
+
     [[nodiscard]] std::size_t epochs_done() const noexcept { return epoch_; }
 
 private:
+    /// The optimizer with its rate scaled by the schedule at this progress.
+    [[nodiscard]] Opt at_progress(double progress) const {
+        Opt o = opt_;
+        o.learning_rate = opt_.learning_rate * schedule_.factor(progress);
+        return o;
+    }
+
     /// Copies samples order_[b0..b1) (mirrored where flips_ says) into a batch tensor.
     void gather(const host_tensor_type& src, tensor_shape s, std::size_t b0, std::size_t b1,
                 host_tensor_type& dst) {
@@ -203,6 +278,7 @@ private:
     Net& net_;
     Opt opt_;
     trainer_options options_;
+    Schedule schedule_;
     callback callback_;
     std::size_t epoch_ = 0; ///< epochs completed
     double best_ = 1e300;

@@ -94,33 +94,49 @@ inline void write_evaluation_json(json_writer& j, const evaluation& ev) {
     return j.str();
 }
 
-/// The contact sheet as one image: rows truth / gray / colorized, a column per sheet frame,
-/// `gap` pixels of dark gray between and around the thumbnails.
-[[nodiscard]] inline rgb8_image contact_sheet(const std::vector<sheet_column>& columns,
+/// The contact sheet of several results of the same video (e.g. one per recipe): rows truth /
+/// gray / each result in order, a column per sheet frame, `gap` pixels of dark gray between and
+/// around the thumbnails. Every evaluation must have chosen the same frames.
+[[nodiscard]] inline rgb8_image contact_sheet(const std::vector<const evaluation*>& results,
                                               std::size_t gap = 4) {
-    if (columns.empty()) throw config_error("contact sheet: no frames were chosen");
+    if (results.empty() || results.front()->sheet.empty())
+        throw config_error("contact sheet: no frames were chosen");
+    const auto& columns = results.front()->sheet;
+    for (const evaluation* ev : results) {
+        bool same = ev->sheet.size() == columns.size();
+        for (std::size_t i = 0; same && i < columns.size(); ++i)
+            same = ev->sheet[i].frame == columns[i].frame;
+        if (!same) throw config_error("contact sheet: the results show different frames");
+    }
+    const std::size_t rows = 2 + results.size();
     std::size_t width = gap, row_h = 0;
     for (const auto& c : columns) {
         width += c.truth.shape()[1] + gap;
         row_h = std::max(row_h, c.truth.shape()[0]);
     }
-    const std::size_t height = gap + 3 * (row_h + gap);
+    const std::size_t height = gap + rows * (row_h + gap);
     rgb8_image sheet({height, width, std::size_t{3}});
     std::fill(sheet.begin(), sheet.end(), std::uint8_t{40});
     std::size_t x0 = gap;
-    for (const auto& c : columns) {
-        const rgb8_image* rows[3] = {&c.truth, &c.gray, &c.result};
-        for (std::size_t r = 0; r < 3; ++r) {
-            const auto& img = *rows[r];
+    for (std::size_t k = 0; k < columns.size(); ++k) {
+        for (std::size_t r = 0; r < rows; ++r) {
+            const auto& img = r == 0   ? columns[k].truth
+                              : r == 1 ? columns[k].gray
+                                       : results[r - 2]->sheet[k].result;
             const std::size_t h = img.shape()[0], w = img.shape()[1];
             const std::size_t y0 = gap + r * (row_h + gap);
             for (std::size_t y = 0; y < h; ++y)
                 std::copy_n(img.data() + y * w * 3, w * 3,
                             sheet.data() + ((y0 + y) * width + x0) * 3);
         }
-        x0 += c.truth.shape()[1] + gap;
+        x0 += columns[k].truth.shape()[1] + gap;
     }
     return sheet;
+}
+
+/// The contact sheet of one result: rows truth / gray / colorized.
+[[nodiscard]] inline rgb8_image contact_sheet(const evaluation& ev, std::size_t gap = 4) {
+    return contact_sheet(std::vector<const evaluation*>{&ev}, gap);
 }
 
 /// Writes an RGB image as PNG, atomically.
@@ -133,7 +149,7 @@ inline void write_png_file(const std::filesystem::path& path, const rgb8_image& 
 }
 
 inline void write_contact_sheet(const std::filesystem::path& path, const evaluation& ev) {
-    write_png_file(path, contact_sheet(ev.sheet));
+    write_png_file(path, contact_sheet(ev));
 }
 
 } // namespace keychroma::pipeline

@@ -60,6 +60,7 @@ struct package_manifest {
     std::uint64_t working_width = 0;  ///< the network's working size
     std::uint64_t working_height = 0; ///<
     std::string fit = "scale";        ///< frame_fit name (working_size.hpp)
+    std::string recipe;               ///< how the model was trained (pipeline/recipe.hpp)
     std::string keyframe_method;      ///< extractor description
     std::vector<std::size_t> keyframes;
     /// Seconds per step, in order ("keyframes", "train", "encode", ...).
@@ -82,7 +83,7 @@ struct package_manifest {
     j.key("model").begin_object();
     j.field("architecture", m.architecture).field("weights", m.weights);
     j.key("working_size").begin_array().value(m.working_width).value(m.working_height).end_array();
-    j.field("fit", m.fit);
+    j.field("fit", m.fit).field("recipe", m.recipe);
     j.end_object();
     j.key("keyframes").begin_object();
     j.field("method", m.keyframe_method).field("count", m.keyframes.size());

@@ -16,6 +16,7 @@
 #include "keychroma/keyframes/extractor.hpp"
 #include "keychroma/nn/serialize.hpp"
 #include "keychroma/pipeline/colorize.hpp"
+#include "keychroma/pipeline/model_settings.hpp"
 #include "keychroma/pipeline/package.hpp"
 #include "keychroma/pipeline/train.hpp"
 
@@ -40,7 +41,7 @@ struct send_result {
 
 /// Sender: `input` (any supported video) -> package directory `package`. `net` is trained in
 /// place (its backend and stack are the caller's choice).
-template <class Net, class Extractor>
+template <recipe Recipe, class Net, class Extractor>
 send_result send(Net& net, const std::filesystem::path& input, const std::filesystem::path& package,
                  const Extractor& extractor, const send_options& options = {}) {
     using clock = std::chrono::steady_clock;
@@ -70,20 +71,22 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
     r.keyframes_s = secs(t0);
 
     t0 = clock::now();
-    nn::training_set set;
+    std::vector<rgb8_image> keyframe_images;
     {
         auto source = io::open_source(input, options.source);
-        set = make_training_set(keyframes::gather_frames(*source, r.keyframes.keyframes),
-                                options.train.working, options.train.fit);
+        keyframe_images = keyframes::gather_frames(*source, r.keyframes.keyframes);
     }
     r.gather_s = secs(t0);
 
     t0 = clock::now();
-    r.training = train_network(net, set, options.train);
+    r.training = train_network<Recipe>(net, keyframe_images, options.train);
+    keyframe_images.clear();
     r.train_s = secs(t0);
 
     t0 = clock::now();
-    nn::save(writer.model_path(), net, options.weights);
+    nn::save(writer.model_path(), net, options.weights,
+             to_model_settings({std::string(Recipe::name.view()), options.train.working,
+                                options.train.fit}));
     package_manifest m;
     m.width = info.width;
     m.height = info.height;
@@ -94,6 +97,7 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
     m.working_width = options.train.working.width;
     m.working_height = options.train.working.height;
     m.fit = std::string(fit_name(options.train.fit));
+    m.recipe = std::string(Recipe::name.view());
     m.keyframe_method = Extractor::description();
     m.keyframes = r.keyframes.keyframes;
     m.times = {{"keyframes", r.keyframes_s}, {"gather", r.gather_s}, {"train", r.train_s}};
@@ -114,7 +118,15 @@ colorize_stats receive(Net& net, const verified_package& package, Sink& sink,
     const auto settings = read_receiver_settings(package.manifest);
     options.working = {settings.working_width, settings.working_height};
     options.fit = parse_fit(settings.fit);
-    nn::load(package.model, net);
+    const auto model = from_model_settings(nn::load(package.model, net), package.model.string());
+    if (model && (model->working != options.working || model->fit != options.fit))
+        throw format_error(package.model.string() + ": the model was trained at " +
+                           std::to_string(model->working.width) + "x" +
+                           std::to_string(model->working.height) + " (" +
+                           std::string(fit_name(model->fit)) + "), the manifest says " +
+                           std::to_string(options.working.width) + "x" +
+                           std::to_string(options.working.height) + " (" +
+                           std::string(fit_name(options.fit)) + ")");
     io::y4m_reader gray(package.gray);
     if (!gray.is_lstar())
         throw format_error(package.gray.string() +

@@ -1,9 +1,10 @@
 #pragma once
-// Training on keyframes (the paper's sender side): a colour video -> keyframes (any extractor
-// type; paper::keyframe_extractor by default) -> (L, a,b) pairs at the working size -> the
-// network trained with MSE + Adam (lr 0.001). The video is read twice: once for the histograms
-// (optionally writing the gray transmission video in the same pass, see send.hpp), once to
-// gather the keyframes, so memory holds histograms and keyframes only.
+// Training on keyframes (the sender side): a colour video -> keyframes (any extractor type) ->
+// the network trained as a recipe says (pipeline/recipe.hpp): the paper's epochs over whole
+// keyframes at the working size, or keychroma's steps over random patches of them. The video is
+// read twice: once for the histograms (optionally writing the gray transmission video in the
+// same pass, see send.hpp), once to gather the keyframes, so memory holds histograms and
+// keyframes only.
 
 #include <chrono>
 #include <cstddef>
@@ -23,21 +24,12 @@
 #include "keychroma/nn/loss.hpp"
 #include "keychroma/nn/optimizer.hpp"
 #include "keychroma/nn/trainer.hpp"
+#include "keychroma/pipeline/augment.hpp"
+#include "keychroma/pipeline/recipe.hpp"
 #include "keychroma/pipeline/working_size.hpp"
 
 namespace keychroma::pipeline {
 
-struct train_options {
-    std::size_t epochs = 25;      ///< the quality/time trade-off: docs/pipeline.md
-    std::size_t batch = 16;       ///< larger than the keyframe count = full batch
-    std::uint64_t seed = 1;       ///< weights and batch order
-    bool flip = false;            ///< horizontal-flip augmentation
-    double learning_rate = 0.001; ///< the paper's Adam rate
-    image_size working{256, 256}; ///< the paper's training size
-    frame_fit fit = frame_fit::scale;
-    /// After every epoch (1-based epoch, epochs, mean loss); return false to stop.
-    std::function<bool(const nn::epoch_report&)> on_epoch;
-};
 
 /// Pointer-like or reference: lets the pipeline take sources by value or as unique_ptr.
 template <class T>
@@ -77,21 +69,34 @@ template <class T>
     return set;
 }
 
-/// Trains `net` on ready pairs with MSE + Adam; returns the per-epoch losses.
-template <class Net>
-nn::training_result train_network(Net& net, const nn::training_set& set,
+/// Trains `net` from its seed on the keyframes (colour frames at any size) as `Recipe` says;
+/// returns the losses per epoch (whole_frames) or per report (random_patches).
+template <recipe Recipe, class Net>
+nn::training_result train_network(Net& net, const std::vector<rgb8_image>& keyframes,
                                   const train_options& options) {
+    using sampling = typename Recipe::sampling;
     net.initialize(options.seed);
     nn::trainer_options t;
-    t.epochs = options.epochs;
     t.batch_size = options.batch;
     t.seed = options.seed;
-    t.horizontal_flip = options.flip;
-    nn::adam opt;
+    typename Recipe::optimizer opt;
     opt.learning_rate = options.learning_rate;
-    nn::trainer<Net, nn::mse, nn::adam> trainer(net, opt, t);
+    if constexpr (std::same_as<sampling, whole_frames>) {
+        t.epochs = options.epochs;
+        t.horizontal_flip = options.augment.flip;
+    } else {
+        static_assert(std::same_as<sampling, random_patches>);
+        t.steps = options.steps;
+        t.seconds = options.seconds;
+    }
+    nn::trainer<Net, typename Recipe::loss, typename Recipe::optimizer, typename Recipe::schedule>
+        trainer(net, opt, t);
     if (options.on_epoch) trainer.on_epoch(options.on_epoch);
-    return trainer.fit(set);
+    if constexpr (std::same_as<sampling, whole_frames>)
+        return trainer.fit(make_training_set(keyframes, options.working, options.fit));
+    else
+        return trainer.fit(crop_sampler(keyframes, options.working, options.fit, options.augment,
+                                        options.batch, options.seed));
 }
 
 /// What training on a video produced, with the time of each step.
@@ -121,7 +126,7 @@ template <class Extractor, io::frame_source S, class PerFrame>
 /// The whole sender-side training: `open()` returns a fresh frame source of the colour video
 /// (a source, or a unique_ptr to one) each time it is called; it is called twice.
 /// `per_frame` sees every frame of the first pass.
-template <class Net, class Extractor, class Open, class PerFrame>
+template <recipe Recipe, class Net, class Extractor, class Open, class PerFrame>
 video_training train_on_video(Net& net, Open&& open, const Extractor& extractor,
                               const train_options& options, PerFrame&& per_frame) {
     check_working_size(options.working);
@@ -145,20 +150,18 @@ video_training train_on_video(Net& net, Open&& open, const Extractor& extractor,
         auto second = open();
         frames = keyframes::gather_frames(deref(second), out.keyframes.keyframes);
     }
-    const auto set = make_training_set(frames, options.working, options.fit);
-    frames.clear();
     out.gather_s = secs(t0);
     t0 = clock::now();
-    out.training = train_network(net, set, options);
+    out.training = train_network<Recipe>(net, frames, options);
     out.train_s = secs(t0);
     return out;
 }
 
-template <class Net, class Extractor, class Open>
+template <recipe Recipe, class Net, class Extractor, class Open>
 video_training train_on_video(Net& net, Open&& open, const Extractor& extractor,
                               const train_options& options) {
-    return train_on_video(net, std::forward<Open>(open), extractor, options,
-                          [](const rgb8_image&) {});
+    return train_on_video<Recipe>(net, std::forward<Open>(open), extractor, options,
+                                  [](const rgb8_image&) {});
 }
 
 } // namespace keychroma::pipeline

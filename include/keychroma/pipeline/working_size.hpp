@@ -14,11 +14,13 @@
 // by repeating edge pixels and crops the output back; training crops to a multiple of 8.
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "keychroma/core/color.hpp"
 #include "keychroma/core/error.hpp"
@@ -46,6 +48,24 @@ enum class frame_fit { scale, letterbox, centre_crop };
     if (s == "letterbox") return frame_fit::letterbox;
     if (s == "crop" || s == "centre_crop" || s == "center_crop") return frame_fit::centre_crop;
     throw config_error("fit '" + std::string(s) + "': expected scale, letterbox or crop");
+}
+
+/// "WxH", each side 1..16384; config_error naming `what` (an option, a file) otherwise.
+[[nodiscard]] inline image_size parse_size(std::string_view what, std::string_view text) {
+    const auto bad = [&] {
+        return config_error(std::string(what) + " '" + std::string(text) +
+                            "': expected WxH with 1 <= W,H <= 16384");
+    };
+    const auto side = [&](std::string_view s) {
+        std::size_t v = 0;
+        const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (s.empty() || ec != std::errc{} || p != s.data() + s.size() || v < 1 || v > 16384)
+            throw bad();
+        return v;
+    };
+    const auto x = text.find_first_of("xX");
+    if (x == std::string_view::npos) throw bad();
+    return {side(text.substr(0, x)), side(text.substr(x + 1))};
 }
 
 /// The network's side multiple (paper stack: 8).

@@ -1,0 +1,60 @@
+#pragma once
+// A recipe: how a model is made from a video's keyframes, as one type. Its member types pick
+// the algorithms (keyframe extractor, how samples are drawn, loss, optimizer, learning-rate
+// schedule); its defaults() the numbers (working size, steps or epochs, batch, rate,
+// augmentation), which a caller may change. The recipes themselves live in keychroma/recipes/:
+// recipes::paper is the paper's method exactly, recipes::standard keychroma's default.
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+
+#include "keychroma/core/image.hpp"
+#include "keychroma/nn/fixed_string.hpp"
+#include "keychroma/nn/loss.hpp"
+#include "keychroma/nn/optimizer.hpp"
+#include "keychroma/nn/schedule.hpp"
+#include "keychroma/nn/trainer.hpp"
+#include "keychroma/pipeline/augment.hpp"
+#include "keychroma/pipeline/working_size.hpp"
+
+namespace keychroma::pipeline {
+
+/// Epochs over the whole keyframes at the working size, in shuffled mini-batches (the paper).
+struct whole_frames {
+    static constexpr nn::fixed_string name{"whole-frames"};
+};
+/// Steps, each on a batch of random patches of the keyframes' views (augment.hpp).
+struct random_patches {
+    static constexpr nn::fixed_string name{"random-patches"};
+};
+
+/// The numbers of a training run. Which of them apply depends on the recipe's sampling.
+struct train_options {
+    std::size_t epochs = 25;      ///< whole_frames: passes over the keyframes
+    std::uint64_t steps = 0;      ///< random_patches: updates
+    double seconds = 0;           ///< random_patches: wall-clock budget of training (0: none)
+    std::size_t batch = 16;       ///< whole_frames: larger than the keyframe count = full batch
+    std::uint64_t seed = 1;       ///< weights and sample order
+    double learning_rate = 0.001; ///< the schedule's peak (constant_rate: the rate)
+    image_size working{256, 256}; ///< the network's size at colorization
+    frame_fit fit = frame_fit::scale;
+    augmentation augment; ///< whole_frames uses only `flip`
+    /// After every epoch (whole_frames) or report (random_patches); return false to stop.
+    std::function<bool(const nn::epoch_report&)> on_epoch;
+};
+
+template <class R>
+concept recipe = requires {
+    R::name;
+    typename R::keyframe_extractor;
+    typename R::sampling;
+    requires nn::loss_function<typename R::loss>;
+    requires nn::optimizer<typename R::optimizer>;
+    requires nn::rate_schedule<typename R::schedule>;
+    { R::defaults() } -> std::same_as<train_options>;
+} && (std::same_as<typename R::sampling, whole_frames> ||
+      std::same_as<typename R::sampling, random_patches>);
+
+} // namespace keychroma::pipeline

@@ -1,0 +1,35 @@
+#pragma once
+// recipes::standard: keychroma's default. The paper's network and keyframes, trained for a
+// planned number of steps (not epochs: a step's cost does not change with the keyframe count)
+// at a working size of 96x96, with Adam at a constant rate. Each number was chosen from
+// the measurements in docs/quality.md, where the alternatives that lost are listed too: larger
+// working sizes (128, 256) and smaller (64) at equal time, random patches at several scales,
+// flips, and a warm-up + cosine schedule.
+
+#include "keychroma/paper.hpp"
+#include "keychroma/pipeline/recipe.hpp"
+
+namespace keychroma::recipes {
+
+struct standard {
+    static constexpr nn::fixed_string name{"standard"};
+    using keyframe_extractor = keychroma::paper::keyframe_extractor;
+    using sampling = pipeline::random_patches;
+    using loss = nn::mse;
+    using optimizer = nn::adam; // Keras' rule: PyTorch's lost on both clips measured
+    using schedule = nn::constant_rate;
+
+    [[nodiscard]] static pipeline::train_options defaults() {
+        pipeline::train_options o;
+        o.steps = 250;
+        o.batch = 10;
+        o.learning_rate = 0.001;
+        o.working = {96, 96};
+        o.augment.scales = {1.0}; // whole keyframes: patches and scale jitter measured worse
+        o.augment.patch = 1.0;
+        o.augment.flip = false; // measured worse on cockatoo
+        return o;
+    }
+};
+
+} // namespace keychroma::recipes

@@ -1,0 +1,170 @@
+#define BOOST_TEST_MODULE nn_training_policies
+#include <boost/test/unit_test.hpp>
+
+// The training policies the recipes combine: the two Adam variants against their frameworks'
+// update rules written out naively, the warm-up + cosine schedule's values, and the trainer's
+// step mode (the steps it asks a sampler for, the rate it hands the optimizer at each step, the
+// reports, the time budget).
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "keychroma/nn.hpp"
+
+namespace nn = keychroma::nn;
+
+namespace {
+
+/// One parameter's trajectory under Adam with the update rule written as each framework does:
+/// Keras folds the bias corrections into the rate and adds epsilon to sqrt(v); PyTorch corrects
+/// m and v and adds epsilon to sqrt(v_hat).
+std::vector<double> naive_adam(const std::vector<double>& grads, bool torch, double eps) {
+    const double lr = 0.001, b1 = 0.9, b2 = 0.999;
+    double w = 0.5, m = 0, v = 0;
+    std::vector<double> out;
+    for (std::size_t i = 0; i < grads.size(); ++i) {
+        const double t = double(i + 1), g = grads[i];
+        m = b1 * m + (1 - b1) * g;
+        v = b2 * v + (1 - b2) * g * g;
+        if (torch) {
+            const double m_hat = m / (1 - std::pow(b1, t)), v_hat = v / (1 - std::pow(b2, t));
+            w -= lr * m_hat / (std::sqrt(v_hat) + eps);
+        } else {
+            const double lr_t = lr * std::sqrt(1 - std::pow(b2, t)) / (1 - std::pow(b1, t));
+            w -= lr_t * m / (std::sqrt(v) + eps);
+        }
+        out.push_back(w);
+    }
+    return out;
+}
+
+template <class Opt>
+std::vector<double> library_adam(const std::vector<double>& grads) {
+    nn::basic_cpu_backend<double> backend;
+    const Opt opt;
+    double w = 0.5, m = 0, v = 0;
+    std::vector<double> out;
+    for (std::size_t i = 0; i < grads.size(); ++i) {
+        const double g = grads[i];
+        opt.update(backend, &w, &g, std::array<double*, 2>{&m, &v}, 1, i + 1);
+        out.push_back(w);
+    }
+    return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(adam_variants_follow_their_frameworks) {
+    // Gradients of 1e-7: sqrt(v) is then comparable to epsilon, where the variants differ.
+    std::vector<double> grads;
+    for (int i = 0; i < 50; ++i) grads.push_back(1e-7 * (1.0 + 0.5 * std::sin(i)));
+    const auto keras = library_adam<nn::adam>(grads);
+    const auto torch = library_adam<nn::torch_adam>(grads);
+    const auto keras_ref = naive_adam(grads, false, 1e-7);
+    const auto torch_ref = naive_adam(grads, true, 1e-8);
+    // Both computations are a few dozen double operations per step on values of order 1:
+    // 1e-12 is far above their rounding and far below the variants' difference.
+    for (std::size_t i = 0; i < grads.size(); ++i) {
+        BOOST_TEST(std::abs(keras[i] - keras_ref[i]) < 1e-12, "step " << i + 1);
+        BOOST_TEST(std::abs(torch[i] - torch_ref[i]) < 1e-12, "step " << i + 1);
+    }
+    BOOST_TEST(std::abs(keras.back() - torch.back()) > 1e-5); // not the same rule
+    BOOST_TEST(nn::adam::name.view() == "adam");
+    BOOST_TEST(nn::torch_adam::name.view() == "adam-torch");
+}
+
+BOOST_AUTO_TEST_CASE(warmup_cosine_values) {
+    const nn::warmup_cosine s{0.1, 0.05};
+    BOOST_TEST(s.factor(0.0) == 0.0);
+    BOOST_TEST(std::abs(s.factor(0.05) - 0.5) < 1e-15);
+    BOOST_TEST(s.factor(0.1) == 1.0);
+    // halfway through the cosine: the mean of 1 and the floor
+    BOOST_TEST(std::abs(s.factor(0.55) - (1.0 + 0.05) / 2) < 1e-15);
+    BOOST_TEST(std::abs(s.factor(1.0) - 0.05) < 1e-15);
+    BOOST_TEST(s.factor(2.0) == 0.05); // a budget overrun stays at the floor
+    double previous = 1.0;
+    for (int i = 11; i <= 100; ++i) { // non-increasing after the warm-up
+        const double f = s.factor(i / 100.0);
+        BOOST_TEST(f <= previous + 1e-15);
+        previous = f;
+    }
+    BOOST_TEST(nn::constant_rate::factor(0.3) == 1.0);
+}
+
+namespace {
+
+/// An optimizer that records the learning rate of each update it is asked for.
+struct recording_optimizer {
+    double learning_rate = 0.01;
+    std::vector<double>* rates = nullptr;
+    static constexpr std::size_t slots = 1;
+    static constexpr nn::fixed_string name{"recording"};
+    template <class Backend, class T>
+    void update(Backend& b, T* w, const T* g, const std::array<T*, slots>& state, std::size_t n,
+                std::uint64_t step) const {
+        if (rates->size() < step) rates->push_back(learning_rate); // once per step
+        b.sgd_update(w, g, state[0], n, learning_rate, 0.0, false);
+    }
+};
+
+/// A sampler that records the steps it is asked for and returns constant samples.
+struct recording_sampler {
+    std::vector<std::uint64_t>* steps;
+    void fill(std::uint64_t step, nn::host_tensor& x, nn::host_tensor& y) const {
+        steps->push_back(step);
+        x = xt::ones<float>({2ul, 8ul, 8ul, 1ul});
+        y = xt::zeros<float>({2ul, 8ul, 8ul, 1ul}) + 0.25f;
+    }
+};
+
+using tiny_stack = nn::sequential<nn::input<1>, nn::conv<1, 3, 1>>;
+using tiny_net = nn::network<tiny_stack, nn::cpu_backend>;
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(step_mode_asks_for_each_step_and_follows_the_schedule) {
+    tiny_net net(1);
+    std::vector<double> rates;
+    std::vector<std::uint64_t> asked;
+    nn::trainer_options o;
+    o.steps = 7;
+    o.steps_per_report = 3;
+    const nn::warmup_cosine schedule{0.3, 0.0};
+    nn::trainer<tiny_net, nn::mse, recording_optimizer, nn::warmup_cosine> t(
+        net, recording_optimizer{0.01, &rates}, o, schedule);
+    std::vector<std::size_t> reported;
+    t.on_epoch([&](const nn::epoch_report& r) {
+        reported.push_back(r.epoch);
+        BOOST_TEST(r.epochs == 7u);
+        return true;
+    });
+    const auto result = t.fit(recording_sampler{&asked});
+    BOOST_TEST((asked == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7}));
+    BOOST_TEST((reported == std::vector<std::size_t>{3, 6, 7}));
+    BOOST_TEST(result.losses.size() == 3u);
+    BOOST_TEST(result.epochs_run == 7u);
+    BOOST_TEST(!result.stopped_early);
+    BOOST_TEST_REQUIRE(rates.size() == 7u);
+    for (std::size_t i = 0; i < 7; ++i) // progress after step i+1 is (i+1)/7
+        BOOST_TEST(std::abs(rates[i] - 0.01 * schedule.factor(double(i + 1) / 7.0)) < 1e-15,
+                   "step " << i + 1);
+    BOOST_TEST(rates.back() == 0.0); // the cosine ends at its floor on the last step
+}
+
+BOOST_AUTO_TEST_CASE(a_time_budget_ends_training_early) {
+    tiny_net net(1);
+    std::vector<double> rates;
+    std::vector<std::uint64_t> asked;
+    nn::trainer_options o;
+    o.steps = 1000000;
+    o.seconds = 1e-9; // spent by the first step
+    nn::trainer<tiny_net, nn::mse, recording_optimizer> t(net, recording_optimizer{0.01, &rates},
+                                                          o);
+    const auto result = t.fit(recording_sampler{&asked});
+    BOOST_TEST(asked.size() == 1u);
+    BOOST_TEST(result.stopped_early);
+    BOOST_TEST(result.losses.size() == 1u); // the partial report is still made
+}
