@@ -25,9 +25,9 @@ if [[ -z "${SUMMARY_ONLY:-}" ]]; then
     for epochs in $epochs_list; do
       tag="$clip-w$size-e$epochs-s$seed"
       echo "== $tag" >&2
-      "$tool" paper "$input" --out "$out/$tag" --size "${size}x${size}" --epochs "$epochs" \
-        --threads "$threads" --seed "$seed" --quiet --json >"$out/$tag.json"
-      rm -f "$out/$tag/colorized.y4m" "$out/$tag/package/gray.y4m"
+      "$tool" paper "$input" --out "$out/$tag" --recipes paper --size "${size}x${size}" \
+        --epochs "$epochs" --threads "$threads" --seed "$seed" --quiet --json >"$out/$tag.json"
+      rm -f "$out/$tag/paper/colorized.y4m" "$out/$tag/paper/package/gray.y4m"
     done
   done
 fi

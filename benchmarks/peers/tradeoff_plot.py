@@ -19,7 +19,7 @@ def main():
     for path in glob.glob(os.path.join(out, "*-w*-e*-s*.json")):
         m = re.match(r"(.+)-w(\d+)-e(\d+)-s(\d+)\.json", os.path.basename(path))
         with open(path) as f:
-            j = json.load(f)
+            j = json.load(f)["recipes"]["paper"]
         ev = j["table2"]["evaluation"]["non_keyframes"]
         rows.append(dict(clip=m.group(1), size=int(m.group(2)), epochs=int(m.group(3)),
                          psnr=ev["psnr"], ab=ev["ab_error"], gray=ev["gray"]["psnr"],
