@@ -67,6 +67,16 @@ def tradeoff(out, svg_path):
         r.update(recipe=m.group(1), clip=m.group(2), length=int(m.group(4)),
                  unit="epochs" if m.group(3) == "e" else "steps")
         rows.append(r)
+    # the side-by-side runs of the first seed are the recipes' default lengths
+    for path in glob.glob(os.path.join(out, "both-*-s1.json")):
+        clip = re.match(r"both-(.+)-s1\.json", os.path.basename(path)).group(1)
+        with open(path) as f:
+            j = json.load(f)
+        for recipe, run in j["recipes"].items():
+            r = measures(run)
+            r.update(recipe=recipe, clip=clip, length=r["updates"],
+                     unit="epochs" if recipe == "paper" else "steps")
+            rows.append(r)
     if not rows:
         return
     rows.sort(key=lambda r: (r["clip"], r["recipe"], r["length"]))

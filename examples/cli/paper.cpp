@@ -130,13 +130,14 @@ recipe_outcome run_recipe(const paper_cli& o, const std::filesystem::path& dir,
     j["settings"]["weights"] = r.manifest.weights;
     j["settings"]["threads"] = backend_threads(net->backend());
     j["settings"]["backend"] = std::string(Backend::name);
-    j["table2"] = {{"frames", r.keyframes.frame_count},
-                   {"clusters", r.keyframes.clusters.cluster_count()},
-                   {"keyframes", r.keyframes.keyframes},
-                   {"updates", r.training.epochs_run},
-                   {"loss_first", r.training.losses.front()},
-                   {"loss_last", r.training.losses.back()},
-                   {"evaluation", nlohmann::json::parse(pipeline::evaluation_json(out.evaluation))}};
+    j["table2"] = {
+        {"frames", r.keyframes.frame_count},
+        {"clusters", r.keyframes.clusters.cluster_count()},
+        {"keyframes", r.keyframes.keyframes},
+        {"updates", r.training.epochs_run},
+        {"loss_first", r.training.losses.front()},
+        {"loss_last", r.training.losses.back()},
+        {"evaluation", nlohmann::json::parse(pipeline::evaluation_json(out.evaluation))}};
     j["table3"] = bandwidth_json(b);
     j["times_s"] = {{"keyframes_and_gray", r.keyframes_s},
                     {"gather", r.gather_s},
@@ -154,27 +155,23 @@ recipe_outcome run_recipe(const paper_cli& o, const std::filesystem::path& dir,
                      " | " + fmt("%.2f dB", n.psnr) + " | " + fmt("%.2f dB", n.gray_psnr) + " | " +
                      fmt("%.2f dB", n.psnr_pooled) + fmt(" (%.2f)", n.gray_psnr_pooled) + " | " +
                      fmt("%.4f", n.ssim) + " | " + fmt("%.2f", n.ab_error) + " | " +
-                     fmt("%.2f", n.gray_ab_error) + " | " +
-                     fmt("%.2f", n.colorfulness_result) +
-                     fmt(" (%.2f)", n.colorfulness_truth) + " | " +
-                     fmt("%.2f", n.flicker_result) + fmt(" (%.2f)", n.flicker_truth) + " | " +
-                     fmt("%.1f s", end_to_end) + " |\n";
-    out.table3_row = "| " + label + " | " + std::to_string(b.width) + "x" +
-                     std::to_string(b.height) + " | " + fmt("%.1f s", b.duration_s) + " | " +
-                     fmt("%.2f MB", double(b.raw_color_bytes) / 1e6) + " | " +
-                     fmt("%.2f MB", double(b.gray_bytes) / 1e6) + " | " +
-                     fmt("%.2f MB", double(b.model_bytes) / 1e6) + " | " +
-                     fmt("%.2f MB", double(b.saved_bytes) / 1e6) +
-                     fmt(" (%.1f%%)", b.saved_percent) + " | " +
-                     fmt("%.1f%%", b.yuv420_saved_percent) + " | " +
-                     std::to_string(b.break_even_frames) + " |\n";
-    out.times = "- " + label + ": " + j["settings"].dump() + "; keyframes + gray video " +
-                fmt("%.1f s", r.keyframes_s) + ", training " + fmt("%.1f s", r.train_s) + " (" +
-                std::to_string(r.training.epochs_run) +
-                (std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? " epochs"
-                                                                                : " steps") +
-                "), colorizing " + fmt("%.1f s", cs.seconds) + " (" + fmt("%.2f frames/s", fps) +
-                ").\n";
+                     fmt("%.2f", n.gray_ab_error) + " | " + fmt("%.2f", n.colorfulness_result) +
+                     fmt(" (%.2f)", n.colorfulness_truth) + " | " + fmt("%.2f", n.flicker_result) +
+                     fmt(" (%.2f)", n.flicker_truth) + " | " + fmt("%.1f s", end_to_end) + " |\n";
+    out.table3_row =
+        "| " + label + " | " + std::to_string(b.width) + "x" + std::to_string(b.height) + " | " +
+        fmt("%.1f s", b.duration_s) + " | " + fmt("%.2f MB", double(b.raw_color_bytes) / 1e6) +
+        " | " + fmt("%.2f MB", double(b.gray_bytes) / 1e6) + " | " +
+        fmt("%.2f MB", double(b.model_bytes) / 1e6) + " | " +
+        fmt("%.2f MB", double(b.saved_bytes) / 1e6) + fmt(" (%.1f%%)", b.saved_percent) + " | " +
+        fmt("%.1f%%", b.yuv420_saved_percent) + " | " + std::to_string(b.break_even_frames) +
+        " |\n";
+    out.times =
+        "- " + label + ": " + j["settings"].dump() + "; keyframes + gray video " +
+        fmt("%.1f s", r.keyframes_s) + ", training " + fmt("%.1f s", r.train_s) + " (" +
+        std::to_string(r.training.epochs_run) +
+        (std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? " epochs" : " steps") +
+        "), colorizing " + fmt("%.1f s", cs.seconds) + " (" + fmt("%.2f frames/s", fps) + ").\n";
     if (!global.json) {
         std::printf("%-9s %zu keyframes of %zu frames; non-key PSNR %.2f dB (gray %.2f), "
                     "pooled %.2f (gray %.2f); colourfulness %.2f of the truth's %.2f; "
@@ -210,9 +207,10 @@ void run(const paper_cli& o, const global_options& global) {
     md += "## Table II (keyframes and quality, measured)\n\n";
     // Pooled PSNR (from the mean MSE) next to the mean of per-frame PSNR: the latter is
     // infinite when one frame is reproduced exactly (the gray baseline of a black frame).
-    md += "| recipe | frames | clusters | keyframes | PSNR all | PSNR non-key | gray PSNR non-key | "
-          "pooled PSNR non-key (gray) | SSIM non-key | ab error non-key | gray ab error | "
-          "colourfulness non-key (truth) | flicker (truth) | end to end |\n";
+    md +=
+        "| recipe | frames | clusters | keyframes | PSNR all | PSNR non-key | gray PSNR non-key | "
+        "pooled PSNR non-key (gray) | SSIM non-key | ab error non-key | gray ab error | "
+        "colourfulness non-key (truth) | flicker (truth) | end to end |\n";
     md += "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (const auto& out : outcomes) {
         md += out.table2_row;
@@ -223,7 +221,8 @@ void run(const paper_cli& o, const global_options& global) {
     md += "| recipe | frame size | duration | raw colour | gray video | model | saved | "
           "4:2:0 saves | saves from (frames) |\n|---|---|---|---|---|---|---|---|---|\n";
     for (const auto& out : outcomes) md += out.table3_row;
-    md += "\nThe paper (256x256, 15 min, 30 MB model): 66% saved, about 6 minutes on a GTX 1080.\n\n";
+    md +=
+        "\nThe paper (256x256, 15 min, 30 MB model): 66% saved, about 6 minutes on a GTX 1080.\n\n";
     md += "## Settings and times\n\n";
     for (const auto& out : outcomes) md += out.times;
     md += "\n![contact sheet: truth / gray / ";
@@ -242,7 +241,8 @@ void run(const paper_cli& o, const global_options& global) {
         std::printf("report:    %s\nsheet:     %s (rows: truth / gray / ",
                     (dir / "report.md").c_str(), (dir / "sheet.png").c_str());
         for (std::size_t i = 0; i < outcomes.size(); ++i)
-            std::printf("%s%s", outcomes[i].recipe.c_str(), i + 1 < outcomes.size() ? " / " : ")\n");
+            std::printf("%s%s", outcomes[i].recipe.c_str(),
+                        i + 1 < outcomes.size() ? " / " : ")\n");
         for (const auto& out : outcomes)
             std::printf("%-9s %s\n", (out.recipe + ":").c_str(), (dir / out.recipe).c_str());
     }

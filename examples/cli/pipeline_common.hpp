@@ -71,7 +71,7 @@ struct pipeline_cli_options {
     std::size_t colorize_batch = 8;
     bool half = false;
     std::string backend = "cpu";
-    std::string keyframes_from; ///< a keyframes.json; empty = the recipe's extractor
+    std::string keyframes_from;        ///< a keyframes.json; empty = the recipe's extractor
     const CLI::App* command = nullptr; ///< tells options given from defaults
 
     [[nodiscard]] bool given(const char* option) const {
@@ -116,8 +116,8 @@ struct pipeline_cli_options {
              const std::string& model_name) const {
         pipeline::colorize_options c;
         c.batch = colorize_batch;
-        const auto working = size.empty() ? std::optional<image_size>{}
-                                          : std::optional(parse_size("--size", size));
+        const auto working =
+            size.empty() ? std::optional<image_size>{} : std::optional(parse_size("--size", size));
         const auto frame_fit = fit.empty() ? std::optional<pipeline::frame_fit>{}
                                            : std::optional(pipeline::parse_fit(fit));
         if (model) {
@@ -179,8 +179,7 @@ inline void add_training_options(CLI::App* cmd, pipeline_cli_options& o) {
                     "or paper (the paper's exact method: 25 epochs at 256x256); docs/quality.md")
         ->check(CLI::IsMember(recipe_names))
         ->capture_default_str();
-    cmd->add_option("--epochs", o.epochs,
-                    "paper recipe: epochs over the keyframes (default 25)")
+    cmd->add_option("--epochs", o.epochs, "paper recipe: epochs over the keyframes (default 25)")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--steps", o.steps, "standard recipe: training steps (default 250)")
         ->check(CLI::PositiveNumber);

@@ -1,5 +1,6 @@
-// keychroma send INPUT -o PACKAGE: the sender (--recipe standard|paper). Keyframes, training, and a package of the
-// gray L* video + the model + manifest.json (sizes, checksums, the Table III report).
+// keychroma send INPUT -o PACKAGE: the sender (--recipe standard|paper). Keyframes, training, and a
+// package of the gray L* video + the model + manifest.json (sizes, checksums, the Table III
+// report).
 
 #include <cstdio>
 #include <fstream>

@@ -43,12 +43,11 @@ void run(const train_cli& o, const global_options& global) {
     } else {
         std::printf("keyframes: %zu of %zu frames\n", r.keyframes.keyframes.size(),
                     r.keyframes.frame_count);
-        std::printf("loss:      %.6f -> %.6f, recipe %s, %zu %s (%.1f s)\n",
-                    r.training.losses.front(), r.training.losses.back(), Recipe::name.chars,
-                    r.training.epochs_run,
-                    std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? "epochs"
-                                                                                   : "steps",
-                    r.train_s);
+        std::printf(
+            "loss:      %.6f -> %.6f, recipe %s, %zu %s (%.1f s)\n", r.training.losses.front(),
+            r.training.losses.back(), Recipe::name.chars, r.training.epochs_run,
+            std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? "epochs" : "steps",
+            r.train_s);
         std::printf("model:     %s\n", o.model.c_str());
     }
 }

@@ -274,7 +274,7 @@ BOOST_AUTO_TEST_CASE(paper_writes_its_report) {
         const auto i = info(d / "p" / recipe / "colorized.y4m");
         BOOST_TEST(i["frame_count"].get<int>() == 6);
     }
-    BOOST_TEST(j["recipes"]["paper"]["table2"]["updates"].get<int>() == 1); // --epochs 1
+    BOOST_TEST(j["recipes"]["paper"]["table2"]["updates"].get<int>() == 1);    // --epochs 1
     BOOST_TEST(j["recipes"]["standard"]["table2"]["updates"].get<int>() == 2); // --steps 2
     const auto report = read_text(d / "p" / "report.md");
     BOOST_TEST(report.find("| paper |") != std::string::npos, report);

@@ -187,7 +187,8 @@ BOOST_AUTO_TEST_CASE(settings_round_trip_and_version_1_files_still_load) {
     std::uint32_t settings_len = 1;
     std::memcpy(&settings_len, v1.data() + settings_at, 4);
     BOOST_TEST_REQUIRE(settings_len == 0u);
-    v1.erase(v1.begin() + std::ptrdiff_t(settings_at), v1.begin() + std::ptrdiff_t(settings_at + 4));
+    v1.erase(v1.begin() + std::ptrdiff_t(settings_at),
+             v1.begin() + std::ptrdiff_t(settings_at + 4));
     const std::uint32_t one = 1;
     std::memcpy(v1.data() + 8, &one, 4);
     reseal(v1);

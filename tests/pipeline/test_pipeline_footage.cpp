@@ -36,7 +36,8 @@ BOOST_AUTO_TEST_CASE(send_receive_evaluate) {
     so.train.seed = 1;
     so.train.working = {64, 64};
     net_t sender(0);
-    const auto sent = send<recipes::paper>(sender, clip, dir / "pkg", paper::keyframe_extractor{}, so);
+    const auto sent =
+        send<recipes::paper>(sender, clip, dir / "pkg", paper::keyframe_extractor{}, so);
     BOOST_TEST(sent.manifest.frames == 32u);
     BOOST_TEST(sent.manifest.width == 64u);
     BOOST_TEST(!sent.keyframes.keyframes.empty());

@@ -140,12 +140,13 @@ struct checkpoint_section {
         text += key + "=" + value + "\n";
     }
     if (text.size() > max_model_settings_bytes)
-        throw config_error("model settings: more than " +
-                           std::to_string(max_model_settings_bytes) + " bytes");
+        throw config_error("model settings: more than " + std::to_string(max_model_settings_bytes) +
+                           " bytes");
     return text;
 }
 
-[[nodiscard]] inline model_settings decode_settings(std::string_view text, const std::string& name) {
+[[nodiscard]] inline model_settings decode_settings(std::string_view text,
+                                                    const std::string& name) {
     model_settings s;
     while (!text.empty()) {
         const auto end = text.find('\n');
@@ -218,8 +219,8 @@ void write_model_file(const std::filesystem::path& path, Net& net, weight_format
 /// rejected before anything is allocated for it.
 template <class Net>
 [[nodiscard]] std::uint64_t largest_file_bytes(bool checkpoint) {
-    std::uint64_t n = 8 + 4 + 4 + 8 + 4 + 4 + Net::signature().size() + 4 + 4 +
-                      max_model_settings_bytes;
+    std::uint64_t n =
+        8 + 4 + 4 + 8 + 4 + 4 + Net::signature().size() + 4 + 4 + max_model_settings_bytes;
     for (const auto& s : Net::specs) n += 4 + 8 * std::uint64_t(s.rank);
     n += 8 + 4 * std::uint64_t(Net::parameter_count) + 8;
     if (checkpoint) n += 4 + 8 + 8 + 8 * 4 * std::uint64_t(Net::parameter_count) + 8 + (1 << 20);

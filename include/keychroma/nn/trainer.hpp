@@ -52,17 +52,17 @@ struct trainer_options {
     std::filesystem::path checkpoint; ///< empty: no checkpoints
     std::size_t checkpoint_every = 1; ///< epochs between checkpoints (and one at the end)
     // fit(sampler) only:
-    std::uint64_t steps = 0;          ///< updates planned
-    double seconds = 0;               ///< wall-clock budget of the updates (0: none)
+    std::uint64_t steps = 0;           ///< updates planned
+    double seconds = 0;                ///< wall-clock budget of the updates (0: none)
     std::size_t steps_per_report = 10; ///< updates between callbacks (and one at the end)
 };
 
 /// Draws the batch of a training step: fill(step, inputs, targets), deterministic in `step`.
 template <class S, class T>
-concept batch_sampler =
-    requires(const S& s, std::uint64_t step, basic_host_tensor<T>& x, basic_host_tensor<T>& y) {
-        s.fill(step, x, y);
-    };
+concept batch_sampler = requires(const S& s, std::uint64_t step, basic_host_tensor<T>& x,
+                                 basic_host_tensor<T>& y) {
+    s.fill(step, x, y);
+};
 
 /// After an epoch of fit(set), or after steps_per_report updates of fit(sampler): then `epoch`
 /// counts the updates done and `epochs` those planned.
@@ -132,8 +132,9 @@ public:
                 gather(data.inputs, in_shape, b0, b1, x);
                 gather(data.targets, out_shape, b0, b1, y);
                 sum += net_.template train_step<Loss>(
-                           x, y, at_progress(double(epoch - 1) / double(options_.epochs) +
-                                             double(b1) / double(n * options_.epochs))) *
+                           x, y,
+                           at_progress(double(epoch - 1) / double(options_.epochs) +
+                                       double(b1) / double(n * options_.epochs))) *
                        double(b1 - b0);
             }
             const double loss = sum / double(n);
@@ -180,7 +181,8 @@ public:
         for (std::uint64_t step = 1; step <= options_.steps; ++step) {
             sampler.fill(step, x_full_, y_full_);
             double progress = double(step) / double(options_.steps);
-            if (options_.seconds > 0) progress = std::max(progress, since(start) / options_.seconds);
+            if (options_.seconds > 0)
+                progress = std::max(progress, since(start) / options_.seconds);
             sum += net_.template train_step<Loss>(x_full_, y_full_, at_progress(progress));
             ++count;
             ++result.epochs_run;

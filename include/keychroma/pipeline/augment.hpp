@@ -41,8 +41,8 @@ public:
         : batch_(batch), flip_(aug.flip), seed_(seed) {
         if (keyframes.empty()) throw config_error("training: no keyframes to train on");
         if (batch == 0) throw config_error("training: batch size must be positive");
-        whole_views_ = aug.scales.size() == 1 && aug.scales.front() == 1.0 && aug.patch == 1.0 &&
-                       !aug.flip;
+        whole_views_ =
+            aug.scales.size() == 1 && aug.scales.front() == 1.0 && aug.patch == 1.0 && !aug.flip;
         if (aug.scales.empty() || !(aug.patch > 0.0) || aug.patch > 1.0)
             throw config_error("augmentation: needs at least one scale and a patch in (0, 1]");
         for (const rgb8_image& frame : keyframes)
@@ -61,11 +61,11 @@ public:
             throw config_error("augmentation: the patch is smaller than 8 pixels");
         for (const training_pair& v : views_)
             if (v.input.shape()[1] < patch_.width || v.input.shape()[0] < patch_.height)
-                throw config_error(
-                    "augmentation: a view (" + std::to_string(v.input.shape()[1]) + "x" +
-                    std::to_string(v.input.shape()[0]) + ") is smaller than the patch (" +
-                    std::to_string(patch_.width) + "x" + std::to_string(patch_.height) +
-                    "): use scales of at least the patch fraction");
+                throw config_error("augmentation: a view (" + std::to_string(v.input.shape()[1]) +
+                                   "x" + std::to_string(v.input.shape()[0]) +
+                                   ") is smaller than the patch (" + std::to_string(patch_.width) +
+                                   "x" + std::to_string(patch_.height) +
+                                   "): use scales of at least the patch fraction");
         if (whole_views_) batch_ = std::min(batch_, views_.size());
     }
 

@@ -23,7 +23,8 @@ struct colorization_settings {
 [[nodiscard]] inline nn::model_settings to_model_settings(const colorization_settings& c) {
     nn::model_settings s;
     s.values["recipe"] = c.recipe;
-    s.values["working_size"] = std::to_string(c.working.width) + "x" + std::to_string(c.working.height);
+    s.values["working_size"] =
+        std::to_string(c.working.width) + "x" + std::to_string(c.working.height);
     s.values["fit"] = std::string(fit_name(c.fit));
     return s;
 }

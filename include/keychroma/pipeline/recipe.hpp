@@ -54,7 +54,8 @@ concept recipe = requires {
     requires nn::optimizer<typename R::optimizer>;
     requires nn::rate_schedule<typename R::schedule>;
     { R::defaults() } -> std::same_as<train_options>;
-} && (std::same_as<typename R::sampling, whole_frames> ||
-      std::same_as<typename R::sampling, random_patches>);
+}
+&&(std::same_as<typename R::sampling, whole_frames> ||
+   std::same_as<typename R::sampling, random_patches>);
 
 } // namespace keychroma::pipeline

@@ -85,8 +85,8 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
 
     t0 = clock::now();
     nn::save(writer.model_path(), net, options.weights,
-             to_model_settings({std::string(Recipe::name.view()), options.train.working,
-                                options.train.fit}));
+             to_model_settings(
+                 {std::string(Recipe::name.view()), options.train.working, options.train.fit}));
     package_manifest m;
     m.width = info.width;
     m.height = info.height;
@@ -120,13 +120,12 @@ colorize_stats receive(Net& net, const verified_package& package, Sink& sink,
     options.fit = parse_fit(settings.fit);
     const auto model = from_model_settings(nn::load(package.model, net), package.model.string());
     if (model && (model->working != options.working || model->fit != options.fit))
-        throw format_error(package.model.string() + ": the model was trained at " +
-                           std::to_string(model->working.width) + "x" +
-                           std::to_string(model->working.height) + " (" +
-                           std::string(fit_name(model->fit)) + "), the manifest says " +
-                           std::to_string(options.working.width) + "x" +
-                           std::to_string(options.working.height) + " (" +
-                           std::string(fit_name(options.fit)) + ")");
+        throw format_error(
+            package.model.string() + ": the model was trained at " +
+            std::to_string(model->working.width) + "x" + std::to_string(model->working.height) +
+            " (" + std::string(fit_name(model->fit)) + "), the manifest says " +
+            std::to_string(options.working.width) + "x" + std::to_string(options.working.height) +
+            " (" + std::string(fit_name(options.fit)) + ")");
     io::y4m_reader gray(package.gray);
     if (!gray.is_lstar())
         throw format_error(package.gray.string() +

@@ -30,7 +30,6 @@
 
 namespace keychroma::pipeline {
 
-
 /// Pointer-like or reference: lets the pipeline take sources by value or as unique_ptr.
 template <class T>
 [[nodiscard]] decltype(auto) deref(T& t) {
