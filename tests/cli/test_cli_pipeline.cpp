@@ -308,6 +308,21 @@ BOOST_AUTO_TEST_CASE(colorize_takes_the_models_settings) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(a_time_budget_ends_training) {
+    temp_dir d;
+    write_y4m_444(d / "colour.y4m", 16, 16, 4, true);
+    // a million steps planned, one second allowed: training stops on the budget, the model is
+    // written, and the report says how many updates ran
+    const auto r = run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(d / "m.kcm") +
+                            " --steps 1000000 --train-seconds 1 --quiet --json");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto j = nlohmann::json::parse(r.out);
+    BOOST_TEST(j["recipe"].get<std::string>() == "standard");
+    BOOST_TEST(j["updates"].get<std::uint64_t>() >= 1u, r.out);
+    BOOST_TEST(j["updates"].get<std::uint64_t>() < 1000000u, r.out);
+    BOOST_TEST(fs::exists(d / "m.kcm"));
+}
+
 BOOST_AUTO_TEST_CASE(options_a_recipe_has_no_use_for_are_refused) {
     temp_dir d;
     write_y4m_444(d / "colour.y4m", 16, 16, 4, true);
