@@ -22,13 +22,16 @@ tool="${KEYCHROMA:-$root/build/release/examples/keychroma}"
 footage="${KEYCHROMA_FOOTAGE_DIR:-$root/cache/footage}"
 mkdir -p "$out"
 
-run() { # tag, clip, extra options...
-  local tag=$1 clip=$2
-  shift 2
+run() { # tag, clip, recipes (comma-separated), extra options...
+  local tag=$1 clip=$2 recipes=$3
+  shift 3
   echo "== $tag" >&2
-  "$tool" paper "$footage/${clip}_256.y4m" --out "$out/$tag" --threads "$threads" --quiet --json \
-    "$@" >"$out/$tag.json"
-  rm -f "$out/$tag"/*/colorized.y4m "$out/$tag"/*/package/gray.y4m # 55-216 MB each
+  "$tool" paper "$footage/${clip}_256.y4m" --out "$out/$tag" --recipes "$recipes" \
+    --threads "$threads" --quiet --json "$@" >"$out/$tag.json"
+  local recipe
+  for recipe in ${recipes//,/ }; do # the big files this run wrote, 55-216 MB each
+    rm -f "$out/$tag/$recipe/colorized.y4m" "$out/$tag/$recipe/package/gray.y4m"
+  done
 }
 
 if [[ -z "${SUMMARY_ONLY:-}" ]]; then
@@ -36,12 +39,12 @@ if [[ -z "${SUMMARY_ONLY:-}" ]]; then
   for clip in $clips; do
     [[ -s "$footage/${clip}_256.y4m" ]] ||
       { echo "run_quality: ${clip}_256.y4m missing (scripts/fetch-footage.sh --fillets)" >&2; exit 1; }
-    for seed in $seeds; do run "both-$clip-s$seed" "$clip" --seed "$seed"; done
+    for seed in $seeds; do run "both-$clip-s$seed" "$clip" paper,standard --seed "$seed"; done
     for e in $epochs_list; do
-      run "paper-$clip-e$e" "$clip" --recipes paper --epochs "$e" --seed "$tradeoff_seed"
+      run "paper-$clip-e$e" "$clip" paper --epochs "$e" --seed "$tradeoff_seed"
     done
     for s in $steps_list; do
-      run "standard-$clip-n$s" "$clip" --recipes standard --steps "$s" --seed "$tradeoff_seed"
+      run "standard-$clip-n$s" "$clip" standard --steps "$s" --seed "$tradeoff_seed"
     done
   done
 fi

@@ -239,7 +239,7 @@ public:
         std::optional<temp_directory> old;
         if (std::filesystem::exists(final_, ec)) {
             // rename(2) replaces an empty directory: the old package moves into a fresh one,
-            // which names no files, so nothing of it is ever removed but its own four files
+            // which names no files, so only its own four files are ever removed (below)
             old.emplace(final_.parent_path().empty() ? "." : final_.parent_path(),
                         final_.filename().string() + ".old");
             std::filesystem::rename(final_, old->path(), ec);
@@ -261,7 +261,11 @@ public:
         }
         temp_->release();
         if (old) {
-            detail::remove_package_files(old->path());
+            // Checked once more where nobody else writes: a file that reached the old package
+            // between check_replaceable() and the move keeps the whole of it, hidden beside the
+            // new one, rather than have one of its files removed.
+            if (detail::replaceable_package_dir(old->path()))
+                detail::remove_package_files(old->path());
             old->release();
         }
         return m;
