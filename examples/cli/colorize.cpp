@@ -3,6 +3,8 @@
 
 #include <cstdio>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "pipeline_common.hpp"
 
@@ -12,14 +14,21 @@ namespace {
 
 struct colorize_cli {
     std::string gray, model, output;
+    std::string upsampling; ///< empty: the model's
     pipeline_cli_options p;
 };
 
 template <class Backend>
 void run(const colorize_cli& o, const global_options& global) {
     auto net = make_network<Backend>(o.p.threads);
-    const auto settings = pipeline::from_model_settings(nn::load(o.model, *net), o.model);
+    nn::model_settings stored = nn::load(o.model, *net);
+    const auto settings = pipeline::from_model_settings(stored, o.model);
     auto c = o.p.colorize(settings, o.model);
+    const std::string* recorded = stored.find(pipeline::chroma_upsampling_key);
+    if (!o.upsampling.empty() && (!recorded || *recorded != o.upsampling))
+        pipeline::built_in_chroma_upsamplers::dispatch(
+            "--chroma-upsampling", o.upsampling,
+            [&]<pipeline::chroma_upsampler U>() { U{}.save(stored); }); // at its defaults
     auto source = io::open_source(o.gray);
     const auto info = source->info();
     auto sink = io::open_sink(o.output, info);
@@ -28,20 +37,25 @@ void run(const colorize_cli& o, const global_options& global) {
                                             : std::nullopt,
                            "frames", progress_for(global));
     c.on_frames = [&](std::size_t n) { bar.update(n); };
-    const auto s = pipeline::colorize(*net, *source, *sink, c);
+    std::string upsampling;
+    const auto s = pipeline::with_chroma_upsampler(stored, o.model, [&](const auto& upsampler) {
+        upsampling = upsampler.name.view();
+        return pipeline::colorize(*net, *source, *sink, c, upsampler);
+    });
     bar.finish();
     if (global.json) {
         std::cout << nlohmann::json{{"output", o.output},
                                     {"frames", s.frames},
                                     {"seconds", s.seconds},
                                     {"fps", double(s.frames) / s.seconds},
+                                    {"chroma_upsampling", upsampling},
                                     {"network_size", {s.network_size.width, s.network_size.height}}}
                          .dump(2)
                   << "\n";
     } else {
-        std::printf("colorized %zu frames in %.1f s (%.2f frames/s) at %zux%zu -> %s\n", s.frames,
-                    s.seconds, double(s.frames) / s.seconds, s.network_size.width,
-                    s.network_size.height, o.output.c_str());
+        std::printf("colorized %zu frames in %.1f s (%.2f frames/s) at %zux%zu, %s chroma -> %s\n",
+                    s.frames, s.seconds, double(s.frames) / s.seconds, s.network_size.width,
+                    s.network_size.height, upsampling.c_str(), o.output.c_str());
     }
 }
 
@@ -58,6 +72,13 @@ void add_colorize(CLI::App& app, global_options& global) {
     cmd->add_option("--batch", o->p.colorize_batch, "Frames per network batch")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
+    const std::vector<std::string> upsamplers(pipeline::built_in_chroma_upsamplers::names.begin(),
+                                              pipeline::built_in_chroma_upsamplers::names.end());
+    cmd->add_option(
+           "--chroma-upsampling", o->upsampling,
+           "How a,b reach the frame size: " + pipeline::built_in_chroma_upsamplers::joined_names() +
+               " (default: the model's recipe's; guided follows the L* edges)")
+        ->check(CLI::IsMember(upsamplers));
     add_geometry_options(cmd, o->p);
     cmd->callback([o, &global] {
         nn::with_backend(o->p.backend, [&]<class Backend>() { run<Backend>(*o, global); });

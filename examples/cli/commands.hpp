@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "keychroma/pipeline/progress.hpp"
+
 namespace keychroma::cli {
 
 /// Options every subcommand shares.
@@ -12,6 +14,13 @@ struct global_options {
     bool json = false;  ///< machine-readable output on stdout
     bool quiet = false; ///< no progress output on stderr
 };
+
+/// Progress lines on stderr unless --quiet.
+[[nodiscard]] inline pipeline::progress_options progress_for(const global_options& g) {
+    pipeline::progress_options p;
+    if (g.quiet) p.style = pipeline::progress_style::quiet;
+    return p;
+}
 
 void add_info(CLI::App& app, global_options& global);
 void add_convert(CLI::App& app, global_options& global);

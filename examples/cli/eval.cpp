@@ -3,10 +3,17 @@
 // the gray baseline; optional per-frame CSV, JSON summary and contact sheet.
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
 
-#include "pipeline_common.hpp"
+#include "commands.hpp"
+#include "keychroma/io/open.hpp"
+#include "keychroma/pipeline/evaluate.hpp"
+#include "keychroma/pipeline/evaluation_report.hpp"
+#include "keychroma/pipeline/text_file.hpp"
+#include "keyframes_json.hpp"
 
 namespace keychroma::cli {
 

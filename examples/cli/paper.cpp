@@ -44,6 +44,7 @@ nlohmann::json settings_json(const pipeline::train_options& t) {
                      {"loss", std::string(Recipe::loss::name.view())},
                      {"optimizer", std::string(Recipe::optimizer::name.view())},
                      {"schedule", std::string(Recipe::schedule::name.view())},
+                     {"chroma_upsampling", std::string(Recipe::chroma_upsampling::name.view())},
                      {"batch", t.batch},
                      {"learning_rate", t.learning_rate},
                      {"seed", t.seed},

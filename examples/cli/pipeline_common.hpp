@@ -139,12 +139,6 @@ struct pipeline_cli_options {
         pipeline::check_working_size(c.working);
         return c;
     }
-
-    /// What a model trained with these options records for colorization.
-    template <pipeline::recipe Recipe>
-    [[nodiscard]] static nn::model_settings model_settings(const pipeline::train_options& t) {
-        return pipeline::to_model_settings({std::string(Recipe::name.view()), t.working, t.fit});
-    }
 };
 
 /// --backend, offering only the backends this build has (nn/backends.hpp).
@@ -219,12 +213,6 @@ void with_backend_and_recipe(const pipeline_cli_options& o, Fn&& fn) {
         recipes::with_recipe(o.recipe,
                              [&]<class Recipe>() { fn.template operator()<Backend, Recipe>(); });
     });
-}
-
-[[nodiscard]] inline pipeline::progress_options progress_for(const global_options& g) {
-    pipeline::progress_options p;
-    if (g.quiet) p.style = pipeline::progress_style::quiet;
-    return p;
 }
 
 /// The progress line of training: epochs, or steps, as the recipe counts.

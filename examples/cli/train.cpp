@@ -28,7 +28,7 @@ void run(const train_cli& o, const global_options& global) {
     });
     bar.finish();
     nn::save(o.model, *net, o.p.half ? nn::weight_format::float16 : nn::weight_format::float32,
-             pipeline_cli_options::model_settings<Recipe>(t));
+             pipeline::recipe_model_settings<Recipe>(t));
     nlohmann::json j{
         {"input", o.input},
         {"model", o.model},

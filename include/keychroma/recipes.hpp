@@ -4,12 +4,10 @@
 // recipe and calls the one named, so a recipe stays a type. An experiment is a recipe of its
 // own, one `using` away; adding it to the list offers it on the command line.
 
-#include <array>
-#include <string>
 #include <string_view>
 #include <utility>
 
-#include "keychroma/core/error.hpp"
+#include "keychroma/core/named_types.hpp"
 #include "keychroma/pipeline/recipe.hpp"
 #include "keychroma/recipes/paper.hpp"
 #include "keychroma/recipes/standard.hpp"
@@ -17,34 +15,11 @@
 namespace keychroma::recipes {
 
 template <pipeline::recipe... Recipes>
-struct recipe_list {
-    static constexpr std::array<std::string_view, sizeof...(Recipes)> names{
-        Recipes::name.view()...};
-
+struct recipe_list : named_types<Recipes...> {
     /// Calls `fn.template operator()<Recipe>()` for the recipe called `name`.
     template <class Fn>
     static decltype(auto) dispatch(std::string_view name, Fn&& fn) {
-        return dispatch_among<Fn, Recipes...>(name, std::forward<Fn>(fn));
-    }
-
-    [[nodiscard]] static std::string joined_names(std::string_view separator = "|") {
-        std::string s;
-        for (auto n : names) {
-            if (!s.empty()) s += separator;
-            s += n;
-        }
-        return s;
-    }
-
-private:
-    template <class Fn, class First, class... Rest>
-    static decltype(auto) dispatch_among(std::string_view name, Fn&& fn) {
-        if (name == First::name.view()) return std::forward<Fn>(fn).template operator()<First>();
-        if constexpr (sizeof...(Rest) == 0)
-            throw config_error("recipe '" + std::string(name) + "': expected one of " +
-                               joined_names(", "));
-        else
-            return dispatch_among<Fn, Rest...>(name, std::forward<Fn>(fn));
+        return named_types<Recipes...>::dispatch("recipe", name, std::forward<Fn>(fn));
     }
 };
 

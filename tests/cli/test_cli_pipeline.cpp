@@ -308,6 +308,41 @@ BOOST_AUTO_TEST_CASE(colorize_takes_the_models_settings) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(colorize_upsamples_chroma_as_the_models_recipe_says) {
+    temp_dir d;
+    write_y4m_444(d / "colour.y4m", 48, 32, 4, true); // three times the working size
+    const auto colorize = [&](const std::string& model, const std::string& out,
+                              const std::string& options) {
+        const auto r = run_tool("colorize " + quote(d / "colour.y4m") + " " + quote(d / model) +
+                                " -o " + quote(d / out) + options + " --quiet --json");
+        BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+        return nlohmann::json::parse(r.out)["chroma_upsampling"].get<std::string>();
+    };
+    const auto bytes = [&](const std::string& name) {
+        std::ifstream in(d / name, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    auto r = run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(d / "standard.kcm") +
+                      " --steps 2 --size 16x16 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    r = run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(d / "paper.kcm") +
+                 " --recipe paper --epochs 1 --size 16x16 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(colorize("standard.kcm", "guided.y4m", "") == "guided");
+    BOOST_TEST(colorize("paper.kcm", "paper.y4m", "") == "bilinear");
+    // --chroma-upsampling replaces the model's choice, which changes the picture
+    BOOST_TEST(colorize("standard.kcm", "bilinear.y4m", " --chroma-upsampling bilinear") ==
+               "bilinear");
+    BOOST_TEST(colorize("paper.kcm", "paper-guided.y4m", " --chroma-upsampling guided") ==
+               "guided");
+    BOOST_TEST(bytes("guided.y4m").size() == bytes("bilinear.y4m").size());
+    BOOST_TEST((bytes("guided.y4m") != bytes("bilinear.y4m")));
+    r = run_tool("colorize " + quote(d / "colour.y4m") + " " + quote(d / "standard.kcm") + " -o " +
+                 quote(d / "x.y4m") + " --chroma-upsampling bicubic --quiet");
+    BOOST_TEST(r.exit_code == 6, r.err); // not one of the choices: an invalid option value
+    BOOST_TEST(!fs::exists(d / "x.y4m"));
+}
+
 BOOST_AUTO_TEST_CASE(a_time_budget_ends_training) {
     temp_dir d;
     write_y4m_444(d / "colour.y4m", 16, 16, 4, true);

@@ -1,12 +1,15 @@
 // libFuzzer target: the model loader (magic, version, kind, sizes, checksum, architecture
-// signature, shapes, float32/float16 payload, checkpoint section) on any bytes, for a small
-// network type. Every input loads or throws a keychroma::error (model_error or io_error).
+// signature, shapes, float32/float16 payload, settings, checkpoint section) on any bytes, for a
+// small network type, and the readers of what the settings say (working size, fit, chroma
+// upsampling and its numbers). Every input loads or throws a keychroma::error (model_error or
+// io_error).
 
 #include <cstddef>
 #include <cstdint>
 
 #include "fuzz_input_file.hpp"
 #include "fuzz_model_stack.hpp"
+#include "keychroma/pipeline/model_settings.hpp"
 
 namespace nn = keychroma::nn;
 
@@ -14,7 +17,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static keychroma::fuzz::small_network net(1, nn::cpu_backend(nn::cpu_options{1}));
     const keychroma::fuzz::memory_file file(data, size);
     try {
-        nn::load(file.path(), net);
+        const nn::model_settings settings = nn::load(file.path(), net);
+        (void)keychroma::pipeline::from_model_settings(settings, "fuzz");
+        keychroma::pipeline::with_chroma_upsampler(settings, "fuzz", [](const auto&) {});
     } catch (const keychroma::error&) {
     }
     try {

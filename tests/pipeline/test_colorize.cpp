@@ -62,7 +62,7 @@ BOOST_AUTO_TEST_CASE(padding_and_cropping_for_odd_sizes) {
     plane8 codes({3, 5});
     for (std::size_t i = 0; i < 15; ++i) codes.data()[i] = static_cast<std::uint8_t>(i * 10);
     std::vector<float> in(8 * 8);
-    pipeline::detail::network_input(codes, {5, 3}, {8, 8}, in.data());
+    pipeline::detail::network_input(lstar_codes_to_lstar(codes), {8, 8}, in.data());
     const auto l = [](int code) { return float(code_to_lstar(std::uint8_t(code))) / 50.0f - 1.0f; };
     BOOST_TEST(in[0] == l(0), boost::test_tools::tolerance(1e-6f));
     BOOST_TEST(in[4] == l(40), boost::test_tools::tolerance(1e-6f));

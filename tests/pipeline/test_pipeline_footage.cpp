@@ -96,7 +96,8 @@ struct recipe_run {
 };
 
 /// The clip colorized by a network `Recipe` trained for `updates` steps (epochs of one full
-/// batch for the paper's recipe, whose batch exceeds the clip's keyframes).
+/// batch for the paper's recipe, whose batch exceeds the clip's keyframes), with the recipe's
+/// chroma upsampling.
 template <class Recipe>
 recipe_run run_recipe(const std::filesystem::path& clip, std::uint64_t updates) {
     auto options = Recipe::defaults();
@@ -113,7 +114,7 @@ recipe_run run_recipe(const std::filesystem::path& clip, std::uint64_t updates) 
     colorize_options co;
     co.working = options.working;
     co.fit = options.fit;
-    const auto stats = colorize(net, source, sink, co);
+    const auto stats = colorize(net, source, sink, co, typename Recipe::chroma_upsampling{});
     io::y4m_reader truth(clip);
     test::memory_source result(frames);
     evaluate_options eo;

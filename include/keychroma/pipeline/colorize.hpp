@@ -1,8 +1,9 @@
 #pragma once
 // Colorization (the paper's receiver side): 8-bit L* planes -> the network predicts a,b at the
-// working resolution -> bilinear upsampling to the full frame size -> merged with the frame's own
-// full-resolution L -> an sRGB frame to the sink. Frames go through in batches of `batch`, so
-// memory is a few frames whatever the video's length.
+// working resolution -> upsampled to the full frame size by the model's chroma upsampler
+// (bilinear, or guided by the full-resolution L*: chroma_upsampling.hpp) -> merged with the
+// frame's own full-resolution L -> an sRGB frame to the sink. Frames go through in batches of
+// `batch`, so memory is a few frames whatever the video's length.
 //
 // The input is either keychroma's gray transmission format (a Y4M whose luma plane is the L*
 // code, read as is) or any video, whose frames are converted to L* codes first, so real
@@ -22,6 +23,7 @@
 #include "keychroma/io/frame_source.hpp"
 #include "keychroma/io/y4m.hpp"
 #include "keychroma/nn/tensor.hpp"
+#include "keychroma/pipeline/chroma_upsampling.hpp"
 #include "keychroma/pipeline/working_size.hpp"
 
 namespace keychroma::pipeline {
@@ -72,10 +74,10 @@ private:
 
 namespace detail {
 
-/// Writes the network input of one frame (L/50 - 1 at `scaled`, edge-padded to `net`) into
-/// `dst` (net.pixels() values).
-inline void network_input(const plane8& codes, image_size scaled, image_size net, float* dst) {
-    const planef l = resize_plane(lstar_codes_to_lstar(codes), scaled);
+/// Writes the network input of one frame (L/50 - 1 of `l`, the L* at the scaled size,
+/// edge-padded to `net`) into `dst` (net.pixels() values).
+inline void network_input(const planef& l, image_size net, float* dst) {
+    const image_size scaled = size_of(l);
     for (std::size_t y = 0; y < net.height; ++y) {
         const float* src = l.data() + std::min(y, scaled.height - 1) * scaled.width;
         float* d = dst + y * net.width;
@@ -99,9 +101,12 @@ inline void crop_output(const float* out, image_size scaled, image_size net, pla
 
 } // namespace detail
 
-/// Colorizes every frame of `gray` (see lstar_reader) into `sink` with a trained network.
-template <class Net, io::frame_source S, io::frame_sink Sink>
-colorize_stats colorize(Net& net, S& gray, Sink& sink, const colorize_options& options = {}) {
+/// Colorizes every frame of `gray` (see lstar_reader) into `sink` with a trained network, its
+/// a,b brought to the frame size by `upsample` (the model's: with_chroma_upsampler).
+template <class Net, io::frame_source S, io::frame_sink Sink,
+          chroma_upsampler Upsampler = bilinear_chroma>
+colorize_stats colorize(Net& net, S& gray, Sink& sink, const colorize_options& options = {},
+                        const Upsampler& upsample = {}) {
     check_working_size(options.working);
     const auto t0 = std::chrono::steady_clock::now();
     lstar_reader<S> reader(gray);
@@ -112,6 +117,7 @@ colorize_stats colorize(Net& net, S& gray, Sink& sink, const colorize_options& o
                               round_up(scaled.height, network_multiple)};
     const std::size_t batch = std::max<std::size_t>(1, options.batch);
     std::vector<plane8> codes(batch);
+    std::vector<planef> l_full(batch), l_scaled(batch); // L* at the frame's and network's size
     nn::host_tensor input, output;
     planar_f ab;
     rgb8_image frame;
@@ -130,13 +136,16 @@ colorize_stats colorize(Net& net, S& gray, Sink& sink, const colorize_options& o
         if (input.shape() != nn::host_tensor::shape_type{n, net_size.height, net_size.width, 1})
             input.resize({n, net_size.height, net_size.width, std::size_t{1}});
 #pragma omp parallel for schedule(static) if (n > 1)
-        for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i)
-            detail::network_input(codes[std::size_t(i)], scaled, net_size,
-                                  input.data() + std::size_t(i) * net_size.pixels());
+        for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) {
+            const auto k = std::size_t(i);
+            l_full[k] = lstar_codes_to_lstar(codes[k]);
+            l_scaled[k] = resize_plane(l_full[k], scaled);
+            detail::network_input(l_scaled[k], net_size, input.data() + k * net_size.pixels());
+        }
         net.predict(input, output);
         for (std::size_t i = 0; i < n; ++i) {
             detail::crop_output(output.data() + i * net_size.pixels() * 2, scaled, net_size, ab);
-            merge_codes_with_network_ab(codes[i], upscale_chroma(ab, full), frame);
+            merge_codes_with_network_ab(codes[i], upsample(l_scaled[i], ab, l_full[i]), frame);
             sink.write(frame);
         }
         stats.frames += n;

@@ -1,8 +1,9 @@
 #pragma once
 // What colorization needs to use a model as it was trained, carried in the model file (format
-// v2, nn/serialize.hpp): the recipe's name, the working size and the fit. `colorize GRAY MODEL`
-// then needs no repeated options, and options that disagree with the model are refused instead
-// of silently colorizing at another size than the network learned.
+// v2, nn/serialize.hpp): the recipe's name, the working size, the fit and the recipe's chroma
+// upsampling with its numbers (chroma_upsampling.hpp). `colorize GRAY MODEL` then needs no
+// repeated options, and options that disagree with the model are refused instead of silently
+// colorizing at another size than the network learned.
 
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/image.hpp"
 #include "keychroma/nn/serialize.hpp"
+#include "keychroma/pipeline/chroma_upsampling.hpp"
 #include "keychroma/pipeline/working_size.hpp"
 
 namespace keychroma::pipeline {

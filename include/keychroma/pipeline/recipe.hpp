@@ -1,9 +1,10 @@
 #pragma once
 // A recipe: how a model is made from a video's keyframes, as one type. Its member types pick
 // the algorithms (keyframe extractor, how samples are drawn, loss, optimizer, learning-rate
-// schedule); its defaults() the numbers (working size, steps or epochs, batch, rate,
-// augmentation), which a caller may change. The recipes themselves live in keychroma/recipes/:
-// recipes::paper is the paper's method exactly, recipes::standard keychroma's default.
+// schedule, how colorization brings a,b to the frame size); its defaults() the numbers (working
+// size, steps or epochs, batch, rate, augmentation), which a caller may change. The recipes
+// themselves live in keychroma/recipes/: recipes::paper is the paper's method exactly,
+// recipes::standard keychroma's default.
 
 #include <concepts>
 #include <cstddef>
@@ -17,6 +18,8 @@
 #include "keychroma/nn/schedule.hpp"
 #include "keychroma/nn/trainer.hpp"
 #include "keychroma/pipeline/augment.hpp"
+#include "keychroma/pipeline/chroma_upsampling.hpp"
+#include "keychroma/pipeline/model_settings.hpp"
 #include "keychroma/pipeline/working_size.hpp"
 
 namespace keychroma::pipeline {
@@ -53,9 +56,18 @@ concept recipe = requires {
     requires nn::loss_function<typename R::loss>;
     requires nn::optimizer<typename R::optimizer>;
     requires nn::rate_schedule<typename R::schedule>;
+    requires chroma_upsampler<typename R::chroma_upsampling>;
     { R::defaults() } -> std::same_as<train_options>;
 }
 &&(std::same_as<typename R::sampling, whole_frames> ||
    std::same_as<typename R::sampling, random_patches>);
+
+/// What a model trained by `Recipe` with options `t` records: recipe, size, fit, upsampling.
+template <recipe Recipe>
+[[nodiscard]] nn::model_settings recipe_model_settings(const train_options& t) {
+    auto s = to_model_settings({std::string(Recipe::name.view()), t.working, t.fit});
+    typename Recipe::chroma_upsampling{}.save(s);
+    return s;
+}
 
 } // namespace keychroma::pipeline

@@ -85,8 +85,7 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
 
     t0 = clock::now();
     nn::save(writer.model_path(), net, options.weights,
-             to_model_settings(
-                 {std::string(Recipe::name.view()), options.train.working, options.train.fit}));
+             recipe_model_settings<Recipe>(options.train));
     package_manifest m;
     m.width = info.width;
     m.height = info.height;
@@ -118,7 +117,8 @@ colorize_stats receive(Net& net, const verified_package& package, Sink& sink,
     const auto settings = read_receiver_settings(package.manifest);
     options.working = {settings.working_width, settings.working_height};
     options.fit = parse_fit(settings.fit);
-    const auto model = from_model_settings(nn::load(package.model, net), package.model.string());
+    const nn::model_settings stored = nn::load(package.model, net);
+    const auto model = from_model_settings(stored, package.model.string());
     if (model && (model->working != options.working || model->fit != options.fit))
         throw format_error(
             package.model.string() + ": the model was trained at " +
@@ -130,7 +130,9 @@ colorize_stats receive(Net& net, const verified_package& package, Sink& sink,
     if (!gray.is_lstar())
         throw format_error(package.gray.string() +
                            ": not keychroma's gray L* format (Cmono XKEYCHROMA=LSTAR)");
-    return colorize(net, gray, sink, options);
+    return with_chroma_upsampler(stored, package.model.string(), [&](const auto& upsampler) {
+        return colorize(net, gray, sink, options, upsampler);
+    });
 }
 
 /// receive() into a file: the output's format follows its extension (io/open.hpp).

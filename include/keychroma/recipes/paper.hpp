@@ -1,7 +1,7 @@
 #pragma once
 // recipes::paper: the paper's method exactly (its keyframes; 25 epochs of MSE + Keras' Adam at
-// 0.001 over whole keyframes at 256x256, batch 16). Its measured comparison with a PyTorch
-// implementation is docs/paper-reproduction.md.
+// 0.001 over whole keyframes at 256x256, batch 16; a,b upsampled bilinearly). Its measured
+// comparison with a PyTorch implementation is docs/paper-reproduction.md.
 
 #include "keychroma/paper.hpp"
 #include "keychroma/pipeline/recipe.hpp"
@@ -15,6 +15,7 @@ struct paper {
     using loss = nn::mse;
     using optimizer = nn::adam;
     using schedule = nn::constant_rate;
+    using chroma_upsampling = pipeline::bilinear_chroma;
 
     [[nodiscard]] static pipeline::train_options defaults() {
         pipeline::train_options o;

@@ -1,7 +1,9 @@
 #pragma once
 // recipes::standard: keychroma's default. The paper's network and keyframes, trained for a
 // planned number of steps (not epochs: a step's cost does not change with the keyframe count)
-// at a working size of 96x96, with Adam at a constant rate. Each number was chosen from
+// at a working size of 96x96, with Adam at a constant rate; a,b brought to the frame size by
+// the guided upsampler, which puts colour edges on the full-resolution L* edges. Each number
+// was chosen from
 // the measurements in docs/quality.md, where the alternatives that lost are listed too: larger
 // working sizes (128, 256) and smaller (64) at equal time, random patches at several scales,
 // flips, and a warm-up + cosine schedule.
@@ -18,6 +20,7 @@ struct standard {
     using loss = nn::mse;
     using optimizer = nn::adam; // Keras' rule: PyTorch's lost on both clips measured
     using schedule = nn::constant_rate;
+    using chroma_upsampling = pipeline::guided_chroma; // radius 4, epsilon 1: docs/quality.md
 
     [[nodiscard]] static pipeline::train_options defaults() {
         pipeline::train_options o;

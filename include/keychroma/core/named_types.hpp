@@ -1,0 +1,52 @@
+#pragma once
+// A compile-time list of policies that each have a `name`, for the places where a name read at
+// run time (a command-line option, a model file's settings) must pick a type: dispatch()
+// instantiates the caller's code once per policy and calls the one named, so the policy stays a
+// template parameter everywhere below. Recipes (keychroma/recipes.hpp) and chroma upsamplers
+// (pipeline/chroma_upsampling.hpp) are picked this way.
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "keychroma/core/error.hpp"
+
+namespace keychroma {
+
+template <class... Policies>
+struct named_types {
+    static_assert(sizeof...(Policies) > 0, "keychroma: a named_types list needs a policy");
+    static constexpr std::array<std::string_view, sizeof...(Policies)> names{
+        std::string_view(Policies::name.view())...};
+
+    [[nodiscard]] static std::string joined_names(std::string_view separator = "|") {
+        std::string s;
+        for (auto n : names) {
+            if (!s.empty()) s += separator;
+            s += n;
+        }
+        return s;
+    }
+
+    /// `fn.template operator()<Policy>()` for the policy called `name`; config_error naming
+    /// `kind` ("recipe") and the choices when there is none.
+    template <class Fn>
+    static decltype(auto) dispatch(std::string_view kind, std::string_view name, Fn&& fn) {
+        return dispatch_among<Fn, Policies...>(kind, name, std::forward<Fn>(fn));
+    }
+
+private:
+    template <class Fn, class First, class... Rest>
+    static decltype(auto) dispatch_among(std::string_view kind, std::string_view name, Fn&& fn) {
+        if (name == First::name.view()) return std::forward<Fn>(fn).template operator()<First>();
+        if constexpr (sizeof...(Rest) == 0)
+            throw config_error(std::string(kind) + " '" + std::string(name) +
+                               "': expected one of " + joined_names(", "));
+        else
+            return dispatch_among<Fn, Rest...>(kind, name, std::forward<Fn>(fn));
+    }
+};
+
+} // namespace keychroma
