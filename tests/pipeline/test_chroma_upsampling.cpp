@@ -181,6 +181,16 @@ BOOST_AUTO_TEST_CASE(flat_chroma_stays_flat) {
         }
 }
 
+BOOST_AUTO_TEST_CASE(nothing_to_upsample_leaves_chroma_as_it_is) {
+    // a frame no larger than the working size: the network's a,b are the frame's, untouched
+    const image_size s{20, 12};
+    const planef l = test_lstar(s);
+    planar_f ab({std::size_t{2}, s.height, s.width});
+    for (std::size_t i = 0; i < ab.size(); ++i) ab.data()[i] = float(std::sin(double(i)));
+    BOOST_TEST((guided_chroma{}(l, ab, l) == ab));
+    BOOST_TEST((bilinear_chroma{}(l, ab, l) == ab));
+}
+
 BOOST_AUTO_TEST_CASE(model_settings_carry_the_upsampler_and_its_numbers) {
     nn::model_settings s;
     guided_chroma{6, 2.5}.save(s);

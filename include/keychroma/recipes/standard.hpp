@@ -20,7 +20,7 @@ struct standard {
     using loss = nn::mse;
     using optimizer = nn::adam; // Keras' rule: PyTorch's lost on both clips measured
     using schedule = nn::constant_rate;
-    using chroma_upsampling = pipeline::guided_chroma; // radius 4, epsilon 1: docs/quality.md
+    using chroma_upsampling = pipeline::guided_chroma; // radius 2, epsilon 1: docs/quality.md
 
     [[nodiscard]] static pipeline::train_options defaults() {
         pipeline::train_options o;
