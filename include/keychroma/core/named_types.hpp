@@ -21,6 +21,12 @@ struct named_types {
     static constexpr std::array<std::string_view, sizeof...(Policies)> names{
         std::string_view(Policies::name.view())...};
 
+    [[nodiscard]] static constexpr bool contains(std::string_view name) noexcept {
+        for (auto n : names)
+            if (n == name) return true;
+        return false;
+    }
+
     [[nodiscard]] static std::string joined_names(std::string_view separator = "|") {
         std::string s;
         for (auto n : names) {

@@ -183,15 +183,23 @@ decltype(auto) with_chroma_upsampler(const nn::model_settings& settings,
     const std::string* recorded = settings.find(chroma_upsampling_key);
     const std::string_view name =
         recorded ? std::string_view(*recorded) : bilinear_chroma::name.view();
-    try { // checked first, so that fn's own errors are not taken for the model's
-        built_in_chroma_upsamplers::dispatch(
-            "chroma upsampling", name, [&]<chroma_upsampler U>() { (void)U::load(settings); });
-    } catch (const config_error& e) {
-        throw model_error(model_name + ": model settings: " + e.what());
-    }
+    const auto model_failure = [&](const std::string& what) {
+        return model_error(model_name + ": model settings: " + what);
+    };
+    if (!built_in_chroma_upsamplers::contains(name))
+        throw model_failure("chroma upsampling '" + std::string(name) + "': expected one of " +
+                            built_in_chroma_upsamplers::joined_names(", "));
     return built_in_chroma_upsamplers::dispatch(
-        "chroma upsampling", name,
-        [&]<chroma_upsampler U>() -> decltype(auto) { return fn(U::load(settings)); });
+        "chroma upsampling", name, [&]<chroma_upsampler U>() -> decltype(auto) {
+            const U upsampler = [&] {
+                try {
+                    return U::load(settings);
+                } catch (const config_error& e) { // the file's numbers, not the caller's
+                    throw model_failure(e.what());
+                }
+            }();
+            return fn(upsampler);
+        });
 }
 
 } // namespace keychroma::pipeline
