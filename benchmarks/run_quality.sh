@@ -44,7 +44,8 @@ if [[ -z "${SUMMARY_ONLY:-}" ]]; then
       run "paper-$clip-e$e" "$clip" paper --epochs "$e" --seed "$tradeoff_seed"
     done
     for s in $steps_list; do
-      run "standard-$clip-n$s" "$clip" standard --steps "$s" --seed "$tradeoff_seed"
+      # a fixed length: --held-out 0 turns off the stop on held-out frames
+      run "standard-$clip-n$s" "$clip" standard --steps "$s" --held-out 0 --seed "$tradeoff_seed"
     done
   done
 fi

@@ -56,6 +56,10 @@ nlohmann::json settings_json(const pipeline::train_options& t) {
     } else {
         j["steps"] = t.steps;
         j["train_seconds"] = t.seconds;
+        j["held_out"] = t.held_out;
+        j["check_every"] = t.check_every;
+        j["patience"] = t.patience;
+        j["rate_cuts"] = t.rate_cuts;
         j["scales"] = t.augment.scales;
         j["patch"] = t.augment.patch;
     }
@@ -136,6 +140,11 @@ recipe_outcome run_recipe(const paper_cli& o, const std::filesystem::path& dir,
         {"clusters", r.keyframes.clusters.cluster_count()},
         {"keyframes", r.keyframes.keyframes},
         {"updates", r.training.epochs_run},
+        {"held_out", r.held_out},
+        {"held_out_losses", r.training.held_out_losses},
+        {"held_out_steps", r.training.held_out_updates},
+        {"kept_update", r.training.kept_update},
+        {"rate_cuts", r.training.rate_cuts},
         {"loss_first", r.training.losses.front()},
         {"loss_last", r.training.losses.back()},
         {"evaluation", nlohmann::json::parse(pipeline::evaluation_json(out.evaluation))}};
@@ -172,6 +181,10 @@ recipe_outcome run_recipe(const paper_cli& o, const std::filesystem::path& dir,
         fmt("%.1f s", r.keyframes_s) + ", training " + fmt("%.1f s", r.train_s) + " (" +
         std::to_string(r.training.epochs_run) +
         (std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? " epochs" : " steps") +
+        (r.held_out.empty()
+             ? std::string()
+             : ", the weights of step " + std::to_string(r.training.kept_update) + " kept by " +
+                   std::to_string(r.held_out.size()) + " held-out frames") +
         "), colorizing " + fmt("%.1f s", cs.seconds) + " (" + fmt("%.2f frames/s", fps) + ").\n";
     if (!global.json) {
         std::printf("%-9s %zu keyframes of %zu frames; non-key PSNR %.2f dB (gray %.2f), "

@@ -61,6 +61,11 @@ struct pipeline_cli_options {
     std::size_t epochs = 0;
     std::uint64_t steps = 0;
     double train_seconds = 0;
+    double average_decay = 0;
+    std::size_t held_out = 0;
+    std::size_t patience = 0;
+    std::size_t rate_cuts = 0;
+    std::uint64_t check_every = 0;
     std::size_t batch = 0;
     double learning_rate = 0;
     std::uint64_t seed = 1;
@@ -98,6 +103,11 @@ struct pipeline_cli_options {
         if (use("--steps", !in_epochs, "it trains in --epochs over whole keyframes"))
             t.steps = steps;
         if (use("--train-seconds", !in_epochs, "it trains in --epochs")) t.seconds = train_seconds;
+        if (use("--average", !in_epochs, "it trains in --epochs")) t.average_decay = average_decay;
+        if (use("--held-out", !in_epochs, "it trains in --epochs")) t.held_out = held_out;
+        if (use("--patience", !in_epochs, "it trains in --epochs")) t.patience = patience;
+        if (use("--rate-cuts", !in_epochs, "it trains in --epochs")) t.rate_cuts = rate_cuts;
+        if (use("--check-every", !in_epochs, "it trains in --epochs")) t.check_every = check_every;
         if (given("--batch")) t.batch = batch;
         if (given("--learning-rate")) t.learning_rate = learning_rate;
         if (given("--flip")) t.augment.flip = flip;
@@ -168,17 +178,40 @@ inline void add_geometry_options(CLI::App* cmd, pipeline_cli_options& o) {
 inline void add_training_options(CLI::App* cmd, pipeline_cli_options& o) {
     std::vector<std::string> recipe_names(recipes::built_in::names.begin(),
                                           recipes::built_in::names.end());
-    cmd->add_option("--recipe", o.recipe,
-                    "How the model is made: standard (keychroma's default: 250 steps at 96x96) "
-                    "or paper (the paper's exact method: 25 epochs at 256x256); docs/quality.md")
+    cmd->add_option(
+           "--recipe", o.recipe,
+           "How the model is made: standard (keychroma's default: 96x96, up to 1000 steps, "
+           "stopped on 24 held-out frames) "
+           "or paper (the paper's exact method: 25 epochs at 256x256); docs/quality.md")
         ->check(CLI::IsMember(recipe_names))
         ->capture_default_str();
     cmd->add_option("--epochs", o.epochs, "paper recipe: epochs over the keyframes (default 25)")
         ->check(CLI::PositiveNumber);
-    cmd->add_option("--steps", o.steps, "standard recipe: training steps (default 250)")
+    cmd->add_option("--steps", o.steps,
+                    "standard recipe: most training steps (default 1000; training stops earlier "
+                    "when the held-out frames stop improving)")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--train-seconds", o.train_seconds,
                     "standard recipe: wall-clock budget of training; the schedule ends with it")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--average", o.average_decay,
+                    "standard recipe: decay of an exponential moving average of the weights, "
+                    "which the model keeps; 0 = the last weights (default 0)")
+        ->check(CLI::Range(0.0, 0.9999));
+    cmd->add_option("--held-out", o.held_out,
+                    "standard recipe: non-keyframes held out of training to check it on, "
+                    "0 = none: every --steps step runs (default 24)")
+        ->check(CLI::Range(std::size_t{0}, pipeline::max_held_out_frames));
+    cmd->add_option("--patience", o.patience,
+                    "standard recipe: checks on the held-out frames without a new best before "
+                    "training stops, 0 = every step; the best check's weights are kept either way "
+                    "(default 4)");
+    cmd->add_option("--rate-cuts", o.rate_cuts,
+                    "standard recipe: times the rate is cut to a quarter (from the best check's "
+                    "weights) when the held-out frames stop improving, before training stops "
+                    "(default 0)");
+    cmd->add_option("--check-every", o.check_every,
+                    "standard recipe: steps between checks on the held-out frames (default 25)")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--batch", o.batch, "Mini-batch size (default: the recipe's)")
         ->check(CLI::PositiveNumber);

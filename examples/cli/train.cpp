@@ -37,6 +37,11 @@ void run(const train_cli& o, const global_options& global) {
         {"keyframes", r.keyframes.keyframes},
         {"losses", r.training.losses},
         {"updates", r.training.epochs_run},
+        {"held_out", r.held_out},
+        {"held_out_losses", r.training.held_out_losses},
+        {"held_out_steps", r.training.held_out_updates},
+        {"kept_update", r.training.kept_update},
+        {"rate_cuts", r.training.rate_cuts},
         {"times_s", {{"keyframes", r.keyframes_s}, {"gather", r.gather_s}, {"train", r.train_s}}}};
     if (global.json) {
         std::cout << j.dump(2) << "\n";
@@ -48,6 +53,10 @@ void run(const train_cli& o, const global_options& global) {
             r.training.losses.back(), Recipe::name.chars, r.training.epochs_run,
             std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? "epochs" : "steps",
             r.train_s);
+        if (!r.held_out.empty())
+            std::printf("held out:  %zu frames; kept the weights of step %zu (held-out loss "
+                        "%.6f)\n",
+                        r.held_out.size(), r.training.kept_update, r.training.kept_held_out_loss);
         std::printf("model:     %s\n", o.model.c_str());
     }
 }

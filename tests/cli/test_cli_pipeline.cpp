@@ -360,11 +360,38 @@ BOOST_AUTO_TEST_CASE(options_a_recipe_has_no_use_for_are_refused) {
     temp_dir d;
     write_y4m_444(d / "colour.y4m", 16, 16, 4, true);
     const std::string train = "train " + quote(d / "colour.y4m") + " -o " + quote(d / "m.kcm");
-    for (const char* options : {" --epochs 3", " --recipe paper --steps 3",
-                                " --recipe paper --train-seconds 5", " --recipe nonsense"}) {
+    for (const char* options :
+         {" --epochs 3", " --recipe paper --steps 3", " --recipe paper --train-seconds 5",
+          " --recipe paper --held-out 2", " --recipe paper --patience 2",
+          " --recipe paper --check-every 2", " --recipe paper --average 0.9", " --recipe nonsense",
+          " --average 1", " --held-out 257"}) {
         const auto r = run_tool(train + options + " --quiet");
         BOOST_TEST(r.exit_code == 6, options << ": " << r.err);
         BOOST_TEST(one_line(r.err), r.err);
         BOOST_TEST(!fs::exists(d / "m.kcm"));
     }
+}
+
+BOOST_AUTO_TEST_CASE(training_checks_itself_on_held_out_frames) {
+    temp_dir d;
+    write_y4m_444(d / "colour.y4m", 16, 16, 12, true);
+    const auto r = run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(d / "m.kcm") +
+                            " --held-out 3 --check-every 2 --patience 0 --steps 5 --quiet --json");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto j = nlohmann::json::parse(r.out);
+    const auto keys = j["keyframes"].get<std::vector<std::size_t>>();
+    const auto held = j["held_out"].get<std::vector<std::size_t>>();
+    BOOST_TEST(held.size() == 3u, r.out);
+    for (auto f : held) {
+        BOOST_TEST(f < 12u);
+        BOOST_TEST(!std::count(keys.begin(), keys.end(), f), "frame " << f);
+    }
+    // checks after steps 2 and 4 and the last; the weights kept are the best check's
+    const std::vector<std::size_t> checked{2, 4, 5};
+    BOOST_TEST((j["held_out_steps"].get<std::vector<std::size_t>>() == checked));
+    const auto losses = j["held_out_losses"].get<std::vector<double>>();
+    BOOST_TEST_REQUIRE(losses.size() == 3u);
+    const auto best = std::min_element(losses.begin(), losses.end()) - losses.begin();
+    BOOST_TEST(j["kept_update"].get<std::size_t>() == checked[std::size_t(best)]);
+    BOOST_TEST(j["updates"].get<std::size_t>() == 5u);
 }

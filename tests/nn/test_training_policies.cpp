@@ -168,3 +168,135 @@ BOOST_AUTO_TEST_CASE(a_time_budget_ends_training_early) {
     BOOST_TEST(result.stopped_early);
     BOOST_TEST(result.losses.size() == 1u); // the partial report is still made
 }
+
+// Held-out checks, against independent runs: a run of k steps without checks is the expected
+// state at check k (constant rate, deterministic sampler). The held-out target is what the
+// network outputs after 5 steps, so the held-out loss falls to exactly 0 at step 5 and rises
+// after it as training moves on toward the training target.
+BOOST_AUTO_TEST_CASE(held_out_checks_keep_the_best_weights_and_stop_on_patience) {
+    const auto trained_for = [](std::uint64_t steps) {
+        tiny_net net(1);
+        std::vector<double> rates;
+        std::vector<std::uint64_t> asked;
+        nn::trainer_options o;
+        o.steps = steps;
+        nn::trainer<tiny_net, nn::mse, recording_optimizer> t(net,
+                                                              recording_optimizer{0.01, &rates}, o);
+        (void)t.fit(recording_sampler{&asked});
+        return net.parameters();
+    };
+    const auto held_out_loss_after = [&](std::uint64_t steps, const nn::training_set& set) {
+        tiny_net net(1);
+        net.set_parameters(trained_for(steps));
+        net.forward(set.inputs);
+        return net.loss<nn::mse>(set.targets);
+    };
+    nn::training_set held_out;
+    held_out.inputs = xt::ones<float>({3ul, 8ul, 8ul, 1ul});
+    {
+        tiny_net net(1);
+        net.set_parameters(trained_for(5));
+        held_out.targets = net.predict(held_out.inputs);
+    }
+
+    tiny_net net(1);
+    std::vector<double> rates;
+    std::vector<std::uint64_t> asked;
+    nn::trainer_options o;
+    o.steps = 40;
+    o.held_out_every = 1;
+    o.held_out_patience = 3;
+    nn::trainer<tiny_net, nn::mse, recording_optimizer> t(net, recording_optimizer{0.01, &rates},
+                                                          o);
+    const auto result = t.fit(recording_sampler{&asked}, held_out);
+    // the best check is step 5; three checks without a new best (6, 7, 8) stop training
+    BOOST_TEST(result.kept_update == 5u);
+    BOOST_TEST(result.kept_held_out_loss == 0.0);
+    BOOST_TEST(result.epochs_run == 8u);
+    BOOST_TEST(result.stopped_early);
+    BOOST_TEST((result.held_out_updates == std::vector<std::size_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+    BOOST_TEST_REQUIRE(result.held_out_losses.size() == 8u);
+    for (std::size_t k = 1; k <= 8; ++k)
+        BOOST_TEST(result.held_out_losses[k - 1] == held_out_loss_after(k, held_out),
+                   "check at step " << k);
+    BOOST_TEST((net.parameters() == trained_for(5))); // the best check's weights, not step 8's
+
+    // a rate cut before stopping: after 3 checks without a new best (6, 7, 8) training goes
+    // back to step 5's weights at a quarter of the rate; from those the held-out loss can only
+    // rise, so 3 more checks (9, 10, 11) end it, with step 5's weights
+    {
+        tiny_net cut(1);
+        std::vector<double> cut_rates;
+        nn::trainer_options c = o;
+        c.held_out_rate_cuts = 1;
+        c.held_out_rate_cut = 0.25;
+        nn::trainer<tiny_net, nn::mse, recording_optimizer> tc(
+            cut, recording_optimizer{0.01, &cut_rates}, c);
+        const auto r = tc.fit(recording_sampler{&asked}, held_out);
+        BOOST_TEST(r.rate_cuts == 1u);
+        BOOST_TEST(r.epochs_run == 11u);
+        BOOST_TEST(r.kept_update == 5u);
+        BOOST_TEST((cut.parameters() == trained_for(5)));
+        BOOST_TEST_REQUIRE(cut_rates.size() == 11u);
+        for (std::size_t k = 1; k <= 11; ++k)
+            BOOST_TEST(cut_rates[k - 1] == (k <= 8 ? 0.01 : 0.0025), "step " << k);
+    }
+
+    // without patience every step runs, and the best weights are still the ones kept
+    tiny_net all(1);
+    o.held_out_every = 4;
+    o.held_out_patience = 0;
+    o.steps = 10;
+    nn::trainer<tiny_net, nn::mse, recording_optimizer> t2(all, recording_optimizer{0.01, &rates},
+                                                           o);
+    const auto every = t2.fit(recording_sampler{&asked}, held_out);
+    BOOST_TEST(every.epochs_run == 10u);
+    BOOST_TEST(!every.stopped_early);
+    BOOST_TEST((every.held_out_updates == std::vector<std::size_t>{4, 8, 10})); // and the last
+    std::size_t best = 4;
+    for (std::size_t k : {8u, 10u})
+        if (held_out_loss_after(k, held_out) < held_out_loss_after(best, held_out)) best = k;
+    BOOST_TEST(every.kept_update == best);
+    BOOST_TEST((all.parameters() == trained_for(best)));
+}
+
+// The weight average against the average of independent runs' weights: after update k the
+// average is d * average + (1 - d) * w_k, starting from w_1. Float rounding: each update
+// rounds the average once more relative to the weights' scale (about 3 roundings), so after n
+// updates it is within 3n units of roundoff of the largest weight.
+BOOST_AUTO_TEST_CASE(the_weight_average_is_the_exponential_average_of_the_updates) {
+    const auto trained_for = [](std::uint64_t steps, double decay) {
+        tiny_net net(1);
+        std::vector<double> rates;
+        std::vector<std::uint64_t> asked;
+        nn::trainer_options o;
+        o.steps = steps;
+        o.average_decay = decay;
+        nn::trainer<tiny_net, nn::mse, recording_optimizer> t(net,
+                                                              recording_optimizer{0.01, &rates}, o);
+        (void)t.fit(recording_sampler{&asked});
+        return net.parameters();
+    };
+    const std::size_t n = 12;
+    const double d = 0.8;
+    std::vector<double> expected;
+    double scale = 0;
+    for (std::size_t k = 1; k <= n; ++k) {
+        const auto w = trained_for(k, 0.0);
+        if (k == 1) expected.assign(w.begin(), w.end());
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            if (k > 1) expected[i] = d * expected[i] + (1 - d) * double(w[i]);
+            scale = std::max(scale, std::abs(double(w[i])));
+        }
+    }
+    const auto averaged = trained_for(n, d);
+    const auto last = trained_for(n, 0.0);
+    const double bound = 3.0 * double(n) * std::numeric_limits<float>::epsilon() / 2 * scale;
+    BOOST_TEST_REQUIRE(averaged.size() == expected.size());
+    double moved = 0;
+    for (std::size_t i = 0; i < averaged.size(); ++i) {
+        BOOST_TEST(std::abs(double(averaged[i]) - expected[i]) <= bound, "weight " << i);
+        moved = std::max(moved, std::abs(double(last[i]) - expected[i]));
+    }
+    BOOST_TEST(moved > 100 * bound); // the average is not the last weights
+}

@@ -3,15 +3,19 @@
 
 // The crop sampler: every sample is an exact patch of one of the keyframes' views (found by a
 // naive search over every view, position and orientation), mirrored about half the time, at
-// positions that reach both edges; a step's batch depends only on (seed, step).
+// positions that reach both edges; a step's batch depends only on (seed, step). The frames
+// training holds out: never a keyframe, spread over the video, gathered as training pairs.
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "keychroma/pipeline/augment.hpp"
+#include "keychroma/pipeline/train.hpp"
 #include "keychroma/pipeline/working_size.hpp"
+#include "memory_video.hpp"
 
 using namespace keychroma;
 using namespace keychroma::pipeline;
@@ -172,4 +176,54 @@ BOOST_AUTO_TEST_CASE(impossible_augmentations_are_refused) {
                       config_error);
     BOOST_CHECK_THROW(crop_sampler(keys, {32, 32}, frame_fit::scale, augmentation{}, 0, 1),
                       config_error);
+}
+
+BOOST_AUTO_TEST_CASE(held_out_frames_avoid_keyframes_and_spread_over_the_video) {
+    // the non-keyframes 1..49, 51..99 (98) in 4 stretches of 24.5: their middles are the
+    // non-keyframes of rank 12, 36, 61, 85
+    BOOST_TEST((held_out_frames(100, {0, 50}, 4) == std::vector<std::size_t>{13, 37, 63, 87}));
+    // non-keyframes 1 3 4 5 7 8 9, 3 stretches of 7/3: ranks 1, 3, 5
+    BOOST_TEST((held_out_frames(12, {0, 2, 6, 10, 11}, 3) == std::vector<std::size_t>{3, 5, 8}));
+    // more asked than there are non-keyframes: each non-keyframe once
+    BOOST_TEST((held_out_frames(5, {1, 3}, 10) == std::vector<std::size_t>{0, 2, 4}));
+    BOOST_TEST(held_out_frames(3, {0, 1, 2}, 2).empty());
+    BOOST_TEST(held_out_frames(100, {5}, 0).empty());
+    // a long video: ascending, no keyframe, each within half a stretch of its stretch's middle
+    std::vector<std::size_t> keys;
+    for (std::size_t k = 0; k < 10000; k += 30) keys.push_back(k);
+    const auto h = held_out_frames(10000, keys, 200);
+    BOOST_TEST_REQUIRE(h.size() == 200u);
+    for (std::size_t i = 0; i < h.size(); ++i) {
+        BOOST_TEST(!std::binary_search(keys.begin(), keys.end(), h[i]));
+        if (i > 0) BOOST_TEST(h[i] > h[i - 1]);
+        const double middle = 25.0 + 50.0 * double(i), off = double(h[i]) - middle;
+        BOOST_TEST(std::abs(off) < 25.0, "held-out frame " << h[i] << " for stretch " << i);
+    }
+    BOOST_CHECK_THROW((void)held_out_frames(10000, keys, max_held_out_frames + 1),
+                      keychroma::config_error);
+}
+
+BOOST_AUTO_TEST_CASE(gathering_splits_keyframes_from_held_out_pairs) {
+    std::vector<rgb8_image> video;
+    for (std::uint8_t i = 0; i < 12; ++i)
+        video.push_back(gradient_frame(32, 16, std::uint8_t(i * 20)));
+    test::memory_source source(video);
+    train_options o;
+    o.working = {16, 8};
+    const std::vector<std::size_t> keys{2, 7}, held{0, 5, 11};
+    const auto g = gather_training_frames(source, keys, held, o);
+    BOOST_TEST_REQUIRE(g.keyframes.size() == 2u);
+    BOOST_TEST((g.keyframes[0] == video[2]));
+    BOOST_TEST((g.keyframes[1] == video[7]));
+    BOOST_TEST_REQUIRE(g.held_out.size() == 3u);
+    const std::size_t plane = 16 * 8;
+    for (std::size_t i = 0; i < held.size(); ++i) {
+        const auto p = make_training_pair(video[held[i]], o.working, o.fit);
+        for (std::size_t k = 0; k < plane; ++k) {
+            BOOST_TEST(g.held_out.inputs.data()[i * plane + k] == p.input.data()[k]);
+            BOOST_TEST(g.held_out.targets.data()[(i * plane + k) * 2] == p.target.data()[k]);
+            BOOST_TEST(g.held_out.targets.data()[(i * plane + k) * 2 + 1] ==
+                       p.target.data()[plane + k]);
+        }
+    }
 }

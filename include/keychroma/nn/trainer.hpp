@@ -6,7 +6,10 @@
 //    exactly as an uninterrupted one would.
 //  - fit(sampler): a planned number of steps, each on a batch the sampler draws for that step
 //    (pipeline/augment.hpp), optionally cut by a wall-clock budget. Steps, not epochs: an epoch's
-//    cost and effect change with the keyframe count, a step's do not.
+//    cost and effect change with the keyframe count, a step's do not. Given pairs held out of
+//    training, it checks the loss on them every few steps, stops when that loss has stopped
+//    falling and ends with the weights of the best check: how long a clip needs to train is
+//    then measured on the clip, not planned.
 // The learning rate follows a schedule policy (nn/schedule.hpp) of the training's progress. The
 // same seed and thread count give the same loss curve bit for bit (with no time budget).
 
@@ -17,6 +20,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -55,6 +59,17 @@ struct trainer_options {
     std::uint64_t steps = 0;           ///< updates planned
     double seconds = 0;                ///< wall-clock budget of the updates (0: none)
     std::size_t steps_per_report = 10; ///< updates between callbacks (and one at the end)
+    /// Exponential moving average of the weights over the updates (0: none): the network ends
+    /// with the average, and held-out checks measure it.
+    double average_decay = 0;
+    std::uint64_t held_out_every = 25; ///< updates between checks on the held-out pairs
+    /// Stop after this many checks without a new best held-out loss (0: run every planned step;
+    /// the best check's weights are kept either way).
+    std::size_t held_out_patience = 0;
+    /// Before stopping, this many times: go back to the best check's weights and go on at the
+    /// rate times held_out_rate_cut (a smaller rate settles where a large one only hovers).
+    std::size_t held_out_rate_cuts = 0;
+    double held_out_rate_cut = 0.25;
 };
 
 /// Draws the batch of a training step: fill(step, inputs, targets), deterministic in `step`.
@@ -77,7 +92,14 @@ struct epoch_report {
 struct training_result {
     std::vector<double> losses; ///< per epoch (per report), including those before a resume
     std::size_t epochs_run = 0; ///< in this call (fit(sampler): updates)
-    bool stopped_early = false; ///< a plateau, or the time budget
+    bool stopped_early = false; ///< a plateau, the time budget, or the held-out loss
+    /// fit(sampler, held_out): the held-out loss at each check, the update of each check, and
+    /// the update whose weights the network ends with.
+    std::vector<double> held_out_losses;
+    std::vector<std::size_t> held_out_updates;
+    std::size_t kept_update = 0;
+    double kept_held_out_loss = 0; ///< the held-out loss of the kept weights
+    std::size_t rate_cuts = 0;     ///< times the rate was cut on the held-out loss
 };
 
 template <class Net, loss_function Loss = mse, optimizer Opt = adam,
@@ -168,7 +190,28 @@ public:
     /// options.steps updates (fewer when options.seconds runs out), each on sampler.fill(step).
     template <batch_sampler<value_type> Sampler>
     training_result fit(const Sampler& sampler) {
+        return fit_steps(sampler, nullptr);
+    }
+
+    /// As fit(sampler), checking the mean loss on `held_out` every held_out_every updates and
+    /// after the last: training stops after held_out_patience checks without a new best, and
+    /// the network ends with the weights of the best check. The pairs must never be trained on.
+    template <batch_sampler<value_type> Sampler>
+    training_result fit(const Sampler& sampler, const basic_training_set<value_type>& held_out) {
+        if (held_out.targets.shape()[0] != held_out.size())
+            throw config_error("trainer: held-out inputs and targets differ in number");
+        return fit_steps(sampler, held_out.size() > 0 ? &held_out : nullptr);
+    }
+
+    [[nodiscard]] std::size_t epochs_done() const noexcept { return epoch_; }
+
+private:
+    template <class Sampler>
+    training_result fit_steps(const Sampler& sampler,
+                              const basic_training_set<value_type>* held_out) {
         if (options_.steps == 0) throw config_error("trainer: no steps planned");
+        if (held_out && options_.held_out_every == 0)
+            throw config_error("trainer: held-out checks need held_out_every > 0");
         using clock = std::chrono::steady_clock;
         const auto since = [](clock::time_point t) {
             return std::chrono::duration<double>(clock::now() - t).count();
@@ -178,6 +221,12 @@ public:
         training_result result;
         double sum = 0;
         std::size_t count = 0;
+        double best_held_out = std::numeric_limits<double>::infinity();
+        std::vector<value_type> best_weights;
+        std::size_t checks_since_best = 0;
+        rate_scale_ = 1;
+        const bool averaging = options_.average_decay > 0;
+        std::vector<value_type> average;
         for (std::uint64_t step = 1; step <= options_.steps; ++step) {
             sampler.fill(step, x_full_, y_full_);
             double progress = double(step) / double(options_.steps);
@@ -186,6 +235,16 @@ public:
             sum += net_.template train_step<Loss>(x_full_, y_full_, at_progress(progress));
             ++count;
             ++result.epochs_run;
+            if (averaging) {
+                const auto w = net_.parameters();
+                if (average.empty()) {
+                    average = w;
+                } else {
+                    const value_type d = value_type(options_.average_decay);
+                    for (std::size_t i = 0; i < w.size(); ++i)
+                        average[i] = d * average[i] + (1 - d) * w[i];
+                }
+            }
             const bool out_of_time = options_.seconds > 0 && since(start) >= options_.seconds;
             const bool last = step == options_.steps || out_of_time;
             if (count == std::max<std::size_t>(options_.steps_per_report, 1) || last) {
@@ -202,22 +261,79 @@ public:
                 count = 0;
                 if (!go_on) break;
             }
+            if (held_out && (step % options_.held_out_every == 0 || last)) {
+                std::vector<value_type> current;
+                if (averaging) {
+                    current = net_.parameters();
+                    net_.set_parameters(average);
+                }
+                const double loss = held_out_loss(*held_out);
+                if (averaging) net_.set_parameters(current);
+                result.held_out_losses.push_back(loss);
+                result.held_out_updates.push_back(std::size_t(step));
+                if (loss < best_held_out) {
+                    best_held_out = loss;
+                    result.kept_update = std::size_t(step);
+                    result.kept_held_out_loss = loss;
+                    best_weights = averaging ? average : net_.parameters();
+                    checks_since_best = 0;
+                } else if (options_.held_out_patience > 0 &&
+                           ++checks_since_best >= options_.held_out_patience) {
+                    if (result.rate_cuts == options_.held_out_rate_cuts) {
+                        result.stopped_early = true;
+                        break;
+                    }
+                    ++result.rate_cuts;
+                    rate_scale_ *= options_.held_out_rate_cut;
+                    net_.set_parameters(best_weights);
+                    if (averaging) average = best_weights;
+                    checks_since_best = 0;
+                }
+            }
             if (out_of_time) {
                 result.stopped_early = true;
                 break;
             }
         }
+        if (held_out && !best_weights.empty())
+            net_.set_parameters(best_weights);
+        else if (averaging && !average.empty())
+            net_.set_parameters(average);
+        if (!held_out || best_weights.empty()) result.kept_update = result.epochs_run;
         result.losses = history_;
         return result;
     }
 
-    [[nodiscard]] std::size_t epochs_done() const noexcept { return epoch_; }
+    /// Mean loss over the held-out pairs, in batches of the training's size.
+    double held_out_loss(const basic_training_set<value_type>& set) {
+        const std::size_t n = set.size(), bs = std::min(options_.batch_size, n);
+        const auto in_shape = shape_of(set.inputs);
+        const auto out_shape = shape_of(set.targets);
+        double sum = 0;
+        for (std::size_t b0 = 0; b0 < n; b0 += bs) {
+            const std::size_t b1 = std::min(n, b0 + bs);
+            copy_samples(set.inputs, in_shape, b0, b1, x_check_);
+            copy_samples(set.targets, out_shape, b0, b1, y_check_);
+            net_.forward(x_check_);
+            sum += net_.template loss<Loss>(y_check_) * double(b1 - b0);
+        }
+        return sum / double(n);
+    }
 
-private:
+    /// Copies samples [b0, b1) of `src` into `dst`, resizing it to hold them.
+    static void copy_samples(const host_tensor_type& src, tensor_shape s, std::size_t b0,
+                             std::size_t b1, host_tensor_type& dst) {
+        const std::size_t per = s.h * s.w * s.c;
+        if (dst.shape()[0] != b1 - b0 || dst.shape()[1] != s.h || dst.shape()[2] != s.w ||
+            dst.shape()[3] != s.c)
+            dst.resize({b1 - b0, s.h, s.w, s.c});
+        std::memcpy(dst.data(), src.data() + b0 * per, (b1 - b0) * per * sizeof(value_type));
+    }
+
     /// The optimizer with its rate scaled by the schedule at this progress.
     [[nodiscard]] Opt at_progress(double progress) const {
         Opt o = opt_;
-        o.learning_rate = opt_.learning_rate * schedule_.factor(progress);
+        o.learning_rate = opt_.learning_rate * rate_scale_ * schedule_.factor(progress);
         return o;
     }
 
@@ -282,13 +398,14 @@ private:
     trainer_options options_;
     Schedule schedule_;
     callback callback_;
+    double rate_scale_ = 1; ///< cut by held-out checks
     std::size_t epoch_ = 0; ///< epochs completed
     double best_ = 1e300;
     std::size_t since_best_ = 0;
     std::vector<double> history_;
     std::vector<std::size_t> order_;
     std::vector<unsigned char> flips_;
-    host_tensor_type x_full_, y_full_, x_rest_, y_rest_;
+    host_tensor_type x_full_, y_full_, x_rest_, y_rest_, x_check_, y_check_;
 };
 
 } // namespace keychroma::nn

@@ -44,6 +44,15 @@ struct train_options {
     image_size working{256, 256}; ///< the network's size at colorization
     frame_fit fit = frame_fit::scale;
     augmentation augment; ///< whole_frames uses only `flip`
+    /// random_patches: non-keyframes held out of training (spread evenly over the video), on
+    /// which the loss is checked every `check_every` steps; training stops after `patience`
+    /// checks without a new best (0: runs every step) and keeps the best check's weights, so
+    /// `steps` is then a maximum. 0 held-out frames: no checks, `steps` steps.
+    double average_decay = 0; ///< random_patches: EMA of the weights (0: the last weights)
+    std::size_t held_out = 0;
+    std::uint64_t check_every = 25;
+    std::size_t patience = 0;
+    std::size_t rate_cuts = 0; ///< times the rate is cut (x0.25, best weights) before stopping
     /// After every epoch (whole_frames) or report (random_patches); return false to stop.
     std::function<bool(const nn::epoch_report&)> on_epoch;
 };

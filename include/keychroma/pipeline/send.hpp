@@ -31,6 +31,7 @@ struct send_options {
 struct send_result {
     package_manifest manifest; ///< as written (with files and bandwidth)
     keyframes::keyframe_result keyframes;
+    std::vector<std::size_t> held_out; ///< frames held out of training to check it on
     nn::training_result training;
     double keyframes_s = 0; ///< first pass: gray video + histograms + clustering
     double gather_s = 0;    ///< second pass: keyframes -> training pairs
@@ -71,16 +72,18 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
     r.keyframes_s = secs(t0);
 
     t0 = clock::now();
-    std::vector<rgb8_image> keyframe_images;
+    r.held_out = held_out_frames<Recipe>(r.keyframes, options.train);
+    training_frames gathered;
     {
         auto source = io::open_source(input, options.source);
-        keyframe_images = keyframes::gather_frames(*source, r.keyframes.keyframes);
+        gathered =
+            gather_training_frames(*source, r.keyframes.keyframes, r.held_out, options.train);
     }
     r.gather_s = secs(t0);
 
     t0 = clock::now();
-    r.training = train_network<Recipe>(net, keyframe_images, options.train);
-    keyframe_images.clear();
+    r.training = train_network<Recipe>(net, gathered.keyframes, options.train, gathered.held_out);
+    gathered = {};
     r.train_s = secs(t0);
 
     t0 = clock::now();

@@ -6,11 +6,13 @@
 // same pass, see send.hpp), once to gather the keyframes, so memory holds histograms and
 // keyframes only.
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -68,11 +70,67 @@ template <class T>
     return set;
 }
 
+/// The most frames a training run holds out: they are kept as pairs at the working size.
+inline constexpr std::size_t max_held_out_frames = 256;
+
+/// `count` frames of a `frame_count`-frame video that are not keyframes, spread evenly over its
+/// non-keyframes (all of them when it has no more than `count`), ascending. Keyframes must be
+/// ascending.
+[[nodiscard]] inline std::vector<std::size_t>
+held_out_frames(std::size_t frame_count, const std::vector<std::size_t>& keyframes,
+                std::size_t count) {
+    if (count > max_held_out_frames)
+        throw config_error("training: at most " + std::to_string(max_held_out_frames) +
+                           " held-out frames, not " + std::to_string(count));
+    std::vector<std::size_t> others; // the non-keyframes
+    for (std::size_t f = 0, k = 0; f < frame_count; ++f) {
+        while (k < keyframes.size() && keyframes[k] < f) ++k;
+        if (k == keyframes.size() || keyframes[k] != f) others.push_back(f);
+    }
+    const std::size_t n = std::min(count, others.size());
+    std::vector<std::size_t> out(n);
+    for (std::size_t i = 0; i < n; ++i) // the middle of the i-th of n equal stretches
+        out[i] = others[(2 * i + 1) * others.size() / (2 * n)];
+    return out;
+}
+
+/// The second pass over a video: its keyframes as they are, and the held-out frames as training
+/// pairs at the working size (so memory holds no more of them than the network sees).
+struct training_frames {
+    std::vector<rgb8_image> keyframes;
+    nn::training_set held_out;
+};
+
+template <io::frame_source S>
+[[nodiscard]] training_frames
+gather_training_frames(S& source, const std::vector<std::size_t>& keyframes,
+                       const std::vector<std::size_t>& held_out, const train_options& options) {
+    std::vector<std::size_t> wanted;
+    std::merge(keyframes.begin(), keyframes.end(), held_out.begin(), held_out.end(),
+               std::back_inserter(wanted));
+    training_frames out;
+    std::vector<rgb8_image> held_out_images;
+    auto frames = keyframes::gather_frames(source, wanted);
+    for (std::size_t i = 0, k = 0; i < wanted.size(); ++i) {
+        if (k < keyframes.size() && keyframes[k] == wanted[i]) {
+            out.keyframes.push_back(std::move(frames[i]));
+            ++k;
+        } else {
+            held_out_images.push_back(std::move(frames[i]));
+        }
+    }
+    if (!held_out_images.empty())
+        out.held_out = make_training_set(held_out_images, options.working, options.fit);
+    return out;
+}
+
 /// Trains `net` from its seed on the keyframes (colour frames at any size) as `Recipe` says;
-/// returns the losses per epoch (whole_frames) or per report (random_patches).
+/// returns the losses per epoch (whole_frames) or per report (random_patches). With pairs in
+/// `held_out` (random_patches only), training checks itself on them as options.patience says.
 template <recipe Recipe, class Net>
 nn::training_result train_network(Net& net, const std::vector<rgb8_image>& keyframes,
-                                  const train_options& options) {
+                                  const train_options& options,
+                                  const nn::training_set& held_out = {}) {
     using sampling = typename Recipe::sampling;
     net.initialize(options.seed);
     nn::trainer_options t;
@@ -87,6 +145,10 @@ nn::training_result train_network(Net& net, const std::vector<rgb8_image>& keyfr
         static_assert(std::same_as<sampling, random_patches>);
         t.steps = options.steps;
         t.seconds = options.seconds;
+        t.average_decay = options.average_decay;
+        t.held_out_every = options.check_every;
+        t.held_out_patience = options.patience;
+        t.held_out_rate_cuts = options.rate_cuts;
     }
     nn::trainer<Net, typename Recipe::loss, typename Recipe::optimizer, typename Recipe::schedule>
         trainer(net, opt, t);
@@ -95,7 +157,8 @@ nn::training_result train_network(Net& net, const std::vector<rgb8_image>& keyfr
         return trainer.fit(make_training_set(keyframes, options.working, options.fit));
     else
         return trainer.fit(crop_sampler(keyframes, options.working, options.fit, options.augment,
-                                        options.batch, options.seed));
+                                        options.batch, options.seed),
+                           held_out);
 }
 
 /// What training on a video produced, with the time of each step.
@@ -103,9 +166,20 @@ struct video_training {
     keyframes::keyframe_result keyframes;
     image_size frame_size;
     io::video_info info;
+    std::vector<std::size_t> held_out; ///< frames held out of training to check it on
     nn::training_result training;
     double keyframes_s = 0, gather_s = 0, train_s = 0;
 };
+
+/// The frames a recipe's training holds out of a video whose keyframes are known.
+template <recipe Recipe>
+[[nodiscard]] std::vector<std::size_t> held_out_frames(const keyframes::keyframe_result& k,
+                                                       const train_options& options) {
+    if constexpr (!std::same_as<typename Recipe::sampling, random_patches>)
+        return {};
+    else
+        return held_out_frames(k.frame_count, k.keyframes, options.held_out);
+}
 
 /// First pass: histograms of every frame (and `per_frame(frame)` on each, e.g. writing the gray
 /// video), then the extractor's clustering and selection.
@@ -144,14 +218,16 @@ video_training train_on_video(Net& net, Open&& open, const Extractor& extractor,
     }
     out.keyframes_s = secs(t0);
     t0 = clock::now();
-    std::vector<rgb8_image> frames;
+    out.held_out = held_out_frames<Recipe>(out.keyframes, options);
+    training_frames frames;
     {
         auto second = open();
-        frames = keyframes::gather_frames(deref(second), out.keyframes.keyframes);
+        frames =
+            gather_training_frames(deref(second), out.keyframes.keyframes, out.held_out, options);
     }
     out.gather_s = secs(t0);
     t0 = clock::now();
-    out.training = train_network<Recipe>(net, frames, options);
+    out.training = train_network<Recipe>(net, frames.keyframes, options, frames.held_out);
     out.train_s = secs(t0);
     return out;
 }
