@@ -142,20 +142,10 @@ void run(const keyframes_options& o, const global_options& global) {
     std::vector<std::string> files;
     if (!o.no_images) {
         auto again = io::open_source(o.input);
-        rgb8_image frame;
-        std::size_t i = 0, next = 0;
-        while (next < r.keyframes.size() && again->next(frame)) {
-            if (i == r.keyframes[next]) {
-                files.push_back(kf::keyframe_file_name(i));
-                kf::write_png(dir / files.back(),
-                              png_size ? kf::resize_to{*png_size}(frame) : frame);
-                ++next;
-            }
-            ++i;
-        }
-        if (next < r.keyframes.size())
-            throw format_error(o.input + ": the second pass ended at frame " + std::to_string(i) +
-                               " before keyframe " + std::to_string(r.keyframes[next]));
+        kf::visit_frames(*again, r.keyframes, [&](std::size_t k, const rgb8_image& frame) {
+            files.push_back(kf::keyframe_file_name(r.keyframes[k]));
+            kf::write_png(dir / files.back(), png_size ? kf::resize_to{*png_size}(frame) : frame);
+        });
     }
 
     nlohmann::json j;

@@ -55,18 +55,15 @@ template <binning B, io::frame_source S>
     return table;
 }
 
-/// Second pass: the frames with the given (ascending) indices, transformed (e.g. resized).
-/// Memory holds only those frames.
-template <io::frame_source S, frame_transform F = keep_as_is>
-[[nodiscard]] std::vector<rgb8_image>
-gather_frames(S& source, const std::vector<std::size_t>& indices, const F& transform = {}) {
-    std::vector<rgb8_image> out;
-    out.reserve(indices.size());
+/// Second pass: visit(position, frame) for each frame whose index is in `indices` (ascending;
+/// position is its place there), reading no further than the last one.
+template <io::frame_source S, class Visit>
+void visit_frames(S& source, const std::vector<std::size_t>& indices, Visit&& visit) {
     rgb8_image frame;
     std::size_t i = 0, next = 0;
     while (next < indices.size() && source.next(frame)) {
         if (i == indices[next]) {
-            out.push_back(transform(frame));
+            visit(next, std::as_const(frame));
             ++next;
         }
         ++i;
@@ -74,6 +71,17 @@ gather_frames(S& source, const std::vector<std::size_t>& indices, const F& trans
     if (next < indices.size())
         throw format_error("keyframes: the video ended at frame " + std::to_string(i) +
                            " before keyframe " + std::to_string(indices[next]));
+}
+
+/// Second pass: the frames with the given (ascending) indices, transformed (e.g. resized).
+/// Memory holds only those frames.
+template <io::frame_source S, frame_transform F = keep_as_is>
+[[nodiscard]] std::vector<rgb8_image>
+gather_frames(S& source, const std::vector<std::size_t>& indices, const F& transform = {}) {
+    std::vector<rgb8_image> out;
+    out.reserve(indices.size());
+    visit_frames(source, indices,
+                 [&](std::size_t, const rgb8_image& frame) { out.push_back(transform(frame)); });
     return out;
 }
 

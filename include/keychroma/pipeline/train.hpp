@@ -44,20 +44,18 @@ template <class T>
         return (t);
 }
 
-/// Training pairs of the given colour frames, as one NHWC set (all pairs must share a size,
-/// which they do when the frames do).
-[[nodiscard]] inline nn::training_set make_training_set(const std::vector<rgb8_image>& frames,
-                                                        image_size working, frame_fit fit) {
-    if (frames.empty()) throw config_error("training: no keyframes to train on");
+/// Training pairs as one NHWC set (all pairs must share a size, which they do when their
+/// frames do).
+[[nodiscard]] inline nn::training_set make_training_set(const std::vector<training_pair>& pairs) {
     nn::training_set set;
-    for (std::size_t i = 0; i < frames.size(); ++i) {
-        const auto p = make_training_pair(frames[i], working, fit);
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+        const auto& p = pairs[i];
         const std::size_t h = p.input.shape()[0], w = p.input.shape()[1], plane = h * w;
         if (i == 0) {
-            set.inputs.resize({frames.size(), h, w, std::size_t{1}});
-            set.targets.resize({frames.size(), h, w, std::size_t{2}});
+            set.inputs.resize({pairs.size(), h, w, std::size_t{1}});
+            set.targets.resize({pairs.size(), h, w, std::size_t{2}});
         } else if (set.inputs.shape()[1] != h || set.inputs.shape()[2] != w) {
-            throw format_error("training: keyframe " + std::to_string(i) +
+            throw format_error("training: frame " + std::to_string(i) +
                                " has another size than the first");
         }
         std::memcpy(set.inputs.data() + i * plane, p.input.data(), plane * sizeof(float));
@@ -68,6 +66,16 @@ template <class T>
         }
     }
     return set;
+}
+
+/// Training pairs of the given colour frames, as one NHWC set.
+[[nodiscard]] inline nn::training_set make_training_set(const std::vector<rgb8_image>& frames,
+                                                        image_size working, frame_fit fit) {
+    if (frames.empty()) throw config_error("training: no keyframes to train on");
+    std::vector<training_pair> pairs;
+    pairs.reserve(frames.size());
+    for (const auto& f : frames) pairs.push_back(make_training_pair(f, working, fit));
+    return make_training_set(pairs);
 }
 
 /// The most frames a training run holds out: they are kept as pairs at the working size.
@@ -109,18 +117,17 @@ gather_training_frames(S& source, const std::vector<std::size_t>& keyframes,
     std::merge(keyframes.begin(), keyframes.end(), held_out.begin(), held_out.end(),
                std::back_inserter(wanted));
     training_frames out;
-    std::vector<rgb8_image> held_out_images;
-    auto frames = keyframes::gather_frames(source, wanted);
-    for (std::size_t i = 0, k = 0; i < wanted.size(); ++i) {
+    std::vector<training_pair> held_out_pairs;
+    std::size_t k = 0; // keyframes gathered
+    keyframes::visit_frames(source, wanted, [&](std::size_t i, const rgb8_image& frame) {
         if (k < keyframes.size() && keyframes[k] == wanted[i]) {
-            out.keyframes.push_back(std::move(frames[i]));
+            out.keyframes.push_back(frame);
             ++k;
         } else {
-            held_out_images.push_back(std::move(frames[i]));
+            held_out_pairs.push_back(make_training_pair(frame, options.working, options.fit));
         }
-    }
-    if (!held_out_images.empty())
-        out.held_out = make_training_set(held_out_images, options.working, options.fit);
+    });
+    out.held_out = make_training_set(held_out_pairs);
     return out;
 }
 
