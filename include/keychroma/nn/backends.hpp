@@ -18,6 +18,7 @@
 #include <omp.h>
 
 #include "keychroma/core/error.hpp"
+#include "keychroma/core/named_types.hpp"
 #include "keychroma/nn/backend.hpp"
 #include "keychroma/nn/backend/cpu.hpp"
 
@@ -29,15 +30,7 @@
 namespace keychroma::nn {
 
 template <backend... Backends>
-struct backend_list {
-    static constexpr std::size_t size = sizeof...(Backends);
-    static constexpr std::array<std::string_view, size> names{Backends::name...};
-    static constexpr bool contains(std::string_view name) noexcept {
-        for (auto n : names)
-            if (n == name) return true;
-        return false;
-    }
-};
+using backend_list = named_types<Backends...>;
 
 using built_in_backends = backend_list<cpu_backend
 #if defined(KEYCHROMA_NN_THRUST_BACKENDS)
@@ -53,29 +46,8 @@ using built_in_backends = backend_list<cpu_backend
 /// "cpu|thrust-host|cuda": the names of a list, for help texts and error messages.
 template <class List = built_in_backends>
 [[nodiscard]] std::string backend_names(std::string_view separator = "|") {
-    std::string s;
-    for (auto n : List::names) {
-        if (!s.empty()) s += separator;
-        s += n;
-    }
-    return s;
+    return List::joined_names(separator);
 }
-
-namespace detail {
-template <class Fn, backend First, backend... Rest>
-decltype(auto) dispatch_backend(std::string_view name, Fn&& fn) {
-    if constexpr (sizeof...(Rest) == 0) { // the caller checked that the name is in the list
-        return std::forward<Fn>(fn).template operator()<First>();
-    } else {
-        if (name == First::name) return std::forward<Fn>(fn).template operator()<First>();
-        return dispatch_backend<Fn, Rest...>(name, std::forward<Fn>(fn));
-    }
-}
-template <class Fn, backend... B>
-decltype(auto) dispatch_list(std::string_view name, Fn&& fn, backend_list<B...>*) {
-    return dispatch_backend<Fn, B...>(name, std::forward<Fn>(fn));
-}
-} // namespace detail
 
 /// Calls `fn.template operator()<Backend>()` for the built-in backend called `name` and returns
 /// its result (every instantiation must return the same type); config_error naming the choices
@@ -85,7 +57,7 @@ decltype(auto) with_backend(std::string_view name, Fn&& fn) {
     if (!List::contains(name))
         throw config_error("--backend " + std::string(name) + ": not built in; choose one of " +
                            backend_names<List>(", "));
-    return detail::dispatch_list(name, std::forward<Fn>(fn), static_cast<List*>(nullptr));
+    return List::dispatch("--backend", name, std::forward<Fn>(fn));
 }
 
 /// One built-in backend and where it runs.
@@ -104,7 +76,7 @@ backend_description describe_backend() {
                                           std::to_string(omp_get_max_threads()) + " threads"};
 }
 template <backend... B>
-std::vector<backend_description> describe_list(backend_list<B...>*) {
+std::vector<backend_description> describe_list(named_types<B...>*) {
     return {describe_backend<B>()...};
 }
 } // namespace detail
