@@ -60,6 +60,7 @@ nlohmann::json settings_json(const pipeline::train_options& t) {
         j["check_every"] = t.check_every;
         j["patience"] = t.patience;
         j["rate_cuts"] = t.rate_cuts;
+        j["average_decay"] = t.average_decay;
         j["scales"] = t.augment.scales;
         j["patch"] = t.augment.patch;
     }
