@@ -169,28 +169,42 @@ BOOST_AUTO_TEST_CASE(a_time_budget_ends_training_early) {
     BOOST_TEST(result.losses.size() == 1u); // the partial report is still made
 }
 
+namespace {
+
+/// A tiny network trained from seed 1 with the recording optimizer (rate 0.01) in step mode as
+/// `o` says, checking itself on `held_out` when it has pairs.
+struct tiny_run {
+    nn::training_result result;
+    std::vector<float> weights;
+    std::vector<double> rates; ///< the rate of each step
+};
+tiny_run run_tiny(const nn::trainer_options& o, const nn::training_set& held_out = {}) {
+    tiny_net net(1);
+    tiny_run run;
+    std::vector<std::uint64_t> asked;
+    nn::trainer<tiny_net, nn::mse, recording_optimizer> t(net,
+                                                          recording_optimizer{0.01, &run.rates}, o);
+    run.result = held_out.size() > 0 ? t.fit(recording_sampler{&asked}, held_out)
+                                     : t.fit(recording_sampler{&asked});
+    run.weights = net.parameters();
+    return run;
+}
+
+/// The weights after `steps` plain updates (no checks), with the weight average's `decay`.
+std::vector<float> trained_for(std::uint64_t steps, double decay = 0) {
+    nn::trainer_options o;
+    o.steps = steps;
+    o.average_decay = decay;
+    return run_tiny(o).weights;
+}
+
+} // namespace
+
 // Held-out checks, against independent runs: a run of k steps without checks is the expected
 // state at check k (constant rate, deterministic sampler). The held-out target is what the
 // network outputs after 5 steps, so the held-out loss falls to exactly 0 at step 5 and rises
 // after it as training moves on toward the training target.
 BOOST_AUTO_TEST_CASE(held_out_checks_keep_the_best_weights_and_stop_on_patience) {
-    const auto trained_for = [](std::uint64_t steps) {
-        tiny_net net(1);
-        std::vector<double> rates;
-        std::vector<std::uint64_t> asked;
-        nn::trainer_options o;
-        o.steps = steps;
-        nn::trainer<tiny_net, nn::mse, recording_optimizer> t(net,
-                                                              recording_optimizer{0.01, &rates}, o);
-        (void)t.fit(recording_sampler{&asked});
-        return net.parameters();
-    };
-    const auto held_out_loss_after = [&](std::uint64_t steps, const nn::training_set& set) {
-        tiny_net net(1);
-        net.set_parameters(trained_for(steps));
-        net.forward(set.inputs);
-        return net.loss<nn::mse>(set.targets);
-    };
     nn::training_set held_out;
     held_out.inputs = xt::ones<float>({3ul, 8ul, 8ul, 1ul});
     {
@@ -198,17 +212,19 @@ BOOST_AUTO_TEST_CASE(held_out_checks_keep_the_best_weights_and_stop_on_patience)
         net.set_parameters(trained_for(5));
         held_out.targets = net.predict(held_out.inputs);
     }
+    const auto held_out_loss_after = [&](std::uint64_t steps) {
+        tiny_net net(1);
+        net.set_parameters(trained_for(steps));
+        net.forward(held_out.inputs);
+        return net.loss<nn::mse>(held_out.targets);
+    };
 
-    tiny_net net(1);
-    std::vector<double> rates;
-    std::vector<std::uint64_t> asked;
     nn::trainer_options o;
     o.steps = 40;
     o.held_out_every = 1;
     o.held_out_patience = 3;
-    nn::trainer<tiny_net, nn::mse, recording_optimizer> t(net, recording_optimizer{0.01, &rates},
-                                                          o);
-    const auto result = t.fit(recording_sampler{&asked}, held_out);
+    const auto patient = run_tiny(o, held_out);
+    const auto& result = patient.result;
     // the best check is step 5; three checks without a new best (6, 7, 8) stop training
     BOOST_TEST(result.kept_update == 5u);
     BOOST_TEST(result.kept_held_out_loss == 0.0);
@@ -217,47 +233,37 @@ BOOST_AUTO_TEST_CASE(held_out_checks_keep_the_best_weights_and_stop_on_patience)
     BOOST_TEST((result.held_out_updates == std::vector<std::size_t>{1, 2, 3, 4, 5, 6, 7, 8}));
     BOOST_TEST_REQUIRE(result.held_out_losses.size() == 8u);
     for (std::size_t k = 1; k <= 8; ++k)
-        BOOST_TEST(result.held_out_losses[k - 1] == held_out_loss_after(k, held_out),
-                   "check at step " << k);
-    BOOST_TEST((net.parameters() == trained_for(5))); // the best check's weights, not step 8's
+        BOOST_TEST(result.held_out_losses[k - 1] == held_out_loss_after(k), "check at step " << k);
+    BOOST_TEST((patient.weights == trained_for(5))); // the best check's weights, not step 8's
 
     // a rate cut before stopping: after 3 checks without a new best (6, 7, 8) training goes
     // back to step 5's weights at a quarter of the rate; from those the held-out loss can only
     // rise, so 3 more checks (9, 10, 11) end it, with step 5's weights
-    {
-        tiny_net cut(1);
-        std::vector<double> cut_rates;
-        nn::trainer_options c = o;
-        c.held_out_rate_cuts = 1;
-        c.held_out_rate_cut = 0.25;
-        nn::trainer<tiny_net, nn::mse, recording_optimizer> tc(
-            cut, recording_optimizer{0.01, &cut_rates}, c);
-        const auto r = tc.fit(recording_sampler{&asked}, held_out);
-        BOOST_TEST(r.rate_cuts == 1u);
-        BOOST_TEST(r.epochs_run == 11u);
-        BOOST_TEST(r.kept_update == 5u);
-        BOOST_TEST((cut.parameters() == trained_for(5)));
-        BOOST_TEST_REQUIRE(cut_rates.size() == 11u);
-        for (std::size_t k = 1; k <= 11; ++k)
-            BOOST_TEST(cut_rates[k - 1] == (k <= 8 ? 0.01 : 0.0025), "step " << k);
-    }
+    nn::trainer_options c = o;
+    c.held_out_rate_cuts = 1;
+    c.held_out_rate_cut = 0.25;
+    const auto cut = run_tiny(c, held_out);
+    BOOST_TEST(cut.result.rate_cuts == 1u);
+    BOOST_TEST(cut.result.epochs_run == 11u);
+    BOOST_TEST(cut.result.kept_update == 5u);
+    BOOST_TEST((cut.weights == trained_for(5)));
+    BOOST_TEST_REQUIRE(cut.rates.size() == 11u);
+    for (std::size_t k = 1; k <= 11; ++k)
+        BOOST_TEST(cut.rates[k - 1] == (k <= 8 ? 0.01 : 0.0025), "step " << k);
 
     // without patience every step runs, and the best weights are still the ones kept
-    tiny_net all(1);
     o.held_out_every = 4;
     o.held_out_patience = 0;
     o.steps = 10;
-    nn::trainer<tiny_net, nn::mse, recording_optimizer> t2(all, recording_optimizer{0.01, &rates},
-                                                           o);
-    const auto every = t2.fit(recording_sampler{&asked}, held_out);
-    BOOST_TEST(every.epochs_run == 10u);
-    BOOST_TEST(!every.stopped_early);
-    BOOST_TEST((every.held_out_updates == std::vector<std::size_t>{4, 8, 10})); // and the last
+    const auto every = run_tiny(o, held_out);
+    BOOST_TEST(every.result.epochs_run == 10u);
+    BOOST_TEST(!every.result.stopped_early);
+    BOOST_TEST((every.result.held_out_updates == std::vector<std::size_t>{4, 8, 10})); // + last
     std::size_t best = 4;
     for (std::size_t k : {8u, 10u})
-        if (held_out_loss_after(k, held_out) < held_out_loss_after(best, held_out)) best = k;
-    BOOST_TEST(every.kept_update == best);
-    BOOST_TEST((all.parameters() == trained_for(best)));
+        if (held_out_loss_after(k) < held_out_loss_after(best)) best = k;
+    BOOST_TEST(every.result.kept_update == best);
+    BOOST_TEST((every.weights == trained_for(best)));
 }
 
 // The weight average against the average of independent runs' weights: after update k the
@@ -265,24 +271,12 @@ BOOST_AUTO_TEST_CASE(held_out_checks_keep_the_best_weights_and_stop_on_patience)
 // rounds the average once more relative to the weights' scale (about 3 roundings), so after n
 // updates it is within 3n units of roundoff of the largest weight.
 BOOST_AUTO_TEST_CASE(the_weight_average_is_the_exponential_average_of_the_updates) {
-    const auto trained_for = [](std::uint64_t steps, double decay) {
-        tiny_net net(1);
-        std::vector<double> rates;
-        std::vector<std::uint64_t> asked;
-        nn::trainer_options o;
-        o.steps = steps;
-        o.average_decay = decay;
-        nn::trainer<tiny_net, nn::mse, recording_optimizer> t(net,
-                                                              recording_optimizer{0.01, &rates}, o);
-        (void)t.fit(recording_sampler{&asked});
-        return net.parameters();
-    };
     const std::size_t n = 12;
     const double d = 0.8;
     std::vector<double> expected;
     double scale = 0;
     for (std::size_t k = 1; k <= n; ++k) {
-        const auto w = trained_for(k, 0.0);
+        const auto w = trained_for(k);
         if (k == 1) expected.assign(w.begin(), w.end());
         for (std::size_t i = 0; i < w.size(); ++i) {
             if (k > 1) expected[i] = d * expected[i] + (1 - d) * double(w[i]);
@@ -290,7 +284,7 @@ BOOST_AUTO_TEST_CASE(the_weight_average_is_the_exponential_average_of_the_update
         }
     }
     const auto averaged = trained_for(n, d);
-    const auto last = trained_for(n, 0.0);
+    const auto last = trained_for(n);
     const double bound = 3.0 * double(n) * std::numeric_limits<float>::epsilon() / 2 * scale;
     BOOST_TEST_REQUIRE(averaged.size() == expected.size());
     double moved = 0;

@@ -44,7 +44,7 @@ struct train_options {
     image_size working{256, 256}; ///< the network's size at colorization
     frame_fit fit = frame_fit::scale;
     augmentation augment; ///< whole_frames uses only `flip`
-    /// random_patches: non-keyframes held out of training (spread evenly over the video), on
+    /// random_patches: non-keyframes held out of training (spread evenly over them), on
     /// which the loss is checked every `check_every` steps; training stops after `patience`
     /// checks without a new best (0: runs every step) and keeps the best check's weights, so
     /// `steps` is then a maximum. 0 held-out frames: no checks, `steps` steps.

@@ -3,12 +3,13 @@
 // (not epochs: a step's cost does not change with the keyframe count) at a working size of
 // 96x96, with Adam at a constant rate, until the colour of 24 non-keyframes held out of
 // training stops improving (the sender has the colour video, so it can measure when training
-// stops helping the frames it does not train on: 150 steps are best on a one-shot clip, 500 on
-// a fourteen-shot one); a,b brought to the frame size by the guided upsampler, which puts
-// colour edges on the full-resolution L* edges. Each number was chosen from the measurements
-// in docs/quality.md, where the alternatives that lost are listed too: larger working sizes
-// (128, 256) and smaller (64) at equal time, random patches at several scales, flips, a
-// warm-up + cosine schedule, and an average of the weights.
+// stops helping the frames it does not train on: the weights of steps 150-200 were kept on a
+// one-shot clip, of 325 and 875 on a fourteen-shot one); a,b brought to the frame size by the
+// guided upsampler, which puts colour edges on the full-resolution L* edges. Each number was
+// chosen from the measurements in docs/quality.md, where the alternatives that lost are listed
+// too: larger working sizes (128, 256) and smaller (64) at equal time, random patches at
+// several scales, flips, a warm-up + cosine schedule, an average of the weights, and cutting
+// the rate when the held-out frames stop improving.
 
 #include "keychroma/paper.hpp"
 #include "keychroma/pipeline/recipe.hpp"
@@ -27,7 +28,7 @@ struct standard {
     [[nodiscard]] static pipeline::train_options defaults() {
         pipeline::train_options o;
         o.steps = 1000;  // at most: training stops earlier on the held-out frames
-        o.held_out = 24; // 24 non-keyframes, spread over the clip
+        o.held_out = 24; // 24 non-keyframes, spread over the clip's non-keyframes
         o.check_every = 25;
         o.patience = 4; // checks: 3 stopped one fillets run while it was still improving
         o.batch = 10;
