@@ -49,23 +49,18 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-/// Stage 1 + 2: stream the video once into histograms, then points (by the chosen binning and
-/// reference; the distance is a run-time function pointer).
-kf::frame_features read_features(io::any_source& source, const keyframes_options& o,
-                                 std::size_t& frames) {
+/// Stage 1 + 2: stream the video once into points (by the chosen binning and reference; the
+/// distance is a run-time function pointer).
+kf::frame_features read_features(io::any_source& source, const keyframes_options& o) {
     const auto distance = reg::distance_named(o.distance, o.scale);
     kf::frame_features features;
     reg::binnings::dispatch(o.binning, [&](auto b) {
-        using B = typename decltype(b)::type;
-        const B binning{};
-        const auto table = kf::read_histograms(source, binning);
-        frames = table.frames();
-        if (table.empty()) throw format_error(o.input + ": the video has no frames");
         reg::references::dispatch(o.reference, [&](auto r) {
-            using R = typename decltype(r)::type;
-            features = R{}.features(binning, table, distance);
+            features = kf::read_features(source, typename decltype(b)::type{},
+                                         typename decltype(r)::type{}, distance);
         });
     });
+    if (features.points.shape()[0] == 0) throw format_error(o.input + ": the video has no frames");
     return features;
 }
 
@@ -121,7 +116,8 @@ void run(const keyframes_options& o, const global_options& global) {
     const auto info = source->info();
     if (!global.quiet) std::fprintf(stderr, "keyframes: reading %s\n", o.input.c_str());
     kf::keyframe_result r;
-    r.features = read_features(*source, o, r.frame_count);
+    r.features = read_features(*source, o);
+    r.frame_count = r.features.points.shape()[0];
     source.reset();
     const double t_read = seconds_since(t0);
     const auto t1 = std::chrono::steady_clock::now();

@@ -4,8 +4,13 @@
 // The composed extractor on small in-memory videos: edge cases (empty, one frame, identical
 // frames, fewer frames than the step) and the paper's pipeline against a naive computation.
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <random>
+#include <span>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "keychroma/keyframes.hpp"
@@ -207,23 +212,133 @@ BOOST_AUTO_TEST_CASE(other_policies_compose) {
 
 // given_keyframes (keyframes/given.hpp): a list chosen elsewhere, checked against the video.
 BOOST_AUTO_TEST_CASE(given_keyframes_are_sorted_and_checked) {
-    const auto frames = identical(6);
     const given_keyframes given(std::vector<std::size_t>{4, 1});
-    histogram_table table(given_keyframes::bins);
-    for (const auto& f : frames) table.add(given.binning, f);
-    const auto r = given.from_histograms(table);
+    memory_source src(identical(6));
+    std::size_t seen = 0;
+    const auto r = given.scan(src, [&](const rgb8_image&) { ++seen; });
+    BOOST_TEST(seen == 6u);
     BOOST_TEST(r.frame_count == 6u);
     BOOST_TEST((r.keyframes == std::vector<std::size_t>{1, 4}));
     BOOST_TEST(r.clusters.labels.size() == 6u);
     BOOST_TEST(r.clusters.cluster_count() == 1u);
     BOOST_TEST(r.features.distance.size() == 6u);
-    BOOST_CHECK_THROW(given_keyframes(std::vector<std::size_t>{1, 6}).from_histograms(table),
+    BOOST_CHECK_THROW(given_keyframes(std::vector<std::size_t>{1, 6}).from_count(6),
                       keychroma::format_error);
-    BOOST_CHECK_THROW(given_keyframes(std::vector<std::size_t>{2, 2}).from_histograms(table),
+    BOOST_CHECK_THROW(given_keyframes(std::vector<std::size_t>{2, 2}).from_count(6),
                       keychroma::format_error);
-    BOOST_CHECK_THROW(given_keyframes(std::vector<std::size_t>{}).from_histograms(table),
+    BOOST_CHECK_THROW(given_keyframes(std::vector<std::size_t>{}).from_count(6),
                       keychroma::format_error);
+    memory_source empty({});
     BOOST_CHECK_THROW(
-        given_keyframes(std::vector<std::size_t>{0}).from_histograms(histogram_table(1)),
+        (void)given_keyframes(std::vector<std::size_t>{0}).scan(empty, [](const rgb8_image&) {}),
         keychroma::format_error);
+}
+
+// A reference that needs no later frame gives each frame its point as the frame arrives
+// (feature_pass keeps one number per frame): the points equal a naive computation from each
+// frame's histogram, through the stream and through the stored table alike.
+BOOST_AUTO_TEST_CASE(streamed_points_equal_naive_points) {
+    std::mt19937 rng(13);
+    std::vector<rgb8_image> frames;
+    for (int i = 0; i < 50; ++i) frames.push_back(frame_with_dark((i * 37) % 256, rng));
+    const auto as_doubles = [](const std::vector<std::uint32_t>& c) {
+        return std::vector<double>(c.begin(), c.end());
+    };
+    const auto check = [&](auto binning, auto reference, auto distance, auto naive) {
+        using P = feature_pass<decltype(binning), decltype(reference), decltype(distance)>;
+        static_assert(P::streams);
+        memory_source src(frames), again(frames);
+        const auto streamed = read_features(src, binning, reference, distance);
+        const auto stored = reference.features(binning, read_histograms(again, binning), distance);
+        BOOST_TEST_REQUIRE(streamed.distance.size() == frames.size());
+        BOOST_TEST_REQUIRE(streamed.points.shape()[0] == frames.size());
+        for (std::size_t i = 0; i < frames.size(); ++i) {
+            const double want = naive(i);
+            BOOST_TEST(streamed.distance[i] == want);
+            BOOST_TEST(streamed.points(i, 0) == want);
+            BOOST_TEST(stored.distance[i] == want);
+        }
+    };
+    const auto solid = [&](auto binning, auto distance, std::uint8_t r, std::uint8_t g,
+                           std::uint8_t b) {
+        return [=](std::size_t i) {
+            const auto h = as_doubles(histogram_of(frames[i], binning));
+            std::vector<double> ref(h.size(), 0.0);
+            ref[binning.bin_of(r, g, b)] = 256.0; // the 16x16 frame's pixels
+            return distance(std::span<const double>(h), std::span<const double>(ref));
+        };
+    };
+    check(rgb_uniform<8>{}, black_reference{}, scaled<hellinger, 10000>{},
+          solid(rgb_uniform<8>{}, scaled<hellinger, 10000>{}, 0, 0, 0));
+    check(hsv_uniform<8, 4, 4>{}, solid_reference<255, 255, 255>{}, chi_square{},
+          solid(hsv_uniform<8, 4, 4>{}, chi_square{}, 255, 255, 255));
+    check(luma_uniform<16>{}, previous_frame{}, l1{}, [&](std::size_t i) {
+        const auto prev = as_doubles(histogram_of(frames[i == 0 ? 0 : i - 1], luma_uniform<16>{}));
+        const auto cur = as_doubles(histogram_of(frames[i], luma_uniform<16>{}));
+        return l1{}(std::span<const double>(prev), std::span<const double>(cur));
+    });
+    static_assert(!feature_pass<rgb_uniform<8>, mean_reference, hellinger>::streams);
+    static_assert(!feature_pass<rgb_uniform<8>, no_reference, hellinger>::streams);
+
+    // The extractor's one pass sees every frame once and extracts what the stages give.
+    paper::keyframe_extractor extractor;
+    memory_source src(frames), again(frames);
+    std::size_t seen = 0;
+    const auto r = extractor.scan(src, [&](const rgb8_image& f) {
+        BOOST_TEST((f == frames[seen]));
+        ++seen;
+    });
+    BOOST_TEST(seen == frames.size());
+    const auto staged = extractor.from_histograms(read_histograms(again, extractor.binning));
+    BOOST_TEST(r.features.distance == staged.features.distance, boost::test_tools::per_element());
+    BOOST_TEST(r.clusters.labels == staged.clusters.labels, boost::test_tools::per_element());
+    BOOST_TEST(r.keyframes == staged.keyframes, boost::test_tools::per_element());
+}
+
+// clusters.svg (svg_plot.hpp): every frame is drawn up to 3,000 frames; above, one mark per
+// pixel a cluster covers, so two million frames make a file of kilobytes, not hundreds of MB.
+BOOST_AUTO_TEST_CASE(cluster_plot_draws_every_frame_or_every_pixel_once) {
+    const auto plot = [](std::size_t n) {
+        std::vector<double> distance(n);
+        clustering_result c;
+        c.labels.resize(n);
+        c.centres = point_matrix::from_shape({2, 1});
+        c.centres(0, 0) = 0.0;
+        c.centres(1, 0) = 1.0;
+        std::vector<std::size_t> keys;
+        for (std::size_t i = 0; i < n; ++i) {
+            c.labels[i] = i % 2;
+            distance[i] = static_cast<double>(i % 2) + 1e-3 * static_cast<double>(i % 7);
+            if (i % 30 == 0) keys.push_back(i);
+        }
+        std::ostringstream s;
+        write_cluster_plot_svg(s, distance, c, keys);
+        return s.str();
+    };
+    const auto count = [](const std::string& svg, const std::string& what) {
+        std::size_t n = 0;
+        for (auto p = svg.find(what); p != std::string::npos; p = svg.find(what, p + 1)) ++n;
+        return n;
+    };
+    // the squares of one cluster's path: one "M" each in its d attribute
+    const auto squares = [](const std::string& svg, const std::string& colour) {
+        const auto start = svg.find("<path fill=\"" + colour + "\" d=\"");
+        BOOST_TEST_REQUIRE(start != std::string::npos);
+        const auto d = svg.find("d=\"", start) + 3;
+        const std::string path = svg.substr(d, svg.find('"', d) - d);
+        return static_cast<std::size_t>(std::count(path.begin(), path.end(), 'M'));
+    };
+    const std::string small = plot(2999);
+    BOOST_TEST(squares(small, "#1f77b4") == 1500u);
+    BOOST_TEST(squares(small, "#ff7f0e") == 1499u);
+    BOOST_TEST(count(small, "<circle") == 100u + 1u); // 100 keyframes + the legend's
+    const std::string big = plot(2'000'000);
+    BOOST_TEST(big.size() < 1'000'000u);
+    // 680 pixel columns; each cluster's points cover every column at up to 7 values (1 pixel
+    // apart at most, the plot is 440 pixels high and spans about 1.1 distance units)
+    for (const char* colour : {"#1f77b4", "#ff7f0e"}) {
+        BOOST_TEST(squares(big, colour) >= 680u);
+        BOOST_TEST(squares(big, colour) <= 681u * 7u);
+    }
+    BOOST_TEST(count(big, "<circle") <= 681u * 7u + 1u);
 }

@@ -76,6 +76,16 @@ concept reference_for = binning<B> && histogram_distance<D> && std::default_init
     { r.features(b, t, d) } -> std::same_as<frame_features>;
 };
 
+/// A reference that also makes each frame's point as the frame arrives (reference.hpp): its
+/// stream(binning, distance) takes a frame's histogram counts and pixel count and returns the
+/// frame's 1-D point, so a pass over the video keeps one number per frame, not its histogram.
+template <class R, class B, class D>
+concept streaming_reference = reference_for<R, B, D> &&
+    requires(const R& r, const B& b, const D& d, std::span<const std::uint32_t> counts,
+             std::uint64_t pixels) {
+    { r.stream(b, d)(counts, pixels) } -> std::convertible_to<double>;
+};
+
 /// Clustering of points {n, dims} into labelled clusters.
 template <class C>
 concept clustering = std::default_initializable<C> && requires(const C& c, const point_matrix& p) {

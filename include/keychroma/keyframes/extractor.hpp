@@ -1,16 +1,22 @@
 #pragma once
-// keyframe_extractor: the five policies composed into one type. It streams a frame source once,
-// keeping only each frame's histogram (bins counts), then turns the histograms into points
-// (Reference + Distance), clusters them and selects keyframes. The stages are also usable one by
-// one (histograms(), from_histograms()), e.g. to try several clusterings on one decoded video.
+// keyframe_extractor: the five policies composed into one type. It streams a frame source once
+// into each frame's point (Binning + Reference + Distance; feature_pass), then clusters the
+// points and selects keyframes. A reference that needs only the frames read so far (the paper's
+// black image) turns each frame into its point at once, so the pass keeps one number per frame;
+// the others keep every frame's histogram until the end. The stages are also usable one by one
+// (read_histograms(), from_histograms(), from_features()), e.g. to try several clusterings on one
+// decoded video.
 
 #include <algorithm>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "keychroma/core/error.hpp"
@@ -18,6 +24,7 @@
 #include "keychroma/io/frame_source.hpp"
 #include "keychroma/keyframes/concepts.hpp"
 #include "keychroma/keyframes/histogram.hpp"
+#include "keychroma/keyframes/reference.hpp"
 
 namespace keychroma::keyframes {
 
@@ -44,12 +51,111 @@ struct keep_as_is {
     rgb8_image operator()(const rgb8_image& f) const { return f; }
 };
 
+namespace detail {
+template <class R, class B, class D>
+struct stream_of {
+    using type = std::monostate;
+};
+template <class R, class B, class D>
+requires streaming_reference<R, B, D>
+struct stream_of<R, B, D> {
+    using type = decltype(std::declval<const R&>().stream(std::declval<const B&>(),
+                                                          std::declval<const D&>()));
+};
+
+/// A frame count worth reserving for: what the source says, when it is plausible.
+inline std::size_t reserve_hint(const std::optional<std::int64_t>& frame_count) {
+    return frame_count && *frame_count > 0 && *frame_count < (std::int64_t{1} << 24)
+               ? static_cast<std::size_t>(*frame_count)
+               : 0;
+}
+} // namespace detail
+
+/// The first pass over a video, a frame at a time: what the reference needs to give every frame
+/// its point. A streaming reference makes the point as the frame arrives (8 bytes per frame);
+/// any other keeps the frame's histogram (4 bytes per bin) until finish().
+template <binning B, class R, histogram_distance D>
+requires reference_for<R, B, D>
+class feature_pass {
+public:
+    static constexpr bool streams = streaming_reference<R, B, D>;
+
+    feature_pass(const B& binning, const R& reference, const D& distance)
+        : binning_(binning), reference_(reference), distance_(distance),
+          stream_(start_stream(binning, reference, distance)) {
+        if constexpr (streams)
+            counts_.resize(B::bins);
+        else
+            table_ = histogram_table(B::bins);
+    }
+
+    void reserve(std::size_t frames) {
+        if constexpr (streams)
+            points_.reserve(frames);
+        else
+            table_.reserve(frames);
+    }
+
+    void add(const rgb8_image& frame) {
+        if constexpr (streams) {
+            std::fill(counts_.begin(), counts_.end(), 0u);
+            accumulate_histogram(binning_, frame, counts_.data());
+            points_.push_back(stream_(std::span<const std::uint32_t>(counts_),
+                                      std::uint64_t{frame.shape()[0]} * frame.shape()[1]));
+        } else {
+            table_.add(binning_, frame);
+        }
+    }
+
+    [[nodiscard]] std::size_t frames() const noexcept {
+        if constexpr (streams)
+            return points_.size();
+        else
+            return table_.frames();
+    }
+
+    /// Every frame's point, once the last frame has been added.
+    [[nodiscard]] frame_features finish() && {
+        if constexpr (streams)
+            return detail::one_dimensional(std::move(points_));
+        else
+            return reference_.features(binning_, table_, distance_);
+    }
+
+private:
+    static auto start_stream(const B& binning, const R& reference, const D& distance) {
+        if constexpr (streams)
+            return reference.stream(binning, distance);
+        else
+            return std::monostate{};
+    }
+
+    B binning_;
+    R reference_;
+    D distance_;
+    typename detail::stream_of<R, B, D>::type stream_;
+    std::vector<std::uint32_t> counts_;
+    std::vector<double> points_;
+    histogram_table table_;
+};
+
+/// Stages 1 + 2 alone: every frame of `source` as a point (streamed where the reference allows).
+template <binning B, class R, histogram_distance D, io::frame_source S>
+requires reference_for<R, B, D>
+[[nodiscard]] frame_features read_features(S& source, const B& binning, const R& reference,
+                                           const D& distance) {
+    feature_pass<B, R, D> pass(binning, reference, distance);
+    pass.reserve(detail::reserve_hint(source.info().frame_count));
+    rgb8_image frame;
+    while (source.next(frame)) pass.add(frame);
+    return std::move(pass).finish();
+}
+
 /// Reads every frame of `source`, adding its histogram to a table.
 template <binning B, io::frame_source S>
 [[nodiscard]] histogram_table read_histograms(S& source, const B& binning = {}) {
     histogram_table table(B::bins);
-    if (auto n = source.info().frame_count; n && *n > 0 && *n < (std::int64_t{1} << 24))
-        table.reserve(static_cast<std::size_t>(*n));
+    table.reserve(detail::reserve_hint(source.info().frame_count));
     rgb8_image frame;
     while (source.next(frame)) table.add(binning, frame);
     return table;
@@ -108,6 +214,18 @@ struct keyframe_extractor {
                Clustering::name() + "/" + Selection::name();
     }
 
+    /// Clusters and selects from points already made (one row per frame).
+    [[nodiscard]] keyframe_result from_features(frame_features features) const {
+        if (features.points.shape()[0] == 0)
+            throw format_error("keyframe extraction: the video has no frames");
+        keyframe_result r;
+        r.frame_count = features.points.shape()[0];
+        r.features = std::move(features);
+        r.clusters = clustering.cluster(r.features.points);
+        r.keyframes = selection.select(r.clusters, r.features.points);
+        return r;
+    }
+
     /// Clusters and selects from histograms already read.
     [[nodiscard]] keyframe_result from_histograms(const histogram_table& table) const {
         if (table.empty()) throw format_error("keyframe extraction: the video has no frames");
@@ -115,18 +233,27 @@ struct keyframe_extractor {
             throw config_error("keyframe extraction: histograms have " +
                                std::to_string(table.bins()) + " bins, " + Binning::name() +
                                " needs " + std::to_string(bins));
-        keyframe_result r;
-        r.frame_count = table.frames();
-        r.features = reference.features(binning, table, distance);
-        r.clusters = clustering.cluster(r.features.points);
-        r.keyframes = selection.select(r.clusters, r.features.points);
-        return r;
+        return from_features(reference.features(binning, table, distance));
     }
 
-    /// Streams the source once; keeps only histograms.
+    /// Streams the source once, calling per_frame(frame) on every frame as it passes (e.g. to
+    /// write the gray video in the same pass), and extracts the keyframes.
+    template <io::frame_source S, class PerFrame>
+    [[nodiscard]] keyframe_result scan(S& source, PerFrame&& per_frame) const {
+        feature_pass<Binning, Reference, Distance> pass(binning, reference, distance);
+        pass.reserve(detail::reserve_hint(source.info().frame_count));
+        rgb8_image frame;
+        while (source.next(frame)) {
+            pass.add(frame);
+            per_frame(std::as_const(frame));
+        }
+        return from_features(std::move(pass).finish());
+    }
+
+    /// Streams the source once.
     template <io::frame_source S>
     [[nodiscard]] keyframe_result operator()(S& source) const {
-        return from_histograms(read_histograms(source, binning));
+        return scan(source, [](const rgb8_image&) {});
     }
 
     /// Streams the source once and also returns the keyframes' pixels, as `keep` makes them
@@ -135,14 +262,9 @@ struct keyframe_extractor {
     /// operator()(source) and gather_frames() on a second pass instead.
     template <io::frame_source S, frame_transform F>
     [[nodiscard]] keyframe_result operator()(S& source, const F& keep) const {
-        histogram_table table(bins);
         std::vector<rgb8_image> kept;
-        rgb8_image frame;
-        while (source.next(frame)) {
-            table.add(binning, frame);
-            kept.push_back(keep(frame));
-        }
-        keyframe_result r = from_histograms(table);
+        keyframe_result r =
+            scan(source, [&](const rgb8_image& frame) { kept.push_back(keep(frame)); });
         for (auto k : r.keyframes) r.keyframe_images.push_back(std::move(kept[k]));
         return r;
     }

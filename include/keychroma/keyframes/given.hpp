@@ -2,9 +2,8 @@
 // given_keyframes: a keyframe "extractor" that returns a list chosen elsewhere -- by
 // `keychroma keyframes` with other policies (its keyframes.json), by hand, or by another tool --
 // so that training (pipeline::train_on_video, pipeline::send) can use any keyframes without
-// instantiating the whole pipeline once per policy combination. It has the extractor's
-// interface (bins, binning, from_histograms, description) and counts the frames of the pass
-// the pipeline makes anyway; its one-bin histograms cost next to nothing.
+// instantiating the whole pipeline once per policy combination. It has the extractor's scan()
+// and description(), and only counts the frames of the pass the pipeline makes anyway.
 
 #include <algorithm>
 #include <cstddef>
@@ -15,16 +14,11 @@
 #include <xtensor/xbuilder.hpp>
 
 #include "keychroma/core/error.hpp"
-#include "keychroma/keyframes/binning.hpp"
 #include "keychroma/keyframes/extractor.hpp"
-#include "keychroma/keyframes/histogram.hpp"
 
 namespace keychroma::keyframes {
 
 struct given_keyframes {
-    using binning_type = luma_uniform<1>;
-    static constexpr std::size_t bins = binning_type::bins;
-    binning_type binning{};
     std::vector<std::size_t> frames; ///< the keyframes' indices, any order, no duplicates
 
     given_keyframes() = default;
@@ -34,10 +28,10 @@ struct given_keyframes {
 
     /// The given frames, sorted, as one cluster of all frames; format_error when a frame is
     /// past the video's end or listed twice, or when the list is empty.
-    [[nodiscard]] keyframe_result from_histograms(const histogram_table& table) const {
-        if (table.empty()) throw format_error("keyframes: the video has no frames");
+    [[nodiscard]] keyframe_result from_count(std::size_t frame_count) const {
+        if (frame_count == 0) throw format_error("keyframes: the video has no frames");
         keyframe_result r;
-        r.frame_count = table.frames();
+        r.frame_count = frame_count;
         r.keyframes = frames;
         std::sort(r.keyframes.begin(), r.keyframes.end());
         if (r.keyframes.empty()) throw format_error("keyframes: the given list is empty");
@@ -53,6 +47,18 @@ struct given_keyframes {
         r.clusters.labels.assign(r.frame_count, 0);
         r.clusters.centres = xt::zeros<double>({std::size_t{1}, std::size_t{1}});
         return r;
+    }
+
+    /// Counts the frames of the pass, calling per_frame(frame) on each.
+    template <io::frame_source S, class PerFrame>
+    [[nodiscard]] keyframe_result scan(S& source, PerFrame&& per_frame) const {
+        std::size_t count = 0;
+        rgb8_image frame;
+        while (source.next(frame)) {
+            per_frame(std::as_const(frame));
+            ++count;
+        }
+        return from_count(count);
     }
 };
 

@@ -327,58 +327,87 @@ private:
 
     [[nodiscard]] clustering_result cluster_1d(const point_matrix& points) const {
         const std::size_t n = points.shape()[0];
-        std::vector<double> v(points.data(), points.data() + n);
-        std::sort(v.begin(), v.end());
-        const double bw = bandwidth > 0 ? bandwidth_for(points)
-                                        : estimate_bandwidth_sorted_1d(v.data(), n, quantile);
         if (bandwidth < 0 || !std::isfinite(bandwidth))
             throw config_error("mean shift: bandwidth must be >= 0 (0 = estimate)");
-        // Prefix sums in extended precision: the mean of v[lo, hi) is (P[hi] - P[lo]) / (hi - lo).
-        std::vector<long double> prefix(n + 1, 0.0L);
-        for (std::size_t i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + v[i];
-        const point_matrix seeds = detail::mean_shift_seeds<Seeding>(points, bw);
-        const std::size_t ns = seeds.shape()[0];
-        const double reach = bw * Kernel::support, reach2 = reach * reach, h2 = bw * bw;
-        const double stop = 1e-3 * bw;
-        std::vector<detail::climbed> results(ns);
-        for (std::size_t s = 0; s < ns; ++s) {
-            std::vector<double> mean{seeds.data()[s]}, old(1);
-            std::size_t count = 0, it = 0;
-            while (true) {
-                const double m = mean[0];
-                // Points with (v - m)^2 <= reach^2 form the contiguous range [lo, hi).
-                const auto lo = static_cast<std::size_t>(
-                    std::partition_point(
-                        v.begin(), v.end(),
-                        [&](double x) { return x < m && (x - m) * (x - m) > reach2; }) -
-                    v.begin());
-                const auto hi = static_cast<std::size_t>(
-                    std::partition_point(
-                        v.begin() + lo, v.end(),
-                        [&](double x) { return !(x > m && (x - m) * (x - m) > reach2); }) -
-                    v.begin());
-                count = hi - lo;
-                if (count == 0) break;
-                old = mean;
-                if (v[lo] == v[hi - 1]) {
-                    mean[0] = v[lo];
-                } else if constexpr (Kernel::is_flat) {
-                    mean[0] = static_cast<double>((prefix[hi] - prefix[lo]) /
-                                                  static_cast<long double>(count));
-                } else {
-                    double sum = 0, wsum = 0;
-                    for (std::size_t j = lo; j < hi; ++j) {
-                        const double t = v[j] - m;
-                        const double w = Kernel::weight(t * t, h2);
-                        sum += w * v[j];
-                        wsum += w;
-                    }
-                    mean[0] = sum / wsum;
-                }
-                if (step_done(mean, old, stop, it)) break;
-                ++it;
+        double bw = bandwidth;
+        std::vector<detail::climbed> results;
+        {
+            // The sorted values, then each distinct value once: a long video repeats points
+            // (every black frame has the same one), and seeds of equal value climb alike, so
+            // climbing each distinct seed once gives scikit-learn's result in memory that
+            // follows the distinct values. below[j] counts the points under u[j] and prefix[j]
+            // sums them, in extended precision and in sorted order, so that the mean of the
+            // points in [u[lo], u[hi]) is (prefix[hi] - prefix[lo]) / (below[hi] - below[lo]).
+            std::vector<double> u(points.data(), points.data() + n);
+            std::sort(u.begin(), u.end());
+            if (bw == 0) bw = estimate_bandwidth_sorted_1d(u.data(), n, quantile);
+            std::vector<std::size_t> below{0};
+            std::vector<long double> prefix{0.0L};
+            long double sum = 0.0L;
+            std::size_t distinct = 0;
+            for (std::size_t i = 0; i < n; ++distinct) {
+                const double value = u[i];
+                for (; i < n && u[i] == value; ++i) sum += u[i];
+                u[distinct] = value;
+                below.push_back(i);
+                prefix.push_back(sum);
             }
-            results[s] = {std::move(mean), count, it};
+            u.resize(distinct);
+            u.shrink_to_fit();
+
+            std::vector<double> seeds;
+            if constexpr (Seeding::binned) {
+                const point_matrix cells = detail::mean_shift_seeds<Seeding>(points, bw);
+                seeds.assign(cells.data(), cells.data() + cells.shape()[0]);
+                std::sort(seeds.begin(), seeds.end());
+                seeds.erase(std::unique(seeds.begin(), seeds.end()), seeds.end());
+            } else {
+                seeds = u;
+            }
+            const double reach = bw * Kernel::support, reach2 = reach * reach, h2 = bw * bw;
+            const double stop = 1e-3 * bw;
+            results.resize(seeds.size());
+            for (std::size_t s = 0; s < seeds.size(); ++s) {
+                std::vector<double> mean{seeds[s]}, old(1);
+                std::size_t count = 0, it = 0;
+                while (true) {
+                    const double m = mean[0];
+                    // Values with (u - m)^2 <= reach^2 form the contiguous range [lo, hi).
+                    const auto lo = static_cast<std::size_t>(
+                        std::partition_point(
+                            u.begin(), u.end(),
+                            [&](double x) { return x < m && (x - m) * (x - m) > reach2; }) -
+                        u.begin());
+                    const auto hi = static_cast<std::size_t>(
+                        std::partition_point(
+                            u.begin() + lo, u.end(),
+                            [&](double x) { return !(x > m && (x - m) * (x - m) > reach2); }) -
+                        u.begin());
+                    count = below[hi] - below[lo];
+                    if (count == 0) break;
+                    old = mean;
+                    if (hi - lo == 1) {
+                        mean[0] = u[lo];
+                    } else if constexpr (Kernel::is_flat) {
+                        mean[0] = static_cast<double>((prefix[hi] - prefix[lo]) /
+                                                      static_cast<long double>(count));
+                    } else {
+                        double wsum = 0, wx = 0; // point by point, in sorted order
+                        for (std::size_t j = lo; j < hi; ++j) {
+                            const double t = u[j] - m;
+                            const double w = Kernel::weight(t * t, h2);
+                            for (std::size_t k = below[j]; k < below[j + 1]; ++k) {
+                                wx += w * u[j];
+                                wsum += w;
+                            }
+                        }
+                        mean[0] = wx / wsum;
+                    }
+                    if (step_done(mean, old, stop, it)) break;
+                    ++it;
+                }
+                results[s] = {std::move(mean), count, it};
+            }
         }
         return detail::merge_and_label(points, std::move(results), bw);
     }

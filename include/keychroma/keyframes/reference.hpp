@@ -3,10 +3,17 @@
 // frame with a black image (black_reference), so the 1-D point of a frame is
 // d(frame, black) = sqrt(1 - sqrt(p0)) for Hellinger, p0 = share of near-black pixels: it
 // measures darkness, not content (docs/keyframes.md). The other models are there to compare.
+// A reference whose point for a frame needs no later frame also offers stream(binning,
+// distance): a callable taking one histogram after another (counts, pixels) and returning its
+// point. The extractor then keeps one number per frame instead of every histogram, which is
+// what lets a video of millions of frames be read in a few bytes per frame.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "keychroma/keyframes/concepts.hpp"
@@ -23,6 +30,14 @@ inline frame_features one_dimensional(std::vector<double> distance) {
     return f;
 }
 
+/// The 1-D features of a stored table, each row given in turn to a reference's stream.
+template <class Stream>
+frame_features streamed(Stream&& stream, const histogram_table& t) {
+    std::vector<double> out(t.frames());
+    for (std::size_t i = 0; i < t.frames(); ++i) out[i] = stream(t[i], t.pixels(i));
+    return one_dimensional(std::move(out));
+}
+
 inline std::vector<double> mean_histogram(const histogram_table& t) {
     std::vector<double> mean(t.bins(), 0.0);
     for (std::size_t i = 0; i < t.frames(); ++i) {
@@ -34,7 +49,8 @@ inline std::vector<double> mean_histogram(const histogram_table& t) {
 }
 } // namespace detail
 
-/// Compare every frame with a solid image of colour (R, G, B) and the frame's own size.
+/// Compare every frame with a solid image of colour (R, G, B) and the frame's own size. A frame's
+/// point needs only its own histogram, so the extractor computes it as the frame arrives.
 template <std::uint8_t R, std::uint8_t G, std::uint8_t B>
 struct solid_reference {
     static std::string name() {
@@ -44,18 +60,21 @@ struct solid_reference {
             return "solid(" + std::to_string(R) + "," + std::to_string(G) + "," +
                    std::to_string(B) + ")";
     }
+    /// The distance of each histogram given, one frame after another, from the solid image.
+    template <binning Bn, histogram_distance D>
+    [[nodiscard]] auto stream(const Bn& binning, const D& distance) const {
+        return [distance, bin = binning.bin_of(R, G, B), frame = std::vector<double>(Bn::bins),
+                ref = std::vector<double>(Bn::bins, 0.0)](std::span<const std::uint32_t> counts,
+                                                          std::uint64_t pixels) mutable {
+            std::copy(counts.begin(), counts.end(), frame.begin());
+            ref[bin] = static_cast<double>(pixels);
+            return distance(std::span<const double>(frame), std::span<const double>(ref));
+        };
+    }
     template <binning Bn, histogram_distance D>
     [[nodiscard]] frame_features features(const Bn& binning, const histogram_table& t,
                                           const D& distance) const {
-        const std::size_t bin = binning.bin_of(R, G, B);
-        std::vector<double> frame(t.bins()), ref(t.bins(), 0.0);
-        std::vector<double> out(t.frames());
-        for (std::size_t i = 0; i < t.frames(); ++i) {
-            t.to_double(i, frame);
-            ref[bin] = static_cast<double>(t.pixels(i));
-            out[i] = distance(std::span<const double>(frame), std::span<const double>(ref));
-        }
-        return detail::one_dimensional(std::move(out));
+        return detail::streamed(stream(binning, distance), t);
     }
 };
 
@@ -80,19 +99,26 @@ struct mean_reference {
 };
 
 /// Compare every frame with the frame before it (frame 0 with itself): a cut shows as a spike.
+/// Computed as the frames arrive, keeping the previous frame's histogram.
 struct previous_frame {
     static std::string name() { return "previous"; }
     template <binning Bn, histogram_distance D>
-    [[nodiscard]] frame_features features(const Bn&, const histogram_table& t,
-                                          const D& distance) const {
-        std::vector<double> prev(t.bins()), cur(t.bins()), out(t.frames());
-        for (std::size_t i = 0; i < t.frames(); ++i) {
-            t.to_double(i, cur);
-            if (i == 0) prev = cur;
-            out[i] = distance(std::span<const double>(prev), std::span<const double>(cur));
+    [[nodiscard]] auto stream(const Bn&, const D& distance) const {
+        return [distance, first = true, prev = std::vector<double>(Bn::bins),
+                cur = std::vector<double>(Bn::bins)](std::span<const std::uint32_t> counts,
+                                                     std::uint64_t) mutable {
+            std::copy(counts.begin(), counts.end(), cur.begin());
+            if (first) prev = cur;
+            first = false;
+            const double d = distance(std::span<const double>(prev), std::span<const double>(cur));
             std::swap(prev, cur);
-        }
-        return detail::one_dimensional(std::move(out));
+            return d;
+        };
+    }
+    template <binning Bn, histogram_distance D>
+    [[nodiscard]] frame_features features(const Bn& binning, const histogram_table& t,
+                                          const D& distance) const {
+        return detail::streamed(stream(binning, distance), t);
     }
 };
 

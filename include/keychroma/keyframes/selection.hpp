@@ -32,10 +32,11 @@ struct every_nth {
     [[nodiscard]] std::vector<std::size_t> select(const clustering_result& c,
                                                   const point_matrix&) const {
         if (step == 0) throw config_error("every-nth selection: step must be at least 1");
-        std::vector<std::size_t> out;
-        for (const auto& members : detail::members_of(c))
-            for (std::size_t p = 0; p < members.size(); p += step) out.push_back(members[p]);
-        std::sort(out.begin(), out.end());
+        // One pass in frame order, counting each cluster's members so far: the result comes
+        // out ascending, and memory is one counter per cluster, not a list per cluster.
+        std::vector<std::size_t> out, seen(c.cluster_count(), 0);
+        for (std::size_t i = 0; i < c.labels.size(); ++i)
+            if (seen[c.labels[i]]++ % step == 0) out.push_back(i);
         return out;
     }
 };

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -69,11 +69,40 @@ inline const char* cluster_colour(std::size_t k) {
 }
 } // namespace detail
 
-/// The SVG text of the plot.
-[[nodiscard]] inline std::string cluster_plot_svg(const std::vector<double>& distance,
-                                                  const clustering_result& clusters,
-                                                  const std::vector<std::size_t>& keyframes,
-                                                  const cluster_plot_labels& labels = {}) {
+namespace detail {
+/// Marks which cells of a w x h pixel grid have been drawn on, so that a video of millions of
+/// frames draws one mark per pixel it covers instead of one per frame (what a 680-pixel-wide
+/// plot can show anyway).
+class pixel_grid {
+public:
+    pixel_grid(double w, double h)
+        : w_(static_cast<std::size_t>(w) + 1), h_(static_cast<std::size_t>(h) + 1),
+          drawn_(w_ * h_, false) {}
+    void clear() { std::fill(drawn_.begin(), drawn_.end(), false); }
+    /// True the first time a point falls into its cell.
+    bool first(double x, double y) {
+        const auto cell = [](double v, std::size_t n) {
+            return std::min(n - 1, static_cast<std::size_t>(std::max(0.0, v)));
+        };
+        const std::size_t i = cell(y, h_) * w_ + cell(x, w_);
+        if (drawn_[i]) return false;
+        drawn_[i] = true;
+        return true;
+    }
+
+private:
+    std::size_t w_, h_;
+    std::vector<bool> drawn_;
+};
+} // namespace detail
+
+/// Writes the SVG text of the plot. Up to 3,000 frames every frame is drawn; above, a frame
+/// whose mark would cover the same pixel as an earlier one of its cluster is left out (and a
+/// keyframe rule or marker likewise), which keeps the file a few MB for any video length.
+inline void write_cluster_plot_svg(std::ostream& s, const std::vector<double>& distance,
+                                   const clustering_result& clusters,
+                                   const std::vector<std::size_t>& keyframes,
+                                   const cluster_plot_labels& labels = {}) {
     const std::size_t n = distance.size();
     const double W = 1040, H = 560, left = 90, right = 270, top = 50, bottom = 70;
     const double pw = W - left - right, ph = H - top - bottom;
@@ -90,7 +119,8 @@ inline const char* cluster_colour(std::size_t k) {
     auto X = [&](double f) { return left + pw * f / xmax; };
     auto Y = [&](double d) { return top + ph * (1.0 - (d - lo) / (hi - lo)); };
     using detail::fmt;
-    std::ostringstream s;
+    const bool thin = n > 3000;
+    detail::pixel_grid grid(pw, ph);
     s << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H
       << "\" viewBox=\"0 0 " << W << " " << H
@@ -120,25 +150,30 @@ inline const char* cluster_colour(std::size_t k) {
     // keyframe rules behind the points
     s << "<g stroke=\"#999\" stroke-width=\"0.8\" stroke-dasharray=\"3,3\">\n";
     for (auto k : keyframes)
-        s << "<line x1=\"" << fmt(X(double(k))) << "\" x2=\"" << fmt(X(double(k))) << "\" y1=\""
-          << top << "\" y2=\"" << top + ph << "\"/>\n";
+        if (!thin || grid.first(X(double(k)) - left, 0))
+            s << "<line x1=\"" << fmt(X(double(k))) << "\" x2=\"" << fmt(X(double(k))) << "\" y1=\""
+              << top << "\" y2=\"" << top + ph << "\"/>\n";
     s << "</g>\n";
     // points, one path per cluster (small squares keep large videos compact)
     const std::size_t k = clusters.cluster_count();
     const double r = n > 3000 ? 1.0 : (n > 600 ? 1.6 : 2.4);
     for (std::size_t c = 0; c < k; ++c) {
         s << "<path fill=\"" << detail::cluster_colour(c) << "\" d=\"";
+        grid.clear();
         for (std::size_t i = 0; i < n; ++i)
-            if (clusters.labels[i] == c)
+            if (clusters.labels[i] == c &&
+                (!thin || grid.first(X(double(i)) - left, Y(distance[i]) - top)))
                 s << "M" << fmt(X(double(i)) - r) << " " << fmt(Y(distance[i]) - r) << "h"
                   << fmt(2 * r) << "v" << fmt(2 * r) << "h" << fmt(-2 * r) << "z";
         s << "\"/>\n";
     }
     // keyframe markers on top
     s << "<g fill=\"none\" stroke=\"black\" stroke-width=\"1.5\">\n";
+    grid.clear();
     for (auto f : keyframes)
-        s << "<circle cx=\"" << fmt(X(double(f))) << "\" cy=\"" << fmt(Y(distance[f])) << "\" r=\""
-          << fmt(r + 3.5) << "\"/>\n";
+        if (!thin || grid.first(X(double(f)) - left, Y(distance[f]) - top))
+            s << "<circle cx=\"" << fmt(X(double(f))) << "\" cy=\"" << fmt(Y(distance[f]))
+              << "\" r=\"" << fmt(r + 3.5) << "\"/>\n";
     s << "</g>\n";
     // legend
     const auto sizes = clusters.sizes();
@@ -165,7 +200,6 @@ inline const char* cluster_colour(std::size_t k) {
       << "\" r=\"6\" fill=\"none\" stroke=\"black\" "
       << "stroke-width=\"1.5\"/><text x=\"" << lx + 18 << "\" y=\"" << ly << "\">keyframe ("
       << keyframes.size() << ")</text>\n</g>\n</svg>\n";
-    return s.str();
 }
 
 /// Writes the plot atomically.
@@ -177,7 +211,7 @@ inline void write_cluster_plot(const std::filesystem::path& path,
     atomic_output out(path);
     {
         std::ofstream f(out.temp_path(), std::ios::binary);
-        f << cluster_plot_svg(distance, clusters, keyframes, labels);
+        write_cluster_plot_svg(f, distance, clusters, keyframes, labels);
         if (!f.flush()) throw io_error(path.string() + ": cannot write");
     }
     out.commit();

@@ -1,8 +1,8 @@
 #pragma once
 // The paper's application: the sender turns a colour video into a package (gray L* video +
 // trained model + manifest, package.hpp); the receiver turns a package back into a colour
-// video. send() reads the video twice: the first pass writes the gray video and the keyframe
-// histograms together, the second gathers the keyframes.
+// video. send() reads the video twice: the first pass writes the gray video and gives every frame
+// its keyframe point together, the second gathers the keyframes.
 
 #include <chrono>
 #include <filesystem>
@@ -33,7 +33,7 @@ struct send_result {
     keyframes::keyframe_result keyframes;
     std::vector<std::size_t> held_out; ///< frames held out of training to check it on
     nn::training_result training;
-    double keyframes_s = 0; ///< first pass: gray video + histograms + clustering
+    double keyframes_s = 0; ///< first pass: gray video + frame points + clustering
     double gather_s = 0;    ///< second pass: keyframes -> training pairs
     double train_s = 0;
     double save_s = 0; ///< model file + checksums
@@ -64,8 +64,7 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
         gray_options.chroma = io::y4m_chroma::mono_lstar;
         if (info.fps.num <= 0 || info.fps.den <= 0) info.fps = {25, 1};
         io::y4m_writer gray(writer.gray_path(), info, gray_options);
-        r.keyframes =
-            scan_keyframes(*source, extractor, [&](const rgb8_image& f) { gray.write(f); });
+        r.keyframes = extractor.scan(*source, [&](const rgb8_image& f) { gray.write(f); });
         frames = static_cast<std::uint64_t>(gray.frames_written());
         gray.close();
     }

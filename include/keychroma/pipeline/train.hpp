@@ -2,9 +2,9 @@
 // Training on keyframes (the sender side): a colour video -> keyframes (any extractor type) ->
 // the network trained as a recipe says (pipeline/recipe.hpp): the paper's epochs over whole
 // keyframes at the working size, or keychroma's steps over random patches of them. The video is
-// read twice: once for the histograms (optionally writing the gray transmission video in the
-// same pass, see send.hpp), once to gather the keyframes, so memory holds histograms and
-// keyframes only.
+// read twice: once for the keyframes (optionally writing the gray transmission video in the
+// same pass, see send.hpp), once to gather them, so memory holds each frame's keyframe point
+// (its histogram, for references that need the whole video) and the keyframes only.
 
 #include <algorithm>
 #include <chrono>
@@ -22,7 +22,6 @@
 #include "keychroma/core/image.hpp"
 #include "keychroma/io/frame_source.hpp"
 #include "keychroma/keyframes/extractor.hpp"
-#include "keychroma/keyframes/histogram.hpp"
 #include "keychroma/nn/loss.hpp"
 #include "keychroma/nn/optimizer.hpp"
 #include "keychroma/nn/trainer.hpp"
@@ -188,21 +187,6 @@ template <recipe Recipe>
         return held_out_frames(k.frame_count, k.keyframes, options.held_out);
 }
 
-/// First pass: histograms of every frame (and `per_frame(frame)` on each, e.g. writing the gray
-/// video), then the extractor's clustering and selection.
-template <class Extractor, io::frame_source S, class PerFrame>
-[[nodiscard]] keyframes::keyframe_result scan_keyframes(S& source, const Extractor& extractor,
-                                                        PerFrame&& per_frame) {
-    keyframes::histogram_table table(Extractor::bins);
-    rgb8_image frame;
-    while (source.next(frame)) {
-        table.add(extractor.binning, frame);
-        per_frame(frame);
-    }
-    if (table.empty()) throw format_error("the video has no frames: nothing to train on");
-    return extractor.from_histograms(table);
-}
-
 /// The whole sender-side training: `open()` returns a fresh frame source of the colour video
 /// (a source, or a unique_ptr to one) each time it is called; it is called twice.
 /// `per_frame` sees every frame of the first pass.
@@ -221,7 +205,7 @@ video_training train_on_video(Net& net, Open&& open, const Extractor& extractor,
         auto& src = deref(first);
         out.info = src.info();
         out.frame_size = out.info.size();
-        out.keyframes = scan_keyframes(src, extractor, per_frame);
+        out.keyframes = extractor.scan(src, per_frame);
     }
     out.keyframes_s = secs(t0);
     t0 = clock::now();
