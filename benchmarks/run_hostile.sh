@@ -20,6 +20,12 @@ import sys
 sys.stdout.buffer.write(b'YUV4MPEG2 W1 H1 F30:1 C444\n' + b'FRAME\n\x80\x80\x80' * 2000000)" >tiny_frames.y4m
 # 4. a keyframes list of a number out of range
 echo '[1e20]' >keys.json
+# 5. a gray video whose header claims 16384x16384 frames, for a real (tiny) model; the machine's
+#    available memory is set to 4 GiB so that the case means the same on any machine
+printf 'YUV4MPEG2 W16384 H16384 F25:1 Cmono XKEYCHROMA=LSTAR\nFRAME\n' >huge_gray.y4m
+printf 'YUV4MPEG2 W16 H16 F25:1 C444\n' >colour.y4m
+for i in 1 2 3 4; do printf 'FRAME\n'; head -c 768 /dev/urandom; done >>colour.y4m
+"$tool" train colour.y4m -o tiny.kcm --steps 1 --quiet >/dev/null 2>&1
 printf '%-44s %5s %9s  %s\n' case exit "peak MB" "stderr"
 run() {
   local name=$1; shift
@@ -34,3 +40,6 @@ run "keyframes huge_header.y4m" keyframes huge_header.y4m -o kf1 --quiet
 run "colorize gray.y4m sparse.kcm (4 GiB model)" colorize gray.y4m sparse.kcm -o c.y4m --quiet
 run "keyframes tiny_frames.y4m (2,000,000 frames)" keyframes tiny_frames.y4m -o kf2 --quiet --no-images
 run "train --keyframes-from [1e20]" train gray.y4m -o m.kcm --keyframes-from keys.json --quiet
+export KEYCHROMA_MEMORY_LIMIT=4G
+run "colorize huge_gray.y4m (16384x16384, 4 GiB)" colorize huge_gray.y4m tiny.kcm -o h.y4m --quiet
+unset KEYCHROMA_MEMORY_LIMIT

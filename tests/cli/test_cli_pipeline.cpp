@@ -134,6 +134,38 @@ BOOST_AUTO_TEST_CASE(altered_or_missing_package_files_are_refused) {
     BOOST_TEST((entries(d.path()) == std::vector<std::string>{"colour.y4m", "pkg"}));
 }
 
+// A package whose frames need more memory than is available is refused with exit code 7 and
+// one line before anything is written; an older output of the same name stays as it was.
+// KEYCHROMA_MEMORY_LIMIT stands in for a small machine: 16x16 frames need 16 * 16 * 46 bytes.
+BOOST_AUTO_TEST_CASE(frames_too_large_for_the_memory_are_refused_with_7) {
+    temp_dir d;
+    write_y4m_444(d / "colour.y4m", 16, 16, 4, true);
+    auto r = run_tool("send " + quote(d / "colour.y4m") + " -o " + quote(d / "pkg") +
+                      " --steps 1 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    std::ofstream(d / "out.y4m") << "an older output\n";
+    for (const std::string& c :
+         {"receive " + quote(d / "pkg") + " -o " + quote(d / "out.y4m"),
+          "colorize " + quote(d / "pkg" / "gray.y4m") + " " + quote(d / "pkg" / "model.kcm") +
+              " -o " + quote(d / "out.y4m")}) {
+        r = run_tool(c + " --quiet", "export KEYCHROMA_MEMORY_LIMIT=10K;");
+        BOOST_TEST(r.exit_code == 7, c << ": " << r.err);
+        BOOST_TEST(one_line(r.err), r.err);
+        BOOST_TEST(r.err.find("16x16") != std::string::npos, r.err);
+        r = run_tool(c + " --quiet", "export KEYCHROMA_MEMORY_LIMIT=lots;");
+        BOOST_TEST(r.exit_code == 6, c << ": " << r.err);
+        BOOST_TEST(one_line(r.err), r.err);
+    }
+    std::ifstream older(d / "out.y4m");
+    std::string line;
+    std::getline(older, line);
+    BOOST_TEST(line == "an older output");
+    BOOST_TEST((entries(d.path()) == std::vector<std::string>{"colour.y4m", "out.y4m", "pkg"}));
+    r = run_tool("receive " + quote(d / "pkg") + " -o " + quote(d / "out.y4m") + " --quiet",
+                 "export KEYCHROMA_MEMORY_LIMIT=12K;");
+    BOOST_TEST(r.exit_code == 0, r.err);
+}
+
 BOOST_AUTO_TEST_CASE(bad_models_are_model_errors_5) {
     trained t;
     // Not a model at all, and a model cut short.

@@ -3,13 +3,17 @@
 
 // Colorization geometry and bad input: working-size scaling, edge padding and cropping for sizes
 // that are not multiples of 8, a zero network giving exactly the gray picture, training pairs,
-// a zero-frame video, and a corrupt model inside an otherwise consistent package.
+// a zero-frame video, a corrupt model inside an otherwise consistent package, and frames too
+// large for the memory available.
 
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "keychroma/core/memory.hpp"
 #include "keychroma/nn.hpp"
 #include "keychroma/paper.hpp"
 #include "keychroma/pipeline.hpp"
@@ -156,4 +160,78 @@ BOOST_AUTO_TEST_CASE(corrupt_model_in_a_consistent_package) {
         BOOST_TEST(std::string(e.what()).find("model.kcm") != std::string::npos, e.what());
     }
     BOOST_TEST(!closed);
+}
+
+// Frames too large for the memory available: the batch shrinks to what fits, and a frame that
+// does not fit even alone is refused (resource_error, exit code 7) before anything is written.
+BOOST_AUTO_TEST_CASE(large_frames_take_smaller_batches_or_are_refused) {
+    const image_size f{1000, 1000};
+    const std::uint64_t shared = 1'000'000u * colorize_bytes_per_pixel_shared;
+    const std::uint64_t per_frame = 1'000'000u * colorize_bytes_per_pixel_per_frame;
+    BOOST_TEST(batch_that_fits(f, 8, std::nullopt) == 8u);
+    BOOST_TEST(batch_that_fits(f, 8, shared + per_frame) == 1u);
+    BOOST_TEST(batch_that_fits(f, 8, shared + 4 * per_frame - 1) == 3u);
+    BOOST_TEST(batch_that_fits(f, 8, shared + 4 * per_frame) == 4u);
+    BOOST_TEST(batch_that_fits(f, 8, std::uint64_t{1} << 40) == 8u);
+    BOOST_TEST(batch_that_fits(f, 0, std::uint64_t{1} << 40) == 1u);
+    try {
+        (void)batch_that_fits(f, 8, shared + per_frame - 1);
+        BOOST_ERROR("a frame larger than the memory was accepted");
+    } catch (const resource_error& e) {
+        BOOST_TEST(e.exit_code() == 7);
+        BOOST_TEST(std::string(e.what()).find("1000x1000") != std::string::npos, e.what());
+    }
+
+    // Through colorize: refused before a frame is read or written; with room for two frames
+    // the output is an unconstrained run's.
+    net_t net(3);
+    std::vector<rgb8_image> frames;
+    for (int i = 0; i < 5; ++i) frames.push_back(test::solid(60, 44, 40 * i, 120, 200));
+    const std::uint64_t pixels = 60 * 44;
+    const auto run = [&](std::optional<std::uint64_t> memory, std::vector<rgb8_image>& out) {
+        test::memory_source src(frames);
+        bool closed = false;
+        test::memory_sink sink{&out, &closed};
+        colorize_options o;
+        o.working = {32, 32};
+        o.memory = memory;
+        (void)colorize(net, src, sink, o);
+        return closed;
+    };
+    std::vector<rgb8_image> refused;
+    BOOST_CHECK_THROW(
+        (void)run(pixels * (colorize_bytes_per_pixel_shared + colorize_bytes_per_pixel_per_frame) -
+                      1,
+                  refused),
+        resource_error);
+    BOOST_TEST(refused.empty());
+    std::vector<rgb8_image> two_at_a_time, all;
+    BOOST_TEST(
+        run(pixels * (colorize_bytes_per_pixel_shared + 2 * colorize_bytes_per_pixel_per_frame),
+            two_at_a_time));
+    BOOST_TEST(run(std::uint64_t{1} << 40, all));
+    BOOST_REQUIRE(all.size() == 5u);
+    BOOST_REQUIRE(two_at_a_time.size() == 5u);
+    // The same frames through batches of another size: a GEMM may sum in another order, which
+    // can move a rounded 8-bit value by one, not more.
+    for (std::size_t i = 0; i < 5; ++i) {
+        BOOST_REQUIRE(two_at_a_time[i].shape() == all[i].shape());
+        int worst = 0;
+        for (std::size_t k = 0; k < all[i].size(); ++k)
+            worst =
+                std::max(worst, std::abs(int(two_at_a_time[i].data()[k]) - int(all[i].data()[k])));
+        BOOST_TEST(worst <= 1, "frame " << i);
+    }
+}
+
+// KEYCHROMA_MEMORY_LIMIT's sizes (core/memory.hpp).
+BOOST_AUTO_TEST_CASE(memory_sizes_parse_or_are_configuration_errors) {
+    BOOST_TEST(parse_memory_size("12") == 12u);
+    BOOST_TEST(parse_memory_size("512K") == 512u * 1024u);
+    BOOST_TEST(parse_memory_size("300M") == 300u * 1024u * 1024u);
+    BOOST_TEST(parse_memory_size("2g") == std::uint64_t{2} << 30);
+    for (const char* bad :
+         {"", "M", "1.5G", "10T", "-1", "5 M", "18446744073709551616", "17179869184G"})
+        BOOST_CHECK_THROW((void)parse_memory_size(bad), config_error);
+    BOOST_TEST(available_memory().has_value()); // /proc/meminfo on Linux
 }

@@ -44,4 +44,12 @@ public:
     [[nodiscard]] int exit_code() const noexcept override { return 6; }
 };
 
+/// The input needs more memory than the machine (or KEYCHROMA_MEMORY_LIMIT) leaves available:
+/// refused before it is allocated (core/memory.hpp).
+class resource_error : public error {
+public:
+    using error::error;
+    [[nodiscard]] int exit_code() const noexcept override { return 7; }
+};
+
 } // namespace keychroma

@@ -12,13 +12,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/image.hpp"
 #include "keychroma/core/lab_scaling.hpp"
+#include "keychroma/core/memory.hpp"
 #include "keychroma/core/resize.hpp"
 #include "keychroma/io/frame_source.hpp"
 #include "keychroma/io/y4m.hpp"
@@ -31,9 +34,37 @@ namespace keychroma::pipeline {
 struct colorize_options {
     image_size working{256, 256}; ///< as in training (train_options::working)
     frame_fit fit = frame_fit::scale;
-    std::size_t batch = 8;
+    std::size_t batch = 8; ///< at most; fewer when the frames are too large (batch_that_fits)
     std::function<void(std::size_t)> on_frames; ///< called with the frames written so far
+    /// Bytes colorization may use; unset: what the machine has available (available_memory()).
+    std::optional<std::uint64_t> memory;
 };
+
+/// Memory colorization holds per pixel of the full frame: its L* codes and L* for each frame of
+/// a batch, and once for the batch the upsampled a,b with the upsampler's planes, the RGB frame
+/// and the writer's buffer. Measured: 37 bytes per pixel at batch 1 and 5.6 more per frame of
+/// batch, with the guided upsampler and a Y4M writer at 4096x4096 (docs/reliability.md); the
+/// shared part has room for an encoder's buffers.
+inline constexpr std::uint64_t colorize_bytes_per_pixel_per_frame = 6;
+inline constexpr std::uint64_t colorize_bytes_per_pixel_shared = 40;
+
+/// The batch to colorize frames of size `full` in: `wanted`, or as many frames as `memory`
+/// bytes hold; resource_error when not even one frame fits.
+[[nodiscard]] inline std::size_t batch_that_fits(image_size full, std::size_t wanted,
+                                                 std::optional<std::uint64_t> memory) {
+    wanted = std::max<std::size_t>(1, wanted);
+    if (!memory) return wanted;
+    const std::uint64_t pixels = full.pixels();
+    const std::uint64_t shared = pixels * colorize_bytes_per_pixel_shared;
+    const std::uint64_t per_frame = pixels * colorize_bytes_per_pixel_per_frame;
+    if (shared + per_frame > *memory)
+        throw resource_error("frames of " + std::to_string(full.width) + "x" +
+                             std::to_string(full.height) + " need about " +
+                             memory_text(shared + per_frame) + " to colorize, more than the " +
+                             memory_text(*memory) + " available");
+    return static_cast<std::size_t>(
+        std::min<std::uint64_t>(wanted, (*memory - shared) / per_frame));
+}
 
 struct colorize_stats {
     std::size_t frames = 0;
@@ -115,7 +146,8 @@ colorize_stats colorize(Net& net, S& gray, Sink& sink, const colorize_options& o
     const image_size scaled = scaled_size(full, options.working, options.fit);
     const image_size net_size{round_up(scaled.width, network_multiple),
                               round_up(scaled.height, network_multiple)};
-    const std::size_t batch = std::max<std::size_t>(1, options.batch);
+    const std::size_t batch =
+        batch_that_fits(full, options.batch, options.memory ? options.memory : available_memory());
     std::vector<plane8> codes(batch);
     std::vector<planef> l_full(batch), l_scaled(batch); // L* at the frame's and network's size
     nn::host_tensor input, output;
