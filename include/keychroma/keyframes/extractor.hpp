@@ -107,13 +107,6 @@ public:
         }
     }
 
-    [[nodiscard]] std::size_t frames() const noexcept {
-        if constexpr (streams)
-            return points_.size();
-        else
-            return table_.frames();
-    }
-
     /// Every frame's point, once the last frame has been added.
     [[nodiscard]] frame_features finish() && {
         if constexpr (streams)
@@ -139,15 +132,21 @@ private:
     histogram_table table_;
 };
 
-/// Stages 1 + 2 alone: every frame of `source` as a point (streamed where the reference allows).
-template <binning B, class R, histogram_distance D, io::frame_source S>
+/// Stages 1 + 2 alone: every frame of `source` as a point (streamed where the reference allows),
+/// calling per_frame(frame) on each frame as it passes.
+template <binning B, class R, histogram_distance D, io::frame_source S,
+          class PerFrame = void (*)(const rgb8_image&)>
 requires reference_for<R, B, D>
-[[nodiscard]] frame_features read_features(S& source, const B& binning, const R& reference,
-                                           const D& distance) {
+[[nodiscard]] frame_features read_features(
+    S& source, const B& binning, const R& reference, const D& distance,
+    PerFrame&& per_frame = [](const rgb8_image&) {}) {
     feature_pass<B, R, D> pass(binning, reference, distance);
     pass.reserve(detail::reserve_hint(source.info().frame_count));
     rgb8_image frame;
-    while (source.next(frame)) pass.add(frame);
+    while (source.next(frame)) {
+        pass.add(frame);
+        per_frame(std::as_const(frame));
+    }
     return std::move(pass).finish();
 }
 
@@ -240,14 +239,7 @@ struct keyframe_extractor {
     /// write the gray video in the same pass), and extracts the keyframes.
     template <io::frame_source S, class PerFrame>
     [[nodiscard]] keyframe_result scan(S& source, PerFrame&& per_frame) const {
-        feature_pass<Binning, Reference, Distance> pass(binning, reference, distance);
-        pass.reserve(detail::reserve_hint(source.info().frame_count));
-        rgb8_image frame;
-        while (source.next(frame)) {
-            pass.add(frame);
-            per_frame(std::as_const(frame));
-        }
-        return from_features(std::move(pass).finish());
+        return from_features(read_features(source, binning, reference, distance, per_frame));
     }
 
     /// Streams the source once.
