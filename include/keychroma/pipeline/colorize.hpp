@@ -43,8 +43,8 @@ struct colorize_options {
 /// Memory colorization holds per pixel of the full frame: its L* codes and L* for each frame of
 /// a batch, and once for the batch the upsampled a,b with the upsampler's planes, the RGB frame
 /// and the writer's buffer. Measured: 37 bytes per pixel at batch 1 and 5.6 more per frame of
-/// batch, with the guided upsampler and a Y4M writer at 4096x4096 (docs/reliability.md); the
-/// shared part has room for an encoder's buffers.
+/// batch, with the guided upsampler and a Y4M writer at 4096x4096 (docs/reliability.md). An
+/// FFmpeg encoder's own buffers (H.264's lookahead frames) are not counted.
 inline constexpr std::uint64_t colorize_bytes_per_pixel_per_frame = 6;
 inline constexpr std::uint64_t colorize_bytes_per_pixel_shared = 40;
 
