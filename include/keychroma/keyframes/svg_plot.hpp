@@ -81,8 +81,10 @@ public:
     void clear() { std::fill(drawn_.begin(), drawn_.end(), false); }
     /// True the first time a point falls into its cell.
     bool first(double x, double y) {
-        const auto cell = [](double v, std::size_t n) {
-            return std::min(n - 1, static_cast<std::size_t>(std::max(0.0, v)));
+        const auto cell = [](double v, std::size_t n) { // NaN and infinities included
+            return !(v > 0)             ? std::size_t{0}
+                   : v >= double(n - 1) ? n - 1
+                                        : static_cast<std::size_t>(v);
         };
         const std::size_t i = cell(y, h_) * w_ + cell(x, w_);
         if (drawn_[i]) return false;
