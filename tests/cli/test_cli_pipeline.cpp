@@ -51,6 +51,14 @@ struct trained {
     }
 };
 
+/// d/colour.y4m (16x16, 4 frames) sent as d/pkg with one training step.
+void send_tiny_package(const temp_dir& d) {
+    write_y4m_444(d / "colour.y4m", 16, 16, 4, true);
+    const auto r = run_tool("send " + quote(d / "colour.y4m") + " -o " + quote(d / "pkg") +
+                            " --steps 1 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_CASE(train_then_colorize_keeps_size_and_frames) {
@@ -113,10 +121,8 @@ BOOST_AUTO_TEST_CASE(send_then_receive_reproduces_colorize) {
 
 BOOST_AUTO_TEST_CASE(altered_or_missing_package_files_are_refused) {
     temp_dir d;
-    write_y4m_444(d / "colour.y4m", 16, 16, 4, true);
-    auto r = run_tool("send " + quote(d / "colour.y4m") + " -o " + quote(d / "pkg") +
-                      " --steps 1 --quiet");
-    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    send_tiny_package(d);
+    tool_result r;
     { // one byte of the model changed: checksum mismatch, a format error naming the file
         std::fstream f(d / "pkg" / "model.kcm", std::ios::in | std::ios::out | std::ios::binary);
         f.seekp(100);
@@ -139,10 +145,8 @@ BOOST_AUTO_TEST_CASE(altered_or_missing_package_files_are_refused) {
 // KEYCHROMA_MEMORY_LIMIT stands in for a small machine: 16x16 frames need 16 * 16 * 46 bytes.
 BOOST_AUTO_TEST_CASE(frames_too_large_for_the_memory_are_refused_with_7) {
     temp_dir d;
-    write_y4m_444(d / "colour.y4m", 16, 16, 4, true);
-    auto r = run_tool("send " + quote(d / "colour.y4m") + " -o " + quote(d / "pkg") +
-                      " --steps 1 --quiet");
-    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    send_tiny_package(d);
+    tool_result r;
     std::ofstream(d / "out.y4m") << "an older output\n";
     for (const std::string& c :
          {"receive " + quote(d / "pkg") + " -o " + quote(d / "out.y4m"),
