@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "output_options.hpp"
 #include "pipeline_common.hpp"
 
 namespace keychroma::cli {
@@ -15,6 +16,9 @@ namespace {
 struct colorize_cli {
     std::string gray, model, output;
     std::string upsampling; ///< empty: the model's
+    std::string audio_from; ///< empty: the gray video's own sound
+    bool no_audio = false;
+    int crf = 18;
     pipeline_cli_options p;
 };
 
@@ -31,7 +35,13 @@ void run(const colorize_cli& o, const global_options& global) {
             [&]<pipeline::chroma_upsampler U>() { U{}.save(stored); }); // at its defaults
     auto source = io::open_source(o.gray);
     const auto info = source->info();
-    auto sink = io::open_sink(o.output, info);
+    io::sink_options sink_options; // the sound goes to container outputs only
+    sink_options.crf = o.crf;
+    if (!o.audio_from.empty())
+        sink_options.audio_from = o.audio_from;
+    else if (!o.no_audio && io::classify_path(o.gray) == io::media_kind::container)
+        sink_options.audio_from = o.gray; // a Y4M or an image sequence has no sound
+    auto sink = io::open_sink(o.output, info, sink_options);
     pipeline::progress bar("colorize",
                            info.frame_count ? std::optional<std::uint64_t>(*info.frame_count)
                                             : std::nullopt,
@@ -79,6 +89,12 @@ void add_colorize(CLI::App& app, global_options& global) {
            "How a,b reach the frame size: " + pipeline::built_in_chroma_upsamplers::joined_names() +
                " (default: the model's recipe's; guided follows the L* edges)")
         ->check(CLI::IsMember(upsamplers));
+    cmd->add_option("--audio-from", o->audio_from,
+                    "Container output: the sound to lay under the colour video (default: the "
+                    "gray video's own, when it is a container)");
+    cmd->add_flag("--no-audio", o->no_audio, "Container output: no sound")
+        ->excludes("--audio-from");
+    add_crf_option(cmd, o->crf);
     add_geometry_options(cmd, o->p);
     cmd->callback([o, &global] {
         nn::with_backend(o->p.backend, [&]<class Backend>() { run<Backend>(*o, global); });

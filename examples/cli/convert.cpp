@@ -13,6 +13,7 @@
 #include "keychroma/core/fit.hpp"
 #include "keychroma/core/lstar.hpp"
 #include "keychroma/io/open.hpp"
+#include "output_options.hpp"
 #include "parse.hpp"
 
 namespace keychroma::cli {
@@ -62,8 +63,7 @@ void add_convert(CLI::App& app, global_options& global) {
     cmd->add_option("--matrix", opt->matrix, "Y'CbCr matrix for Y4M input and output")
         ->check(CLI::IsMember({"bt601", "bt709"}));
     cmd->add_option("--audio-from", opt->audio_from, "Container output: copy this file's audio");
-    cmd->add_option("--crf", opt->crf, "Container output: quality of lossy encoders (0-51)")
-        ->check(CLI::Range(0, 51));
+    add_crf_option(cmd, opt->crf);
 
     cmd->callback([opt, &global] {
         // Validate every option before touching any file.

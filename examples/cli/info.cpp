@@ -73,6 +73,7 @@ void add_info(CLI::App& app, global_options& global) {
             j["frame_count"] =
                 info.frame_count ? nlohmann::json(*info.frame_count) : nlohmann::json(nullptr);
             j["pixel_format"] = info.pixel_format;
+            j["rotation"] = info.rotation;
             if (info.frame_count && fps.num > 0)
                 j["duration_s"] = static_cast<double>(*info.frame_count) / fps.value();
             std::cout << j.dump(2) << "\n";
@@ -89,6 +90,8 @@ void add_info(CLI::App& app, global_options& global) {
             else
                 std::printf("frames:       unknown (use --count)\n");
             std::printf("pixel format: %s\n", info.pixel_format.c_str());
+            if (info.rotation != 0)
+                std::printf("rotation:     %d degrees (turned for display)\n", info.rotation);
         }
     });
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "output_options.hpp"
 #include "pipeline_common.hpp"
 
 namespace keychroma::cli {
@@ -12,6 +13,8 @@ namespace {
 
 struct receive_cli {
     std::string package, output;
+    bool no_audio = false;
+    int crf = 18;
     pipeline_cli_options p;
 };
 
@@ -19,9 +22,12 @@ template <class Backend>
 void run(const receive_cli& o, const global_options& global) {
     auto net = make_network<Backend>(o.p.threads);
     const auto verified = pipeline::verify_package(o.package);
-    io::y4m_reader probe(verified.gray);
-    const auto info = probe.info();
-    auto sink = io::open_sink(o.output, info);
+    auto info = io::y4m_reader(verified.gray).info();
+    info.rotation = pipeline::read_receiver_settings(verified.manifest).rotation;
+    io::sink_options sink_options;
+    sink_options.crf = o.crf;
+    if (!o.no_audio) sink_options.audio_from = verified.audio; // containers only
+    auto sink = io::open_sink(o.output, info, sink_options);
     pipeline::colorize_options c; // the working size and fit come from the package
     c.batch = o.p.colorize_batch;
     pipeline::progress bar("colorize",
@@ -51,6 +57,9 @@ void add_receive(CLI::App& app, global_options& global) {
     cmd->add_option("package", o->package, "Package directory from `keychroma send`")->required();
     cmd->add_option("-o,--output", o->output, "Colour video to write (format by extension)")
         ->required();
+    cmd->add_flag("--no-audio", o->no_audio,
+                  "Container output: leave out the sound the package carries");
+    add_crf_option(cmd, o->crf);
     cmd->add_option("--batch", o->p.colorize_batch, "Frames per network batch")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();

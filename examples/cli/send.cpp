@@ -14,6 +14,7 @@ namespace {
 
 struct send_cli {
     std::string input, package;
+    bool no_audio = false;
     pipeline_cli_options p;
 };
 
@@ -23,6 +24,7 @@ void run(const send_cli& o, const global_options& global) {
     pipeline::send_options so;
     so.train = o.p.train<Recipe>();
     so.weights = o.p.half ? nn::weight_format::float16 : nn::weight_format::float32;
+    so.audio = !o.no_audio;
     auto bar = training_progress<Recipe>(so.train, global);
     so.train.on_epoch = epoch_progress(bar);
     const auto r = with_extractor<Recipe>(o.p, [&](const auto& extractor) {
@@ -38,6 +40,10 @@ void run(const send_cli& o, const global_options& global) {
     std::printf("keyframes:       %zu of %llu frames\n", r.keyframes.keyframes.size(),
                 (unsigned long long)r.manifest.frames);
     print_bandwidth(r.manifest.bandwidth);
+    if (r.audio)
+        std::printf("sound:           %s (%.3f MB, sent either way: not in the comparison)\n",
+                    std::string(pipeline::package_audio_name).c_str(),
+                    double(r.manifest.files.back().bytes) / 1e6);
     std::printf("times:           keyframes %.1f s, training %.1f s, total %.1f s\n", r.keyframes_s,
                 r.train_s, r.total_s);
 }
@@ -51,6 +57,8 @@ void add_send(CLI::App& app, global_options& global) {
     cmd->add_option("input", o->input, "Colour video")->required();
     cmd->add_option("-o,--package", o->package, "Package directory to write")->required();
     cmd->add_flag("--half", o->p.half, "Send float16 weights (half the model size)");
+    cmd->add_flag("--no-audio", o->no_audio,
+                  "Leave the video's sound out of the package (default: carried unchanged)");
     add_training_options(cmd, o->p);
     add_keyframes_option(cmd, o->p);
     cmd->callback([o, &global] {

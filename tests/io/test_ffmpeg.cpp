@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "keychroma/io/ffmpeg.hpp"
@@ -412,6 +413,55 @@ BOOST_AUTO_TEST_CASE(audio_is_copied_when_asked) {
         ffmpeg_writer w(dir / "x.mkv", make_info(40, 30, {25, 1}), opt);
     });
     BOOST_TEST(msg.find("gone.wav") != std::string::npos, msg);
+}
+
+BOOST_AUTO_TEST_CASE(extracted_audio_is_the_sources_packets_from_the_first_frame_on) {
+    test::temp_dir dir;
+    const auto wav = dir / "tone.wav";
+    write_wav(wav, 8000, 1.0);
+    // A video with the tone under it, as a user's clip would have.
+    ffmpeg_write_options opt;
+    opt.audio_from = wav;
+    const auto clip = dir / "clip.mkv";
+    {
+        ffmpeg_writer w(clip, make_info(40, 30, {25, 1}), opt);
+        for (std::uint32_t i = 0; i < 25; ++i) w.write(noise_frame(40, 30, i));
+        w.close();
+    }
+    // Every packet of the source's audio, bytes and timestamps unchanged.
+    const auto packets_of = [](const std::filesystem::path& file) {
+        audio_packets in(file);
+        BOOST_TEST_REQUIRE(in.has_audio());
+        std::vector<std::pair<std::int64_t, std::vector<std::uint8_t>>> out;
+        auto p = ffmpeg::make_packet();
+        while (in.next(p.get())) {
+            out.emplace_back(av_rescale_q(p->pts, in.time_base(), {1, 8000}),
+                             std::vector<std::uint8_t>(p->data, p->data + p->size));
+            av_packet_unref(p.get());
+        }
+        return out;
+    };
+    const auto mka = dir / "sound.mka";
+    BOOST_TEST(extract_audio(clip, mka));
+    BOOST_TEST(std::string(avcodec_get_name(audio_packets(mka).parameters()->codec_id)) ==
+               "pcm_s16le");
+    const auto source = packets_of(clip), extracted = packets_of(mka);
+    BOOST_TEST_REQUIRE(!source.empty());
+    BOOST_TEST((extracted == source));
+    std::size_t bytes = 0;
+    for (const auto& [pts, data] : extracted) bytes += data.size();
+    BOOST_TEST(bytes == 8000u * 2u); // one second of 16-bit mono at 8 kHz
+    BOOST_TEST(extracted.front().first == 0);
+
+    // A source without audio: false, and no file.
+    const auto silent = dir / "silent.mkv";
+    {
+        ffmpeg_writer w(silent, make_info(40, 30, {25, 1}));
+        w.write(noise_frame(40, 30, 0));
+        w.close();
+    }
+    BOOST_TEST(!extract_audio(silent, dir / "none.mka"));
+    BOOST_TEST(!std::filesystem::exists(dir / "none.mka"));
 }
 
 BOOST_AUTO_TEST_CASE(works_behind_the_run_time_faces) {

@@ -16,10 +16,14 @@
 #include <vector>
 
 #include "keychroma/io/ffmpeg.hpp"
+#include "support/ffmpeg_cli.hpp"
 #include "support/footage.hpp"
 #include "support/temp_dir.hpp"
 
+using keychroma::test::capture;
+using keychroma::test::ffmpeg_cli_required;
 using keychroma::test::footage_required;
+using keychroma::test::probe;
 BOOST_TEST_GLOBAL_FIXTURE(footage_required);
 
 using namespace keychroma;
@@ -28,16 +32,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// The comparisons need FFmpeg's command-line tools; without them the program is skipped
-/// before any case runs.
-struct cli_required {
-    cli_required() {
-        if (std::system("ffmpeg -hide_banner -version >/dev/null 2>&1") != 0 ||
-            std::system("ffprobe -hide_banner -version >/dev/null 2>&1") != 0)
-            test::skip_program("the ffmpeg/ffprobe command-line tools are not installed");
-    }
-};
-
 std::string quote(const fs::path& p) {
     return "'" + p.string() + "'";
 }
@@ -45,24 +39,6 @@ std::string quote(const fs::path& p) {
 void run(const std::string& cmd) {
     BOOST_TEST_MESSAGE("$ " << cmd);
     BOOST_REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "command failed: " << cmd);
-}
-
-std::string capture(const std::string& cmd) {
-    std::string out;
-    if (FILE* f = ::popen(cmd.c_str(), "r")) {
-        char buf[512];
-        while (std::fgets(buf, sizeof buf, f)) out += buf;
-        ::pclose(f);
-    }
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    return out;
-}
-
-/// One entry of ffprobe's description of the first stream of a type ("v" or "a").
-std::string probe(const fs::path& file, const std::string& stream, const std::string& entry,
-                  const std::string& extra = "") {
-    return capture("ffprobe -v error " + extra + " -select_streams " + stream +
-                   ":0 -show_entries stream=" + entry + " -of default=nw=1:nk=1 " + quote(file));
 }
 
 bool cli_has_encoder(const std::string& name) {
@@ -145,7 +121,7 @@ rgb8_image half(const rgb8_image& in) {
 
 } // namespace
 
-BOOST_TEST_GLOBAL_FIXTURE(cli_required);
+BOOST_TEST_GLOBAL_FIXTURE(ffmpeg_cli_required);
 
 BOOST_AUTO_TEST_CASE(cockatoo_info_matches_ffprobe) {
     const auto clip = test::footage("cockatoo.mp4");

@@ -5,5 +5,6 @@
 // webm, mpg or y4m, keeping the exact frame rate and optionally copying an audio stream.
 // These headers are the only ones in keychroma that include FFmpeg.
 
+#include "keychroma/io/ffmpeg_audio.hpp"
 #include "keychroma/io/ffmpeg_reader.hpp"
 #include "keychroma/io/ffmpeg_writer.hpp"

@@ -220,6 +220,7 @@ private:
         if (stream_->nb_frames > 0) v.frame_count = stream_->nb_frames;
         v.format = format_name();
         v.pixel_format = safe_name(decoder_->pix_fmt);
+        v.rotation = ffmpeg::stream_rotation(stream_);
         return v;
     }
 

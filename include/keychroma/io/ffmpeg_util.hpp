@@ -7,6 +7,7 @@ extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
+#include <libavutil/display.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
@@ -142,6 +143,19 @@ inline SwsContext* cached_sws(sws_ptr& ctx, int src_w, int src_h, AVPixelFormat 
     int c = static_cast<int>(cs);
     if (c < 1 || c > 10 || c == 8) c = SWS_CS_ITU601;
     return sws_getCoefficients(c);
+}
+
+/// The display rotation of a stream (video_info::rotation): its display matrix's angle, to the
+/// nearest quarter turn, in [0, 360); 0 without one.
+[[nodiscard]] inline int stream_rotation(const AVStream* stream) noexcept {
+    std::size_t size = 0;
+    const auto* matrix = reinterpret_cast<const std::int32_t*>(
+        av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size));
+    if (matrix == nullptr || size < 9 * sizeof(std::int32_t)) return 0;
+    const double degrees = av_display_rotation_get(matrix);
+    if (!std::isfinite(degrees)) return 0;
+    const int quarter = static_cast<int>(std::lround(degrees / 90.0));
+    return ((quarter % 4) + 4) % 4 * 90;
 }
 
 /// Matroska stores a frame duration in whole nanoseconds and FFmpeg turns it back into a rate

@@ -6,8 +6,8 @@
 // Time base 1/fps, every packet carries its duration (without one the muxer drops the length
 // of the last frame), and the stream's frame rate is stored, so readers see the source's exact
 // rational rate (30000/1001 stays 30000/1001). An audio stream can be copied unchanged from
-// another file (`audio_from`). Output goes through atomic_output: nothing appears under the
-// final name until close() succeeds.
+// another file (`audio_from`, io/ffmpeg_audio.hpp). Output goes through atomic_output: nothing
+// appears under the final name until close() succeeds.
 
 #include <algorithm>
 #include <climits>
@@ -22,6 +22,7 @@
 #include "keychroma/core/atomic_file.hpp"
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/image.hpp"
+#include "keychroma/io/ffmpeg_audio.hpp"
 #include "keychroma/io/ffmpeg_util.hpp"
 #include "keychroma/io/frame_source.hpp"
 #include "keychroma/io/video_info.hpp"
@@ -161,6 +162,14 @@ public:
         video_->r_frame_rate = rate;
         if (int rc = avcodec_parameters_from_context(video_->codecpar, encoder_.get()); rc < 0)
             throw format_error(name + ": " + ffmpeg::error_text(rc));
+        if (info.rotation % 360 != 0) { // a display matrix: mp4/mov keep it, others drop it
+            auto* matrix = reinterpret_cast<std::int32_t*>(av_stream_new_side_data(
+                video_, AV_PKT_DATA_DISPLAYMATRIX, 9 * sizeof(std::int32_t)));
+            if (!matrix) throw std::bad_alloc();
+            // av_display_rotation_set turns clockwise, av_display_rotation_get reads
+            // counter-clockwise (libavutil/display.h): the minus makes them round-trip.
+            av_display_rotation_set(matrix, -static_cast<double>(info.rotation));
+        }
 
         if (options.audio_from) add_audio(name, *options.audio_from);
 
@@ -330,78 +339,39 @@ private:
     }
 
     void add_audio(const std::string& name, const std::filesystem::path& source) {
-        const auto src = source.string();
-        std::error_code ec;
-        if (!std::filesystem::exists(source, ec))
-            throw io_error(src + ": cannot open audio source: no such file");
-        AVFormatContext* raw = nullptr;
-        if (int rc = avformat_open_input(&raw, src.c_str(), nullptr, nullptr); rc < 0)
-            throw format_error(src + ": cannot read audio source: " + ffmpeg::error_text(rc));
-        audio_in_.reset(raw);
-        if (int rc = avformat_find_stream_info(audio_in_.get(), nullptr); rc < 0)
-            throw format_error(src + ": cannot read stream parameters: " + ffmpeg::error_text(rc));
-        const int index =
-            av_find_best_stream(audio_in_.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
-        if (index < 0) { // no audio there: the output is silent, as the source was
-            audio_in_.reset();
+        audio_.emplace(source);
+        if (!audio_->has_audio()) { // no audio there: the output is silent, as the source was
+            audio_.reset();
             return;
         }
-        audio_src_ = audio_in_->streams[index];
-        for (unsigned i = 0; i < audio_in_->nb_streams; ++i)
-            if (static_cast<int>(i) != index) audio_in_->streams[i]->discard = AVDISCARD_ALL;
-
-        const auto codec_id = audio_src_->codecpar->codec_id;
+        const auto codec_id = audio_->parameters()->codec_id;
         if (avformat_query_codec(muxer_->oformat, codec_id, FF_COMPLIANCE_NORMAL) == 0)
             throw format_error(name + ": the " + muxer_->oformat->name +
                                " container cannot hold the " + avcodec_get_name(codec_id) +
-                               " audio of " + src);
-
+                               " audio of " + source.string());
         audio_out_ = avformat_new_stream(muxer_.get(), nullptr);
         if (!audio_out_) throw std::bad_alloc();
-        if (int rc = avcodec_parameters_copy(audio_out_->codecpar, audio_src_->codecpar); rc < 0)
+        if (int rc = avcodec_parameters_copy(audio_out_->codecpar, audio_->parameters()); rc < 0)
             throw format_error(name + ": " + ffmpeg::error_text(rc));
         audio_out_->codecpar->codec_tag = 0; // the source container's tag may not fit ours
-        audio_out_->time_base = audio_src_->time_base;
-
-        // Our first video frame is the source's first video frame: shift the audio by the
-        // source video's start so that their relative timing (lip sync) is kept.
-        std::int64_t start = 0;
-        const int vindex =
-            av_find_best_stream(audio_in_.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
-        if (vindex >= 0 && audio_in_->streams[vindex]->start_time != AV_NOPTS_VALUE)
-            start = av_rescale_q(audio_in_->streams[vindex]->start_time,
-                                 audio_in_->streams[vindex]->time_base, audio_src_->time_base);
-        else if (audio_in_->start_time != AV_NOPTS_VALUE)
-            start = av_rescale_q(audio_in_->start_time, AV_TIME_BASE_Q, audio_src_->time_base);
-        audio_shift_ = start;
+        audio_out_->time_base = audio_->time_base();
         audio_packet_ = ffmpeg::make_packet();
     }
 
     /// Copies audio packets whose decoding time is not after `limit` (AV_NOPTS_VALUE: all of
     /// them), so audio and video reach the muxer's interleaver in step.
     void copy_audio_until(std::int64_t limit, AVRational limit_tb) {
-        if (!audio_in_ || audio_done_) return;
+        if (!audio_ || audio_done_) return;
         const auto name = out_.final_path().string();
         while (true) {
             if (!audio_pending_) {
-                const int rc = av_read_frame(audio_in_.get(), audio_packet_.get());
-                if (rc == AVERROR_EOF) {
+                if (!audio_->next(audio_packet_.get())) {
                     audio_done_ = true;
                     return;
                 }
-                if (rc < 0)
-                    throw format_error(audio_in_->url + std::string(": cannot read audio: ") +
-                                       ffmpeg::error_text(rc));
-                if (audio_packet_->stream_index != audio_src_->index) {
-                    av_packet_unref(audio_packet_.get());
-                    continue;
-                }
-                if (audio_packet_->pts != AV_NOPTS_VALUE) audio_packet_->pts -= audio_shift_;
-                if (audio_packet_->dts != AV_NOPTS_VALUE) audio_packet_->dts -= audio_shift_;
-                av_packet_rescale_ts(audio_packet_.get(), audio_src_->time_base,
+                av_packet_rescale_ts(audio_packet_.get(), audio_->time_base(),
                                      audio_out_->time_base);
                 audio_packet_->stream_index = audio_out_->index;
-                audio_packet_->pos = -1;
                 audio_pending_ = true;
             }
             const auto t =
@@ -445,11 +415,9 @@ private:
     ffmpeg::packet_ptr packet_;
     ffmpeg::sws_ptr sws_;
     AVStream* video_ = nullptr; // owned by muxer_
-    ffmpeg::input_context audio_in_;
+    std::optional<audio_packets> audio_;
     ffmpeg::packet_ptr audio_packet_;
-    AVStream* audio_src_ = nullptr; // owned by audio_in_
     AVStream* audio_out_ = nullptr; // owned by muxer_
-    std::int64_t audio_shift_ = 0;
     std::int64_t next_pts_ = 0;
     bool audio_pending_ = false;
     bool audio_done_ = false;

@@ -121,4 +121,19 @@ namespace detail {
 #endif
 }
 
+/// Writes the sound of `source` unchanged into the audio-only Matroska file `output`, counted
+/// from the video's first frame (io/ffmpeg_audio.hpp). False, writing nothing, when there is no
+/// sound to keep: Y4M and image sequences have none, a container may have none, and a build
+/// without FFmpeg reads none.
+inline bool copy_audio_track(const std::filesystem::path& source,
+                             const std::filesystem::path& output) {
+    if (classify_path(source) != media_kind::container) return false;
+#ifdef KEYCHROMA_HAS_FFMPEG
+    return extract_audio(source, output);
+#else
+    (void)output;
+    return false;
+#endif
+}
+
 } // namespace keychroma::io

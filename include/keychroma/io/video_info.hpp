@@ -35,6 +35,10 @@ struct video_info {
     std::optional<std::int64_t> frame_count; ///< empty when the container does not say
     std::string format;                      ///< "y4m", "images", "mp4", ...
     std::string pixel_format;                ///< "yuv444p", "yuv420p", "gray", "rgb24", ...
+    /// Degrees a player turns the picture counter-clockwise for display (0, 90, 180, 270): a
+    /// phone's portrait video is stored landscape with 90 or 270. Frames are read and written
+    /// as stored; containers that can say so (mp4, mov) carry the rotation from reader to writer.
+    int rotation = 0;
 
     [[nodiscard]] image_size size() const noexcept { return {width, height}; }
 };

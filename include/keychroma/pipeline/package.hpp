@@ -2,6 +2,8 @@
 // The send package (design.md §4): a directory holding
 //   gray.y4m       the video's L* plane in keychroma's gray transmission format
 //   model.kcm      the trained network (nn/serialize.hpp), float32 or float16 weights
+//   audio.mka      optional: the video's sound, unchanged, counted from its first frame
+//                  (io/ffmpeg_audio.hpp), so the receiver's video keeps it
 //   manifest.json  frame size, rate, count, duration, the Table III bandwidth report, the times
 //                  taken, and every file's size and SHA-256
 //   SHA256SUMS     the same checksums (manifest.json's included) in coreutils' format, so
@@ -11,6 +13,7 @@
 // on commit, so a failed send never leaves a half-written package; an existing directory is
 // replaced only when it is recognisably a previous package.
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -39,9 +42,15 @@ namespace keychroma::pipeline {
 
 inline constexpr std::string_view package_gray_name = "gray.y4m";
 inline constexpr std::string_view package_model_name = "model.kcm";
+inline constexpr std::string_view package_audio_name = "audio.mka";
 inline constexpr std::string_view package_manifest_name = "manifest.json";
 inline constexpr std::string_view package_checksums_name = "SHA256SUMS";
 inline constexpr int package_format_version = 1;
+
+/// Every file a package may hold, by name.
+inline constexpr std::string_view package_file_names[] = {package_gray_name, package_model_name,
+                                                          package_audio_name, package_manifest_name,
+                                                          package_checksums_name};
 
 /// One file of a package.
 struct package_file {
@@ -55,6 +64,7 @@ struct package_file {
 struct package_manifest {
     std::uint64_t width = 0, height = 0, frames = 0;
     io::rational fps{25, 1};
+    int rotation = 0;                 ///< display rotation (io::video_info::rotation)
     std::string architecture;         ///< the model's stack signature
     std::string weights = "float32";  ///< or "float16"
     std::uint64_t working_width = 0;  ///< the network's working size
@@ -78,7 +88,7 @@ struct package_manifest {
     j.key("video").begin_object();
     j.field("width", m.width).field("height", m.height).field("frames", m.frames);
     j.key("fps").begin_array().value(m.fps.num).value(m.fps.den).end_array();
-    j.field("duration_s", m.bandwidth.duration_s);
+    j.field("duration_s", m.bandwidth.duration_s).field("rotation", m.rotation);
     j.end_object();
     j.key("model").begin_object();
     j.field("architecture", m.architecture).field("weights", m.weights);
@@ -123,10 +133,10 @@ namespace detail {
     return {std::string(name), bytes, sha256_file(p)};
 }
 
-/// The four files of a package, by name.
+/// True for the name of a file a package may hold.
 [[nodiscard]] inline bool is_package_file_name(std::string_view name) {
-    return name == package_gray_name || name == package_model_name ||
-           name == package_manifest_name || name == package_checksums_name;
+    return std::find(std::begin(package_file_names), std::end(package_file_names), name) !=
+           std::end(package_file_names);
 }
 
 /// Position just after `"key":` in JSON text written by manifest_json(); format_error if absent.
@@ -176,9 +186,7 @@ namespace detail {
 /// that appeared in it meanwhile is kept, and so is the directory).
 inline void remove_package_files(const std::filesystem::path& dir) {
     std::error_code ec;
-    for (const auto name :
-         {package_gray_name, package_model_name, package_manifest_name, package_checksums_name})
-        std::filesystem::remove(dir / name, ec);
+    for (const auto name : package_file_names) std::filesystem::remove(dir / name, ec);
     std::filesystem::remove(dir, ec); // only removes an empty directory
 }
 
@@ -199,9 +207,7 @@ public:
                            parent.string() + " does not exist");
         check_replaceable();
         temp_.emplace(parent, final_.filename().string());
-        for (const auto name :
-             {package_gray_name, package_model_name, package_manifest_name, package_checksums_name})
-            (void)temp_->file(std::string(name));
+        for (const auto name : package_file_names) (void)temp_->file(std::string(name));
     }
     package_writer(const package_writer&) = delete;
     package_writer& operator=(const package_writer&) = delete;
@@ -214,10 +220,15 @@ public:
     [[nodiscard]] std::filesystem::path model_path() const {
         return temp_->path() / package_model_name;
     }
+    /// Where the sender may write the video's audio (optional) before commit().
+    [[nodiscard]] std::filesystem::path audio_path() const {
+        return temp_->path() / package_audio_name;
+    }
     [[nodiscard]] const std::filesystem::path& final_path() const noexcept { return final_; }
 
-    /// Checksums gray.y4m and model.kcm, computes the bandwidth report, writes manifest.json
-    /// and SHA256SUMS, and moves the package into place. Returns the manifest as written.
+    /// Checksums gray.y4m, model.kcm and audio.mka (when written), computes the bandwidth
+    /// report, writes manifest.json and SHA256SUMS, and moves the package into place. Returns
+    /// the manifest as written.
     package_manifest commit(package_manifest m) {
         const auto& temp = temp_->path();
         m.files.clear();
@@ -225,6 +236,9 @@ public:
         m.files.push_back(detail::describe_file(temp, package_model_name));
         m.bandwidth = compute_bandwidth(
             {m.width, m.height, m.frames, m.fps.value(), m.files[0].bytes, m.files[1].bytes});
+        std::error_code ec;
+        if (std::filesystem::exists(audio_path(), ec))
+            m.files.push_back(detail::describe_file(temp, package_audio_name));
         write_text_file(temp / package_manifest_name, manifest_json(m)); // named in the ctor
         std::string sums;
         for (const auto& f : m.files) sums += f.sha256 + "  " + f.name + "\n";
@@ -235,7 +249,6 @@ public:
         // Replace a previous package only now that the new one is complete, and only if it
         // still is one (the user may have put files in it while this one was being built).
         check_replaceable();
-        std::error_code ec;
         std::optional<temp_directory> old;
         if (std::filesystem::exists(final_, ec)) {
             // rename(2) replaces an empty directory: the old package moves into a fresh one,
@@ -294,6 +307,7 @@ private:
 struct receiver_settings {
     std::uint64_t working_width = 0, working_height = 0;
     std::string fit;
+    int rotation = 0; ///< the video's display rotation (0 in packages from before it was kept)
 };
 
 [[nodiscard]] inline receiver_settings
@@ -314,12 +328,22 @@ read_receiver_settings(const std::filesystem::path& manifest) {
     if (p == std::string::npos || text[p] != '"' || end == std::string::npos)
         throw format_error(manifest.string() + ": manifest's fit is not a string");
     r.fit = text.substr(p + 1, end - p - 1);
+    if (text.find("\"rotation\"") != std::string::npos) {
+        p = detail::after_key(text, "rotation", manifest);
+        int degrees = -1;
+        if (p == std::string::npos || std::sscanf(text.c_str() + p, "%d", &degrees) != 1 ||
+            degrees < 0 || degrees >= 360 || degrees % 90 != 0)
+            throw format_error(manifest.string() +
+                               ": manifest's rotation is not 0, 90, 180 or 270");
+        r.rotation = degrees;
+    }
     return r;
 }
 
 /// A package whose files were all found and matched their checksums.
 struct verified_package {
     std::filesystem::path dir, gray, model, manifest;
+    std::optional<std::filesystem::path> audio; ///< when the package carries the video's sound
     std::vector<package_file> files;
 };
 
@@ -373,6 +397,8 @@ struct verified_package {
     v.gray = dir / package_gray_name;
     v.model = dir / package_model_name;
     v.manifest = dir / package_manifest_name;
+    for (const auto& f : v.files)
+        if (f.name == package_audio_name) v.audio = dir / package_audio_name;
     return v;
 }
 

@@ -26,6 +26,7 @@ struct send_options {
     train_options train;
     nn::weight_format weights = nn::weight_format::float32; ///< float16 halves the model
     io::source_options source;
+    bool audio = true; ///< carry the video's sound in the package (when it has some)
 };
 
 struct send_result {
@@ -33,7 +34,8 @@ struct send_result {
     keyframes::keyframe_result keyframes;
     std::vector<std::size_t> held_out; ///< frames held out of training to check it on
     nn::training_result training;
-    double keyframes_s = 0; ///< first pass: gray video + frame points + clustering
+    bool audio = false;     ///< the package carries the video's sound
+    double keyframes_s = 0; ///< first pass: gray video + frame points + clustering + sound
     double gather_s = 0;    ///< second pass: keyframes -> training pairs
     double train_s = 0;
     double save_s = 0; ///< model file + checksums
@@ -68,6 +70,7 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
         frames = static_cast<std::uint64_t>(gray.frames_written());
         gray.close();
     }
+    if (options.audio) r.audio = io::copy_audio_track(input, writer.audio_path());
     r.keyframes_s = secs(t0);
 
     t0 = clock::now();
@@ -93,6 +96,7 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
     m.height = info.height;
     m.frames = frames;
     m.fps = info.fps;
+    m.rotation = info.rotation;
     m.architecture = std::string(Net::signature());
     m.weights = options.weights == nn::weight_format::float16 ? "float16" : "float32";
     m.working_width = options.train.working.width;
@@ -137,14 +141,17 @@ colorize_stats receive(Net& net, const verified_package& package, Sink& sink,
     });
 }
 
-/// receive() into a file: the output's format follows its extension (io/open.hpp).
+/// receive() into a file: the output's format follows its extension (io/open.hpp). A container
+/// output gets the package's sound, unless `sink_options.audio_from` names other sound.
 template <class Net>
 colorize_stats receive(Net& net, const std::filesystem::path& package,
                        const std::filesystem::path& output, const colorize_options& options = {},
-                       const io::sink_options& sink_options = {}) {
+                       io::sink_options sink_options = {}) {
     const auto verified = verify_package(package);
-    io::y4m_reader probe(verified.gray);
-    auto sink = io::open_sink(output, probe.info(), sink_options);
+    auto info = io::y4m_reader(verified.gray).info();
+    info.rotation = read_receiver_settings(verified.manifest).rotation;
+    if (!sink_options.audio_from) sink_options.audio_from = verified.audio;
+    auto sink = io::open_sink(output, info, sink_options);
     return receive(net, verified, *sink, options);
 }
 

@@ -1,0 +1,246 @@
+// What a container holds besides the picture survives keychroma as a user runs it: `send`
+// carries the sound in the package, `receive` and `colorize` lay it under the colour video (in
+// sync, frame rate and length kept), `--no-audio` leaves it out; a video turned for display (a
+// phone's portrait clip) stays turned. The clips are made by the ffmpeg command-line tool (a test
+// pattern with a tone that starts half a second in), and the outputs are checked with ffprobe.
+#define BOOST_TEST_MODULE cli_container
+#include <boost/test/unit_test.hpp>
+
+#ifdef KEYCHROMA_HAS_FFMPEG
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "support/ffmpeg_cli.hpp"
+#include "support/run_tool.hpp"
+
+using namespace keychroma::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Where the first audio stream's sound starts and ends, in seconds, from its packets.
+std::pair<double, double> audio_span(const fs::path& file) {
+    const auto text = capture("ffprobe -v error -select_streams a:0 -show_entries "
+                              "packet=pts_time,duration_time -of csv=p=0 " +
+                              quote(file));
+    double first = -1, end = -1;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const auto eol = std::min(text.find('\n', at), text.size());
+        double pts = 0, duration = 0;
+        if (std::sscanf(text.c_str() + at, "%lf,%lf", &pts, &duration) == 2) {
+            if (first < 0) first = pts;
+            end = std::max(end, pts + duration);
+        }
+        at = eol + 1;
+    }
+    return {first, end};
+}
+
+/// A 2 s 32x32 clip at 10 frames/s whose AAC tone plays from 0.5 s to 2 s.
+struct clip_with_sound {
+    temp_dir d;
+    fs::path clip = d / "clip.mp4";
+    clip_with_sound() {
+        const std::string cmd =
+            "ffmpeg -v error -y -f lavfi -i testsrc=size=32x32:rate=10:duration=2 -itsoffset 0.5 "
+            "-f lavfi -i sine=frequency=440:sample_rate=48000:duration=1.5 -c:v mpeg4 -q:v 3 "
+            "-c:a aac -b:a 64k " +
+            quote(clip);
+        BOOST_TEST_REQUIRE(std::system(cmd.c_str()) == 0, cmd);
+        BOOST_TEST_REQUIRE(probe(clip, "a", "codec_name") == "aac");
+    }
+};
+
+std::vector<std::string> entries(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+/// The video keeps its frames, rate and the source's sound, where the source has it.
+void check_video_and_sound(const fs::path& out, const fs::path& source) {
+    BOOST_TEST(probe(out, "v", "avg_frame_rate") == "10/1");
+    BOOST_TEST(probe(out, "v", "nb_read_frames", "-count_frames") == "20");
+    BOOST_TEST(probe(out, "a", "codec_name") == "aac");
+    BOOST_TEST(probe(out, "a", "sample_rate") == "48000");
+    const auto [start, end] = audio_span(out);
+    const auto [source_start, source_end] = audio_span(source);
+    // Packet times of the same AAC frames: equal up to the containers' time-base rounding.
+    BOOST_TEST(std::abs(start - source_start) < 0.002, start << " s vs " << source_start << " s");
+    BOOST_TEST(std::abs(end - source_end) < 0.002, end << " s vs " << source_end << " s");
+    BOOST_TEST(std::abs(start - 0.5) < 0.05, "the tone starts at " << start << " s");
+}
+
+} // namespace
+
+BOOST_TEST_GLOBAL_FIXTURE(ffmpeg_cli_required);
+
+BOOST_AUTO_TEST_CASE(send_carries_the_sound_and_receive_restores_it) {
+    clip_with_sound c;
+    const auto pkg = c.d / "pkg";
+    auto r = run_tool("send " + quote(c.clip) + " -o " + quote(pkg) + " --steps 1 --quiet --json");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST((entries(pkg) == std::vector<std::string>{"SHA256SUMS", "audio.mka", "gray.y4m",
+                                                         "manifest.json", "model.kcm"}));
+    const auto manifest = nlohmann::json::parse(r.out);
+    BOOST_TEST(manifest["files"].size() == 3u, r.out);
+    BOOST_TEST(manifest["files"][2]["name"].get<std::string>() == "audio.mka");
+    BOOST_TEST(manifest["files"][2]["bytes"].get<std::uintmax_t>() ==
+               fs::file_size(pkg / "audio.mka"));
+    // The package's sound is in the checksums: an altered audio.mka is refused.
+    BOOST_TEST(read_text(pkg / "SHA256SUMS").find("  audio.mka\n") != std::string::npos);
+
+    const auto out = c.d / "received.mp4";
+    r = run_tool("receive " + quote(pkg) + " -o " + quote(out) + " --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    check_video_and_sound(out, c.clip);
+
+    r = run_tool("receive " + quote(pkg) + " -o " + quote(c.d / "silent.mp4") +
+                 " --no-audio --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(probe(c.d / "silent.mp4", "a", "codec_name").empty());
+    BOOST_TEST(probe(c.d / "silent.mp4", "v", "nb_read_frames", "-count_frames") == "20");
+
+    // Y4M has no sound: the same package received to Y4M works and is silent by nature.
+    r = run_tool("receive " + quote(pkg) + " -o " + quote(c.d / "received.y4m") + " --quiet");
+    BOOST_TEST(r.exit_code == 0, r.err);
+}
+
+BOOST_AUTO_TEST_CASE(send_without_audio_sends_no_sound) {
+    clip_with_sound c;
+    const auto pkg = c.d / "pkg";
+    auto r =
+        run_tool("send " + quote(c.clip) + " -o " + quote(pkg) + " --steps 1 --no-audio --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST((entries(pkg) ==
+                std::vector<std::string>{"SHA256SUMS", "gray.y4m", "manifest.json", "model.kcm"}));
+    r = run_tool("receive " + quote(pkg) + " -o " + quote(c.d / "out.mp4") + " --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(probe(c.d / "out.mp4", "a", "codec_name").empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_altered_sound_track_is_refused) {
+    clip_with_sound c;
+    const auto pkg = c.d / "pkg";
+    auto r = run_tool("send " + quote(c.clip) + " -o " + quote(pkg) + " --steps 1 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    {
+        std::fstream f(pkg / "audio.mka", std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(-10, std::ios::end);
+        f.put('\x5a');
+    }
+    r = run_tool("receive " + quote(pkg) + " -o " + quote(c.d / "out.mp4"));
+    BOOST_TEST(r.exit_code == 4, r.err);
+    BOOST_TEST(r.err.find("audio.mka") != std::string::npos, r.err);
+    BOOST_TEST(!fs::exists(c.d / "out.mp4"));
+}
+
+BOOST_AUTO_TEST_CASE(colorize_keeps_the_gray_videos_sound) {
+    clip_with_sound c;
+    const auto model = c.d / "model.kcm";
+    auto r = run_tool("train " + quote(c.clip) + " -o " + quote(model) + " --steps 1 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    // The clip made gray by the ffmpeg CLI, its sound kept: what an archivist brings.
+    const auto gray = c.d / "gray.mkv";
+    const std::string cmd = "ffmpeg -v error -y -i " + quote(c.clip) +
+                            " -vf format=gray -c:v ffv1 -c:a copy " + quote(gray);
+    BOOST_TEST_REQUIRE(std::system(cmd.c_str()) == 0, cmd);
+
+    const auto out = c.d / "colour.mp4";
+    r = run_tool("colorize " + quote(gray) + " " + quote(model) + " -o " + quote(out) + " --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    check_video_and_sound(out, c.clip);
+
+    r = run_tool("colorize " + quote(gray) + " " + quote(model) + " -o " +
+                 quote(c.d / "silent.mkv") + " --no-audio --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(probe(c.d / "silent.mkv", "a", "codec_name").empty());
+
+    // A Y4M has no sound of its own: --audio-from names where it comes from.
+    const auto gray_y4m = c.d / "gray.y4m";
+    r = run_tool("convert --gray " + quote(c.clip) + " " + quote(gray_y4m));
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    r = run_tool("colorize " + quote(gray_y4m) + " " + quote(model) + " -o " +
+                 quote(c.d / "y4m_silent.mp4") + " --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(probe(c.d / "y4m_silent.mp4", "a", "codec_name").empty());
+    r = run_tool("colorize " + quote(gray_y4m) + " " + quote(model) + " -o " +
+                 quote(c.d / "y4m_sound.mp4") + " --audio-from " + quote(c.clip) + " --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    check_video_and_sound(c.d / "y4m_sound.mp4", c.clip);
+
+    // Sound the container cannot hold, or sound that is not there: one clear line, no output.
+    r = run_tool("colorize " + quote(gray) + " " + quote(model) + " -o " + quote(c.d / "out.webm"));
+    BOOST_TEST(r.exit_code == 4, r.err);
+    BOOST_TEST(r.err.find("aac") != std::string::npos, r.err);
+    BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1, r.err);
+    r = run_tool("colorize " + quote(gray) + " " + quote(model) + " -o " + quote(c.d / "out.mkv") +
+                 " --audio-from " + quote(c.d / "missing.wav"));
+    BOOST_TEST(r.exit_code == 3, r.err);
+    BOOST_TEST(r.err.find("missing.wav") != std::string::npos, r.err);
+    BOOST_TEST(!fs::exists(c.d / "out.webm"));
+    BOOST_TEST(!fs::exists(c.d / "out.mkv"));
+}
+
+BOOST_AUTO_TEST_CASE(a_video_turned_for_display_stays_turned) {
+    clip_with_sound c;
+    const auto turned = c.d / "turned.mp4";
+    const std::string cmd = "ffmpeg -v error -y -i " + quote(c.clip) +
+                            " -c copy -metadata:s:v:0 rotate=90 " + quote(turned);
+    BOOST_TEST_REQUIRE(std::system(cmd.c_str()) == 0, cmd);
+    const auto rotation = [](const fs::path& file) {
+        return capture("ffprobe -v error -select_streams v:0 -show_entries "
+                       "stream_side_data=rotation -of default=nw=1:nk=1 " +
+                       quote(file));
+    };
+    const std::string turned_by = rotation(turned);
+    BOOST_TEST_REQUIRE((turned_by == "90" || turned_by == "-90"), turned_by);
+    BOOST_TEST(rotation(c.clip).empty());
+
+    auto r = run_tool("info --json " + quote(turned));
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const int degrees = nlohmann::json::parse(r.out)["rotation"].get<int>();
+    BOOST_TEST((degrees == 90 || degrees == 270), degrees);
+
+    const auto model = c.d / "model.kcm";
+    r = run_tool("train " + quote(turned) + " -o " + quote(model) + " --steps 1 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    r = run_tool("colorize " + quote(turned) + " " + quote(model) + " -o " +
+                 quote(c.d / "colour.mp4") + " --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(rotation(c.d / "colour.mp4") == turned_by);
+    // Through a package: the manifest records it, the receiver's video has it.
+    r = run_tool("send " + quote(turned) + " -o " + quote(c.d / "pkg") + " --steps 1 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    r = run_tool("receive " + quote(c.d / "pkg") + " -o " + quote(c.d / "received.mp4") +
+                 " --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(rotation(c.d / "received.mp4") == turned_by);
+    // The frames themselves are stored as they were: 32x32 either way.
+    BOOST_TEST(probe(c.d / "received.mp4", "v", "width") == "32");
+    // A clip that is not turned gives a video that is not.
+    r = run_tool("colorize " + quote(c.clip) + " " + quote(model) + " -o " +
+                 quote(c.d / "plain.mp4") + " --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(rotation(c.d / "plain.mp4").empty());
+}
+
+#else // built without FFmpeg
+
+#include "support/skip.hpp"
+
+KEYCHROMA_TEST_SKIP_PROGRAM("built without FFmpeg (KEYCHROMA_WITH_FFMPEG=OFF)")
+
+#endif
