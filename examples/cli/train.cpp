@@ -1,9 +1,14 @@
 // keychroma train INPUT -o MODEL: a colour video's keyframes, the paper's network trained on
 // them as the recipe says (--recipe standard|paper), the model written as a keychroma model file
-// that records what colorization needs (recipe, working size, fit).
+// that records what colorization needs (recipe, working size, fit). With --references IMAGES
+// instead of INPUT, the network trains on colour images the user supplies.
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "pipeline_common.hpp"
 
@@ -13,13 +18,67 @@ namespace {
 
 struct train_cli {
     std::string input, model;
+    std::vector<std::string> references; ///< colour images instead of a video's keyframes
     pipeline_cli_options p;
 };
+
+/// What every training run reports: the losses, the steps and the held-out checks.
+template <class Recipe>
+void report_training(nlohmann::json& j, const nn::training_result& r) {
+    j["recipe"] = std::string(Recipe::name.view());
+    j["losses"] = r.losses;
+    j["updates"] = r.epochs_run;
+    j["held_out_losses"] = r.held_out_losses;
+    j["held_out_steps"] = r.held_out_updates;
+    j["kept_update"] = r.kept_update;
+    j["rate_cuts"] = r.rate_cuts;
+}
+
+template <class Recipe>
+void print_training(const nn::training_result& r, double seconds) {
+    std::printf("loss:      %.6f -> %.6f, recipe %s, %zu %s (%.1f s)\n", r.losses.front(),
+                r.losses.back(), Recipe::name.chars, r.epochs_run,
+                std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? "epochs"
+                                                                                : "steps",
+                seconds);
+}
 
 template <class Backend, class Recipe>
 void run(const train_cli& o, const global_options& global) {
     auto net = make_network<Backend>(o.p.threads);
     auto t = o.p.train<Recipe>();
+    const auto save = [&] {
+        nn::save(o.model, *net, o.p.half ? nn::weight_format::float16 : nn::weight_format::float32,
+                 pipeline::recipe_model_settings<Recipe>(t));
+    };
+    nlohmann::json j{{"model", o.model}};
+    if (!o.references.empty()) {
+        if constexpr (std::same_as<typename Recipe::sampling, pipeline::random_patches>)
+            if (!o.p.given("--steps")) t.steps = pipeline::reference_steps;
+        const auto references = pipeline::read_references(
+            std::vector<std::filesystem::path>(o.references.begin(), o.references.end()));
+        auto bar = training_progress<Recipe>(t, global);
+        t.on_epoch = epoch_progress(bar);
+        const auto start = std::chrono::steady_clock::now();
+        const auto training = pipeline::train_on_references<Recipe>(*net, references, t);
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        bar.finish();
+        save();
+        std::vector<std::string> files;
+        for (const auto& r : references) files.push_back(r.file.string());
+        j["references"] = files;
+        report_training<Recipe>(j, training);
+        j["times_s"] = {{"train", seconds}};
+        if (global.json) {
+            std::cout << j.dump(2) << "\n";
+            return;
+        }
+        std::printf("references: %zu colour images\n", references.size());
+        print_training<Recipe>(training, seconds);
+        std::printf("model:     %s\n", o.model.c_str());
+        return;
+    }
     auto bar = training_progress<Recipe>(t, global);
     t.on_epoch = epoch_progress(bar);
     const auto r = with_extractor<Recipe>(o.p, [&](const auto& extractor) {
@@ -27,32 +86,19 @@ void run(const train_cli& o, const global_options& global) {
             *net, [&] { return io::open_source(o.input); }, extractor, t);
     });
     bar.finish();
-    nn::save(o.model, *net, o.p.half ? nn::weight_format::float16 : nn::weight_format::float32,
-             pipeline::recipe_model_settings<Recipe>(t));
-    nlohmann::json j{
-        {"input", o.input},
-        {"model", o.model},
-        {"recipe", std::string(Recipe::name.view())},
-        {"frames", r.keyframes.frame_count},
-        {"keyframes", r.keyframes.keyframes},
-        {"losses", r.training.losses},
-        {"updates", r.training.epochs_run},
-        {"held_out", r.held_out},
-        {"held_out_losses", r.training.held_out_losses},
-        {"held_out_steps", r.training.held_out_updates},
-        {"kept_update", r.training.kept_update},
-        {"rate_cuts", r.training.rate_cuts},
-        {"times_s", {{"keyframes", r.keyframes_s}, {"gather", r.gather_s}, {"train", r.train_s}}}};
+    save();
+    j["input"] = o.input;
+    j["frames"] = r.keyframes.frame_count;
+    j["keyframes"] = r.keyframes.keyframes;
+    j["held_out"] = r.held_out;
+    report_training<Recipe>(j, r.training);
+    j["times_s"] = {{"keyframes", r.keyframes_s}, {"gather", r.gather_s}, {"train", r.train_s}};
     if (global.json) {
         std::cout << j.dump(2) << "\n";
     } else {
         std::printf("keyframes: %zu of %zu frames\n", r.keyframes.keyframes.size(),
                     r.keyframes.frame_count);
-        std::printf(
-            "loss:      %.6f -> %.6f, recipe %s, %zu %s (%.1f s)\n", r.training.losses.front(),
-            r.training.losses.back(), Recipe::name.chars, r.training.epochs_run,
-            std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? "epochs" : "steps",
-            r.train_s);
+        print_training<Recipe>(r.training, r.train_s);
         if (!r.held_out.empty())
             std::printf("held out:  %zu frames; kept the weights of step %zu (held-out loss "
                         "%.6f)\n",
@@ -67,13 +113,23 @@ void add_train(CLI::App& app, global_options& global) {
     auto o = std::make_shared<train_cli>();
     auto* cmd = app.add_subcommand("train", "Train the network on a colour video's keyframes "
                                             "and write the model");
-    cmd->add_option("input", o->input, "Colour video (Y4M, image sequence, or container)")
-        ->required();
+    auto* input =
+        cmd->add_option("input", o->input, "Colour video (Y4M, image sequence, or container)");
+    auto* references =
+        cmd->add_option("--references", o->references,
+                        "Train on these colour images instead of a video's keyframes: image "
+                        "files, directories of images or %d patterns, of any size "
+                        "(hand-coloured frames, photographs of the scene; docs/references.md)")
+            ->excludes(input);
+    input->excludes(references);
     cmd->add_option("-o,--model", o->model, "Model file to write (.kcm)")->required();
     cmd->add_flag("--half", o->p.half, "Store the weights as float16 (half the size)");
     add_training_options(cmd, o->p);
     add_keyframes_option(cmd, o->p);
+    cmd->get_option("--keyframes-from")->excludes(references);
     cmd->callback([o, &global] {
+        if (o->input.empty() && o->references.empty())
+            throw CLI::RequiredError("a colour video (INPUT) or --references");
         with_backend_and_recipe(
             o->p, [&]<class Backend, class Recipe>() { run<Backend, Recipe>(*o, global); });
     });

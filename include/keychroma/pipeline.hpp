@@ -12,6 +12,7 @@
 #include "keychroma/pipeline/package.hpp"
 #include "keychroma/pipeline/progress.hpp"
 #include "keychroma/pipeline/recipe.hpp"
+#include "keychroma/pipeline/references.hpp"
 #include "keychroma/pipeline/send.hpp"
 #include "keychroma/pipeline/text_file.hpp"
 #include "keychroma/pipeline/train.hpp"

@@ -250,6 +250,44 @@ BOOST_AUTO_TEST_CASE(keyframes_from_a_file) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(train_on_references) {
+    temp_dir d;
+    write_y4m_444(d / "colour.y4m", 24, 16, 3, true);
+    fs::create_directory(d / "refs");
+    auto r = run_tool("convert " + quote(d / "colour.y4m") + " " + quote(d / "refs" / "%d.png"));
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    r = run_tool("train --references " + quote(d / "refs") + " " + quote(d / "refs" / "1.png") +
+                 " -o " + quote(d / "refs.kcm") + " --steps 2 --quiet --json");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto j = nlohmann::json::parse(r.out);
+    BOOST_TEST(j["references"].size() == 4u, r.out); // the folder's 3, then 1.png again
+    BOOST_TEST(j["updates"].get<int>() == 2, r.out);
+    BOOST_TEST(fs::exists(d / "refs.kcm"));
+    // Without --steps, references train reference_steps (250) steps: not run here, too slow.
+    r = run_tool("colorize " + quote(d / "colour.y4m") + " " + quote(d / "refs.kcm") + " -o " +
+                 quote(d / "out.y4m") + " --quiet");
+    BOOST_TEST(r.exit_code == 0, r.err);
+
+    // A gray picture is no reference: exit 4, naming it, and no model.
+    fs::create_directory(d / "gray");
+    r = run_tool("convert --gray " + quote(d / "colour.y4m") + " " + quote(d / "gray" / "%d.png"));
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    r = run_tool("train --references " + quote(d / "refs") + " " + quote(d / "gray" / "2.png") +
+                 " -o " + quote(d / "gray.kcm") + " --steps 2 --quiet");
+    BOOST_TEST(r.exit_code == 4, r.err);
+    BOOST_TEST(one_line(r.err), r.err);
+    BOOST_TEST(r.err.find("2.png: has no colour") != std::string::npos, r.err);
+    BOOST_TEST(!fs::exists(d / "gray.kcm"));
+    // A video or references, not both, not neither: usage errors.
+    r = run_tool("train " + quote(d / "colour.y4m") + " --references " + quote(d / "refs") +
+                 " -o " + quote(d / "x.kcm"));
+    BOOST_TEST(r.exit_code == 2, r.err);
+    r = run_tool("train -o " + quote(d / "x.kcm"));
+    BOOST_TEST(r.exit_code == 2, r.err);
+    BOOST_TEST(r.err.find("--references") != std::string::npos, r.err);
+    BOOST_TEST(!fs::exists(d / "x.kcm"));
+}
+
 BOOST_AUTO_TEST_CASE(send_never_replaces_a_users_directory) {
     // A folder holding a file named SHA256SUMS is not a package: send refuses it with exit 3
     // and one line, and every file in it stays (it used to be removed and replaced).

@@ -181,7 +181,99 @@ list_sequence(const std::filesystem::path& where) {
     return files;
 }
 
+[[noreturn]] inline void fail_image(const std::filesystem::path& file) {
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec))
+        throw io_error(file.string() + ": cannot open: no such file");
+    if (std::filesystem::is_directory(file, ec))
+        throw io_error(file.string() + ": cannot read: is a directory");
+    if (std::FILE* f = std::fopen(file.c_str(), "rb"))
+        std::fclose(f);
+    else
+        throw io_error(file.string() + ": cannot open: " + std::strerror(errno));
+    const char* why = stbi_failure_reason();
+    throw format_error(file.string() + ": not a readable image (" + (why ? why : "unknown reason") +
+                       ")");
+}
+
+using file_ptr = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+
+/// The image file opened for reading; io_error unless it is a regular file (a FIFO or a
+/// device cannot be probed and then decoded from the same bytes).
+inline file_ptr open_regular(const std::filesystem::path& file) {
+    file_ptr f(std::fopen(file.c_str(), "rb"), std::fclose);
+    if (!f) fail_image(file);
+    struct ::stat st {};
+    if (::fstat(::fileno(f.get()), &st) != 0 || !S_ISREG(st.st_mode))
+        throw io_error(file.string() + ": cannot read: " +
+                       (S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file"));
+    return f;
+}
+
+/// Width and height from the header of an open file, checked before stb allocates the
+/// pixels; the file position is left where it was.
+inline std::pair<std::size_t, std::size_t> probe_image(const std::filesystem::path& file,
+                                                       std::FILE* f) {
+    int w = 0, h = 0, channels = 0;
+    if (!stbi_info_from_file(f, &w, &h, &channels)) fail_image(file);
+    if (w <= 0 || h <= 0 || static_cast<std::size_t>(w) > image_max_dimension ||
+        static_cast<std::size_t>(h) > image_max_dimension)
+        throw format_error(file.string() + ": image size " + std::to_string(w) + "x" +
+                           std::to_string(h) + " out of range (1.." +
+                           std::to_string(image_max_dimension) + ")");
+    // stb allocates the whole picture before it decodes a byte of it: a header claiming
+    // more pixels than the file could hold is refused first. No format these files come in
+    // compresses better than deflate's 1032:1 (a flat PNG), so 2048 bytes of pixels per
+    // byte of file, plus 1 MiB, is more than any real image needs.
+    struct ::stat st {};
+    const auto pixel_bytes = std::uint64_t(w) * std::uint64_t(h) * 4;
+    if (::fstat(::fileno(f), &st) == 0 &&
+        pixel_bytes > 2048 * std::uint64_t(st.st_size) + (std::uint64_t(1) << 20))
+        throw format_error(file.string() + ": header claims " + std::to_string(w) + "x" +
+                           std::to_string(h) + " pixels, more than its " +
+                           std::to_string(st.st_size) + " bytes can hold (corrupt image)");
+    return {static_cast<std::size_t>(w), static_cast<std::size_t>(h)};
+}
+
+/// The same from a file name.
+inline std::pair<std::size_t, std::size_t> probe_image(const std::filesystem::path& file) {
+    const auto f = open_regular(file);
+    return probe_image(file, f.get());
+}
+
 } // namespace detail
+
+/// Decodes one image file into `frame` as 8-bit sRGB (stb converts gray and alpha images).
+/// With `expected`, an image of another size is a format_error. The size in the header is
+/// checked before stb allocates, and the decoded size again before it is copied, from one open
+/// file, so the file cannot change in between.
+inline void read_image(const std::filesystem::path& file, rgb8_image& frame,
+                       std::optional<image_size> expected = {}) {
+    const auto f = detail::open_regular(file);
+    const auto [w, h] = detail::probe_image(file, f.get());
+    if (expected && (w != expected->width || h != expected->height))
+        throw format_error(file.string() + ": image is " + std::to_string(w) + "x" +
+                           std::to_string(h) + ", the sequence is " +
+                           std::to_string(expected->width) + "x" +
+                           std::to_string(expected->height));
+    int iw = 0, ih = 0, channels = 0;
+    std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
+        stbi_load_from_file(f.get(), &iw, &ih, &channels, 3), stbi_image_free);
+    if (!pixels) detail::fail_image(file);
+    if (std::size_t(iw) != w || std::size_t(ih) != h)
+        throw format_error(file.string() + ": decoded as " + std::to_string(iw) + "x" +
+                           std::to_string(ih) + ", its header said " + std::to_string(w) + "x" +
+                           std::to_string(h));
+    resize_frame(frame, {w, h});
+    std::memcpy(frame.data(), pixels.get(), w * h * 3);
+}
+
+/// One image file of any size (see the other overload).
+[[nodiscard]] inline rgb8_image read_image(const std::filesystem::path& file) {
+    rgb8_image frame;
+    read_image(file, frame);
+    return frame;
+}
 
 /// Options of an image sequence read as video.
 struct image_sequence_options {
@@ -194,7 +286,7 @@ public:
     explicit image_sequence_reader(const std::filesystem::path& where,
                                    const image_sequence_options& options = {})
         : files_(detail::list_sequence(where)) {
-        const auto [w, h] = probe(files_.front());
+        const auto [w, h] = detail::probe_image(files_.front());
         info_.width = w;
         info_.height = h;
         info_.fps = options.fps;
@@ -210,88 +302,12 @@ public:
 
     bool next(rgb8_image& frame) {
         if (index_ >= files_.size()) return false;
-        const auto& file = files_[index_];
-        // One open file for the header probe and the decoding, so the file cannot change
-        // between the two; and the decoded size is checked again before it is copied.
-        const auto f = open_regular(file);
-        const auto [w, h] = probe(file, f.get());
-        if (w != info_.width || h != info_.height)
-            throw format_error(file.string() + ": image is " + std::to_string(w) + "x" +
-                               std::to_string(h) + ", the sequence is " +
-                               std::to_string(info_.width) + "x" + std::to_string(info_.height));
-        int iw = 0, ih = 0, channels = 0;
-        std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
-            stbi_load_from_file(f.get(), &iw, &ih, &channels, 3), stbi_image_free);
-        if (!pixels) fail(file);
-        if (std::size_t(iw) != info_.width || std::size_t(ih) != info_.height)
-            throw format_error(file.string() + ": decoded as " + std::to_string(iw) + "x" +
-                               std::to_string(ih) + ", its header said " +
-                               std::to_string(info_.width) + "x" + std::to_string(info_.height));
-        resize_frame(frame, info_.size());
-        std::memcpy(frame.data(), pixels.get(), info_.width * info_.height * 3);
+        read_image(files_[index_], frame, info_.size());
         ++index_;
         return true;
     }
 
 private:
-    [[noreturn]] static void fail(const std::filesystem::path& file) {
-        std::error_code ec;
-        if (!std::filesystem::exists(file, ec))
-            throw io_error(file.string() + ": cannot open: no such file");
-        if (std::filesystem::is_directory(file, ec))
-            throw io_error(file.string() + ": cannot read: is a directory");
-        if (std::FILE* f = std::fopen(file.c_str(), "rb"))
-            std::fclose(f);
-        else
-            throw io_error(file.string() + ": cannot open: " + std::strerror(errno));
-        const char* why = stbi_failure_reason();
-        throw format_error(file.string() + ": not a readable image (" +
-                           (why ? why : "unknown reason") + ")");
-    }
-
-    using file_ptr = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
-
-    /// The image file opened for reading; io_error unless it is a regular file (a FIFO or a
-    /// device cannot be probed and then decoded from the same bytes).
-    static file_ptr open_regular(const std::filesystem::path& file) {
-        file_ptr f(std::fopen(file.c_str(), "rb"), std::fclose);
-        if (!f) fail(file);
-        struct ::stat st {};
-        if (::fstat(::fileno(f.get()), &st) != 0 || !S_ISREG(st.st_mode))
-            throw io_error(file.string() + ": cannot read: " +
-                           (S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file"));
-        return f;
-    }
-
-    /// Width and height from the file header, checked before stb allocates the pixels.
-    static std::pair<std::size_t, std::size_t> probe(const std::filesystem::path& file) {
-        const auto f = open_regular(file);
-        return probe(file, f.get());
-    }
-    /// The same from an open file, whose position it leaves where it was.
-    static std::pair<std::size_t, std::size_t> probe(const std::filesystem::path& file,
-                                                     std::FILE* f) {
-        int w = 0, h = 0, channels = 0;
-        if (!stbi_info_from_file(f, &w, &h, &channels)) fail(file);
-        if (w <= 0 || h <= 0 || static_cast<std::size_t>(w) > image_max_dimension ||
-            static_cast<std::size_t>(h) > image_max_dimension)
-            throw format_error(file.string() + ": image size " + std::to_string(w) + "x" +
-                               std::to_string(h) + " out of range (1.." +
-                               std::to_string(image_max_dimension) + ")");
-        // stb allocates the whole picture before it decodes a byte of it: a header claiming
-        // more pixels than the file could hold is refused first. No format these files come in
-        // compresses better than deflate's 1032:1 (a flat PNG), so 2048 bytes of pixels per
-        // byte of file, plus 1 MiB, is more than any real image needs.
-        struct ::stat st {};
-        const auto pixel_bytes = std::uint64_t(w) * std::uint64_t(h) * 4;
-        if (::fstat(::fileno(f), &st) == 0 &&
-            pixel_bytes > 2048 * std::uint64_t(st.st_size) + (std::uint64_t(1) << 20))
-            throw format_error(file.string() + ": header claims " + std::to_string(w) + "x" +
-                               std::to_string(h) + " pixels, more than its " +
-                               std::to_string(st.st_size) + " bytes can hold (corrupt image)");
-        return {static_cast<std::size_t>(w), static_cast<std::size_t>(h)};
-    }
-
     std::vector<std::filesystem::path> files_;
     video_info info_;
     std::size_t index_ = 0;

@@ -53,10 +53,16 @@ public:
                                       scaled_side(working.height, scale)};
                 views_.push_back(make_training_pair(frame, view, fit));
             }
-        // The patch: a fraction of what the scale-1 view of the first keyframe became.
-        const training_pair base = make_training_pair(keyframes.front(), working, fit);
-        patch_ = {round_down(double(base.input.shape()[1]) * aug.patch),
-                  round_down(double(base.input.shape()[0]) * aug.patch)};
+        // The patch: a fraction of the smallest scale-1 view. A video's keyframes all have one
+        // size; frames of other shapes (references, tests/pipeline/test_references.cpp) give
+        // random crops of the common part.
+        image_size base = pair_size(size_of(keyframes.front()), working, fit);
+        for (const rgb8_image& frame : keyframes) {
+            const image_size s = pair_size(size_of(frame), working, fit);
+            base = {std::min(base.width, s.width), std::min(base.height, s.height)};
+        }
+        patch_ = {round_down(double(base.width) * aug.patch),
+                  round_down(double(base.height) * aug.patch)};
         if (patch_.width == 0 || patch_.height == 0)
             throw config_error("augmentation: the patch is smaller than 8 pixels");
         for (const training_pair& v : views_)

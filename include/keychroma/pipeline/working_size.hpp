@@ -103,6 +103,25 @@ inline void check_working_size(image_size working) {
     return resize_bilinear(p, to);
 }
 
+/// The size of the pair make_training_pair() makes of a frame: the scaled frame padded
+/// (letterbox) or cut (scale, crop) to multiples of the network's 8.
+[[nodiscard]] inline image_size pair_size(image_size frame, image_size working, frame_fit fit) {
+    const image_size scaled = scaled_size(frame, working, fit);
+    if (fit == frame_fit::letterbox)
+        return {std::max(working.width, round_up(scaled.width, network_multiple)),
+                std::max(working.height, round_up(scaled.height, network_multiple))};
+    image_size out = scaled;
+    if (fit == frame_fit::centre_crop)
+        out = {std::min(working.width, scaled.width), std::min(working.height, scaled.height)};
+    out = {out.width / network_multiple * network_multiple,
+           out.height / network_multiple * network_multiple};
+    if (out.width == 0 || out.height == 0)
+        throw config_error("frame of " + std::to_string(frame.width) + "x" +
+                           std::to_string(frame.height) +
+                           " is too small to train on (sides below 8 pixels)");
+    return out;
+}
+
 /// One training pair in network scale: input {h,w} = L/50 - 1 and target {2,h,w} = a,b / 128.
 struct training_pair {
     planef input;
@@ -126,23 +145,13 @@ struct training_pair {
     b = resize_plane(b, scaled);
 
     // Region of the scaled frame that becomes the pair, and where it goes in the pair.
-    image_size out = scaled;
+    const image_size out = pair_size(full, working, fit);
     std::size_t src_left = 0, src_top = 0, dst_left = 0, dst_top = 0;
     image_size region = scaled;
     if (fit == frame_fit::letterbox) {
-        out = {std::max(working.width, round_up(scaled.width, network_multiple)),
-               std::max(working.height, round_up(scaled.height, network_multiple))};
         dst_left = (out.width - scaled.width) / 2;
         dst_top = (out.height - scaled.height) / 2;
     } else {
-        if (fit == frame_fit::centre_crop)
-            out = {std::min(working.width, scaled.width), std::min(working.height, scaled.height)};
-        out = {out.width / network_multiple * network_multiple,
-               out.height / network_multiple * network_multiple};
-        if (out.width == 0 || out.height == 0)
-            throw config_error("frame of " + std::to_string(full.width) + "x" +
-                               std::to_string(full.height) +
-                               " is too small to train on (sides below 8 pixels)");
         src_left = (scaled.width - out.width) / 2;
         src_top = (scaled.height - out.height) / 2;
         region = out;
