@@ -1,7 +1,7 @@
 // keychroma bench network: times the paper's network on this machine (median milliseconds per
 // frame and GFLOP/s over several runs after a warm-up), without the benchmark harness.
 //
-//   keychroma bench network [--mode infer|train] [--threads T] [--batch B] [--size S]
+//   keychroma bench network [--mode infer|train] [--threads T] [--batch B] [--size S|WxH]
 //                           [--backend NAME] [--runs N] [--json]
 
 #include <algorithm>
@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "keychroma/core/error.hpp"
 #include "keychroma/nn.hpp"
+#include "parse.hpp"
 
 namespace keychroma::cli {
 
@@ -25,16 +26,16 @@ struct bench_options {
     std::string mode = "infer";
     int threads = 0;
     std::size_t batch = 1;
-    std::size_t size = 256;
+    std::string size = "256"; ///< S (S x S) or WxH
     std::string backend = "cpu";
     int runs = 5;
 };
 
-/// Multiply-accumulates of the paper's network per frame at side x side (design.md §1 counts
+/// Multiply-accumulates of the paper's network per frame of a size (design.md §1 counts
 /// 15.19 GFLOP at 256x256), computed from the layer shapes so any size is right.
-double forward_flops_per_frame(std::size_t side) {
+double forward_flops_per_frame(image_size size) {
     using stack = nn::paper_stack;
-    const auto shapes = stack::shapes({1, side, side, 1});
+    const auto shapes = stack::shapes({1, size.height, size.width, 1});
     double flops = 0;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (
@@ -53,13 +54,16 @@ void run_bench(const bench_options& o, const global_options& global, Backend bac
     if (o.mode != "infer" && o.mode != "train")
         throw config_error("--mode " + o.mode + ": expected infer or train");
     if (o.batch == 0 || o.runs <= 0) throw config_error("--batch and --runs must be positive");
-    if (o.size == 0 || o.size % nn::paper_stack::input_multiple != 0 || o.size > 4096)
-        throw config_error("--size " + std::to_string(o.size) +
-                           ": must be a multiple of 8 between 8 and 4096");
+    const image_size size = parse_size(
+        "--size", o.size.find('x') == std::string::npos ? o.size + "x" + o.size : o.size);
+    for (const std::size_t side : {size.width, size.height})
+        if (side % nn::paper_stack::input_multiple != 0 || side > 4096)
+            throw config_error("--size " + o.size +
+                               ": each side must be a multiple of 8 between 8 and 4096");
     const bool train = o.mode == "train";
     nn::network<nn::paper_stack, Backend> net(1, std::move(backend));
-    nn::host_tensor x(std::array<std::size_t, 4>{o.batch, o.size, o.size, 1});
-    nn::host_tensor t(std::array<std::size_t, 4>{o.batch, o.size, o.size, 2});
+    nn::host_tensor x(std::array<std::size_t, 4>{o.batch, size.height, size.width, 1});
+    nn::host_tensor t(std::array<std::size_t, 4>{o.batch, size.height, size.width, 2});
     nn::splitmix64 rng(1);
     for (auto& v : x) v = float(rng.uniform01() * 2 - 1);
     for (auto& v : t) v = float(rng.uniform01() - 0.5);
@@ -83,8 +87,8 @@ void run_bench(const bench_options& o, const global_options& global, Backend bac
     std::sort(ms.begin(), ms.end());
     const double median = ms[ms.size() / 2];
     // training: forward + backward data (all but the first conv) + backward weights ~ 3x
-    const double fwd = forward_flops_per_frame(o.size);
-    const double flops = train ? 3.0 * fwd - 2.0 * 64 * 9 * double(o.size * o.size) : fwd;
+    const double fwd = forward_flops_per_frame(size);
+    const double flops = train ? 3.0 * fwd - 2.0 * 64 * 9 * double(size.pixels()) : fwd;
     const double gflops = flops / (median * 1e-3) * 1e-9;
     if (global.json) {
         nlohmann::json j{{"network", "paper"},
@@ -92,7 +96,9 @@ void run_bench(const bench_options& o, const global_options& global, Backend bac
                          {"backend", o.backend},
                          {"threads", net.backend().threads()},
                          {"batch", o.batch},
-                         {"size", o.size},
+                         {"size", size.width == size.height
+                                      ? nlohmann::json(size.width)
+                                      : nlohmann::json{size.width, size.height}},
                          {"runs", o.runs},
                          {"median_ms_per_frame", median},
                          {"gflop_per_frame", flops * 1e-9},
@@ -103,8 +109,8 @@ void run_bench(const bench_options& o, const global_options& global, Backend bac
     } else {
         std::printf("paper network, %s, backend %s, %d thread(s), batch %zu, %zux%zu: "
                     "%.1f ms/frame (median of %d), %.1f GFLOP/s; %s\n",
-                    o.mode.c_str(), o.backend.c_str(), net.backend().threads(), o.batch, o.size,
-                    o.size, median, o.runs, gflops, nn::cpu::blas_kernels().c_str());
+                    o.mode.c_str(), o.backend.c_str(), net.backend().threads(), o.batch, size.width,
+                    size.height, median, o.runs, gflops, nn::cpu::blas_kernels().c_str());
     }
 }
 
@@ -120,7 +126,9 @@ void add_bench(CLI::App& app, global_options& global) {
         ->check(CLI::IsMember({"infer", "train"}));
     network->add_option("--threads", opts->threads, "Threads (0 = all cores)");
     network->add_option("--batch", opts->batch, "Frames per batch");
-    network->add_option("--size", opts->size, "Frame side in pixels (multiple of 8)");
+    network->add_option("--size", opts->size,
+                        "Frame size: S for SxS, or WxH (multiples of 8; colorize's "
+                        "network_size)");
     network->add_option("--backend", opts->backend, "Backend: cpu")->check(CLI::IsMember({"cpu"}));
     network->add_option("--runs", opts->runs, "Timed runs after one warm-up");
     network->add_flag("--json", global.json, "Print JSON");

@@ -3,18 +3,23 @@
 // working resolution -> upsampled to the full frame size by the model's chroma upsampler
 // (bilinear, or guided by the full-resolution L*: chroma_upsampling.hpp) -> merged with the
 // frame's own full-resolution L -> an sRGB frame to the sink. Frames go through in batches of
-// `batch`, so memory is a few frames whatever the video's length.
+// `batch`, so memory is a few frames whatever the video's length. Three batches are in flight:
+// while the network predicts one, a reader thread decodes the next and turns it into L*, and a
+// writer thread upsamples, merges and encodes the previous one, so decoding and encoding (at
+// 720p most of the work) overlap with the network instead of waiting for it.
 //
 // The input is either keychroma's gray transmission format (a Y4M whose luma plane is the L*
 // code, read as is) or any video, whose frames are converted to L* codes first, so real
 // black-and-white footage can be colorized too.
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <future>
 #include <optional>
 #include <vector>
 
@@ -40,12 +45,16 @@ struct colorize_options {
     std::optional<std::uint64_t> memory;
 };
 
-/// Memory colorization holds per pixel of the full frame: its L* codes and L* for each frame of
-/// a batch, and once for the batch the upsampled a,b with the upsampler's planes, the RGB frame
-/// and the writer's buffer. Measured: 37 bytes per pixel at batch 1 and 5.6 more per frame of
-/// batch, with the guided upsampler and a Y4M writer at 4096x4096 (docs/reliability.md). An
-/// FFmpeg encoder's own buffers (H.264's lookahead frames) are not counted.
-inline constexpr std::uint64_t colorize_bytes_per_pixel_per_frame = 6;
+/// Batches in flight: one being read, one in the network, one being written.
+inline constexpr std::uint64_t colorize_batches_in_flight = 3;
+
+/// Memory colorization holds per pixel of the full frame: the L* codes of each frame of each
+/// batch in flight (1 byte), and once the reader's L* planes, the upsampled a,b with the
+/// upsampler's planes, the RGB frame and the writer's buffer. Measured at 4096x4096 with the
+/// guided upsampler and a Y4M writer: 36 bytes per pixel shared and 3.3 per frame of batch, its
+/// three batches in flight included (docs/reliability.md). An FFmpeg encoder's own buffers
+/// (H.264's lookahead frames) are not counted.
+inline constexpr std::uint64_t colorize_bytes_per_pixel_per_frame = 2 * colorize_batches_in_flight;
 inline constexpr std::uint64_t colorize_bytes_per_pixel_shared = 40;
 
 /// The batch to colorize frames of size `full` in: `wanted`, or as many frames as `memory`
@@ -130,10 +139,22 @@ inline void crop_output(const float* out, image_size scaled, image_size net, pla
         }
 }
 
+/// One batch of colorization: its frames' L* codes, their L* at the network's size, and the
+/// network's input and output. The L* at the frame's size is made from the codes where it is
+/// needed, one frame at a time, rather than kept for every frame in flight (4 bytes a pixel).
+struct colorize_batch {
+    std::size_t frames = 0;
+    std::vector<plane8> codes;
+    std::vector<planef> l_scaled;
+    nn::host_tensor input, output;
+};
+
 } // namespace detail
 
 /// Colorizes every frame of `gray` (see lstar_reader) into `sink` with a trained network, its
-/// a,b brought to the frame size by `upsample` (the model's: with_chroma_upsampler).
+/// a,b brought to the frame size by `upsample` (the model's: with_chroma_upsampler). The
+/// network runs on the calling thread; `gray` is read, and `sink` written (`options.on_frames`
+/// called), by one thread at a time, not always the caller's (see the header comment).
 template <class Net, io::frame_source S, io::frame_sink Sink,
           chroma_upsampler Upsampler = bilinear_chroma>
 colorize_stats colorize(Net& net, S& gray, Sink& sink, const colorize_options& options = {},
@@ -148,42 +169,69 @@ colorize_stats colorize(Net& net, S& gray, Sink& sink, const colorize_options& o
                               round_up(scaled.height, network_multiple)};
     const std::size_t batch =
         batch_that_fits(full, options.batch, options.memory ? options.memory : available_memory());
-    std::vector<plane8> codes(batch);
-    std::vector<planef> l_full(batch), l_scaled(batch); // L* at the frame's and network's size
-    nn::host_tensor input, output;
-    planar_f ab;
-    rgb8_image frame;
     colorize_stats stats;
     stats.frame_size = full;
     stats.network_size = net_size;
-    for (;;) {
-        std::size_t n = 0;
-        while (n < batch && reader.next(codes[n])) {
-            if (codes[n].shape()[0] != full.height || codes[n].shape()[1] != full.width)
-                throw format_error("frame " + std::to_string(stats.frames + n) +
+
+    std::size_t read = 0; // frames read, by the reader stage only
+    const auto read_batch = [&](detail::colorize_batch& b) {
+        b.codes.resize(batch);
+        b.l_scaled.resize(batch);
+        b.frames = 0;
+        while (b.frames < batch && reader.next(b.codes[b.frames])) {
+            const plane8& c = b.codes[b.frames];
+            if (c.shape()[0] != full.height || c.shape()[1] != full.width)
+                throw format_error("frame " + std::to_string(read) +
                                    " changes size; colorization needs a constant frame size");
-            ++n;
+            ++b.frames;
+            ++read;
         }
-        if (n == 0) break;
-        if (input.shape() != nn::host_tensor::shape_type{n, net_size.height, net_size.width, 1})
-            input.resize({n, net_size.height, net_size.width, std::size_t{1}});
+        const std::size_t n = b.frames;
+        if (n == 0) return;
+        if (b.input.shape() != nn::host_tensor::shape_type{n, net_size.height, net_size.width, 1})
+            b.input.resize({n, net_size.height, net_size.width, std::size_t{1}});
 #pragma omp parallel for schedule(static) if (n > 1)
         for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) {
             const auto k = std::size_t(i);
-            l_full[k] = lstar_codes_to_lstar(codes[k]);
-            l_scaled[k] = resize_plane(l_full[k], scaled);
-            detail::network_input(l_scaled[k], net_size, input.data() + k * net_size.pixels());
+            b.l_scaled[k] = resize_plane(lstar_codes_to_lstar(b.codes[k]), scaled);
+            detail::network_input(b.l_scaled[k], net_size, b.input.data() + k * net_size.pixels());
         }
-        net.predict(input, output);
-        for (std::size_t i = 0; i < n; ++i) {
-            detail::crop_output(output.data() + i * net_size.pixels() * 2, scaled, net_size, ab);
-            merge_codes_with_network_ab(codes[i], upsample(l_scaled[i], ab, l_full[i]), frame);
+    };
+    planar_f ab; // the writer stage's
+    planef l_full;
+    rgb8_image frame;
+    std::size_t written = 0;
+    const auto write_batch = [&](const detail::colorize_batch& b) {
+        for (std::size_t i = 0; i < b.frames; ++i) {
+            detail::crop_output(b.output.data() + i * net_size.pixels() * 2, scaled, net_size, ab);
+            lstar_codes_to_lstar(b.codes[i], l_full);
+            merge_codes_with_network_ab(b.codes[i], upsample(b.l_scaled[i], ab, l_full), frame);
             sink.write(frame);
         }
-        stats.frames += n;
-        if (options.on_frames) options.on_frames(stats.frames);
-        if (n < batch) break;
+        written += b.frames;
+        if (options.on_frames) options.on_frames(written);
+    };
+
+    // Batch k is in the network while k+1 is read and k-1 written: three rotating batches. The
+    // futures are declared after the batches, so a failure anywhere waits for both threads
+    // before the batches they use are destroyed.
+    std::array<detail::colorize_batch, colorize_batches_in_flight> batches;
+    std::future<void> reading, writing;
+    read_batch(batches[0]);
+    for (std::size_t k = 0; batches[k % batches.size()].frames > 0; ++k) {
+        auto& current = batches[k % batches.size()];
+        const bool last = current.frames < batch;
+        if (!last)
+            reading = std::async(std::launch::async, read_batch,
+                                 std::ref(batches[(k + 1) % batches.size()]));
+        net.predict(current.input, current.output);
+        if (writing.valid()) writing.get(); // batch k-1 is out: its slot is free for k+2
+        writing = std::async(std::launch::async, write_batch, std::cref(current));
+        if (last) break;
+        reading.get();
     }
+    if (writing.valid()) writing.get();
+    stats.frames = written;
     if (stats.frames == 0) throw format_error("the gray video has no frames: nothing to colorize");
     sink.close();
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
