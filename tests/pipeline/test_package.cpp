@@ -90,6 +90,44 @@ BOOST_AUTO_TEST_CASE(commit_writes_manifest_and_checksums) {
     BOOST_TEST(v.model == dir / "model.kcm");
 }
 
+// The sound (optional) and the display rotation travel in the package: the audio file is
+// checksummed like the others, the rotation read back by the receiver; a manifest from before
+// the rotation was kept reads as 0, and a rotation that is not a quarter turn is refused.
+BOOST_AUTO_TEST_CASE(sound_and_rotation_travel_in_the_package) {
+    keychroma::test::temp_dir tmp;
+    {
+        package_writer w(tmp / "pkg");
+        write_bytes(w.gray_path(), 1000, 'g');
+        write_bytes(w.model_path(), 300, 'm');
+        write_bytes(w.audio_path(), 200, 'a');
+        auto m = sample_manifest();
+        m.rotation = 270;
+        const auto written = w.commit(m);
+        BOOST_TEST(written.files.size() == 3u);
+        BOOST_TEST(written.bandwidth.sent_bytes == 1300u); // the sound costs the same either way
+    }
+    const auto v = verify_package(tmp / "pkg");
+    BOOST_TEST_REQUIRE(v.audio.has_value());
+    BOOST_TEST(*v.audio == tmp / "pkg" / "audio.mka");
+    BOOST_TEST(read_receiver_settings(v.manifest).rotation == 270);
+    write_bytes(tmp / "pkg" / "audio.mka", 200, 'b');
+    expect_error<keychroma::format_error>(tmp / "pkg", "audio.mka");
+    BOOST_TEST(!verify_package(make_package(tmp / "silent")).audio.has_value());
+
+    const auto manifest_with = [&](const std::string& rotation) {
+        const auto p = tmp / "manifest.json";
+        std::ofstream(p) << R"({"model": {"working_size": [96, 96], "fit": "scale"})" << rotation
+                         << "}";
+        return p;
+    };
+    BOOST_TEST(read_receiver_settings(manifest_with("")).rotation == 0);
+    BOOST_TEST(read_receiver_settings(manifest_with(R"(, "rotation": 90)")).rotation == 90);
+    for (const char* bad : {"45", "-90", "360", "99999999999", "\"90\""})
+        BOOST_CHECK_THROW(
+            (void)read_receiver_settings(manifest_with(std::string(R"(, "rotation": )") + bad)),
+            keychroma::format_error);
+}
+
 BOOST_AUTO_TEST_CASE(missing_file_named) {
     keychroma::test::temp_dir tmp;
     const auto dir = make_package(tmp / "pkg");

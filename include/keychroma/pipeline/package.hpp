@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -331,8 +332,10 @@ read_receiver_settings(const std::filesystem::path& manifest) {
     if (text.find("\"rotation\"") != std::string::npos) {
         p = detail::after_key(text, "rotation", manifest);
         int degrees = -1;
-        if (p == std::string::npos || std::sscanf(text.c_str() + p, "%d", &degrees) != 1 ||
-            degrees < 0 || degrees >= 360 || degrees % 90 != 0)
+        const bool read =
+            p != std::string::npos &&
+            std::from_chars(text.data() + p, text.data() + text.size(), degrees).ec == std::errc{};
+        if (!read || degrees < 0 || degrees >= 360 || degrees % 90 != 0)
             throw format_error(manifest.string() +
                                ": manifest's rotation is not 0, 90, 180 or 270");
         r.rotation = degrees;
