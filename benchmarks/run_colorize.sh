@@ -13,11 +13,9 @@ runs="${RUNS:-3}"
 threads="${THREADS:-2}"
 tool="${KEYCHROMA:-$root/build/release/examples/keychroma}"
 footage="${KEYCHROMA_FOOTAGE_DIR:-$root/cache/footage}"
-clip="$footage/cockatoo.mp4"
-[[ -s "$clip" ]] || "$root/scripts/fetch-footage.sh" >&2
 mkdir -p "$out"
 cd "$out"
-[[ -s gray.mkv ]] || ffmpeg -v error -y -i "$clip" -vf format=gray -c:v ffv1 -c:a copy gray.mkv
+source "$root/benchmarks/cockatoo_film.sh" # $clip, gray.mkv
 model="${MODEL:-$out/model.kcm}"
 [[ -s "$model" ]] || "$tool" train "$clip" -o "$model" --threads "$threads" --quiet
 size=$("$tool" colorize gray.mkv "$model" -o probe.y4m --threads "$threads" --quiet --json |

@@ -15,15 +15,13 @@ steps="${STEPS:-250}"
 threads="${THREADS:-2}"
 tool="${KEYCHROMA:-$root/build/release/examples/keychroma}"
 footage="${KEYCHROMA_FOOTAGE_DIR:-$root/cache/footage}"
-clip="$footage/cockatoo.mp4"
-[[ -s "$clip" ]] || "$root/scripts/fetch-footage.sh" >&2
 mkdir -p "$out"
 cd "$out"
+source "$root/benchmarks/cockatoo_film.sh" # $clip, gray.mkv
 timed() { /usr/bin/time -f "%e s, %M KB" -o "$1.time" "${@:2}"; }
 
 declare -A frames=([3]="0 140 279" [5]="0 70 140 210 279"
   [10]="0 31 62 93 124 155 186 217 248 279")
-[[ -s gray.mkv ]] || ffmpeg -v error -y -i "$clip" -vf format=gray -c:v ffv1 -c:a copy gray.mkv
 for n in $sets; do
   list=${frames[$n]:?"SETS: 3, 5 or 10"}
   mkdir -p "refs$n"

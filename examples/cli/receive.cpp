@@ -22,8 +22,7 @@ template <class Backend>
 void run(const receive_cli& o, const global_options& global) {
     auto net = make_network<Backend>(o.p.threads);
     const auto verified = pipeline::verify_package(o.package);
-    auto info = io::y4m_reader(verified.gray).info();
-    info.rotation = pipeline::read_receiver_settings(verified.manifest).rotation;
+    const auto info = pipeline::package_video_info(verified);
     io::sink_options sink_options;
     sink_options.crf = o.crf;
     if (!o.no_audio) sink_options.audio_from = verified.audio; // containers only

@@ -40,10 +40,10 @@ void run(const send_cli& o, const global_options& global) {
     std::printf("keyframes:       %zu of %llu frames\n", r.keyframes.keyframes.size(),
                 (unsigned long long)r.manifest.frames);
     print_bandwidth(r.manifest.bandwidth);
-    if (r.audio)
-        std::printf("sound:           %s (%.3f MB, sent either way: not in the comparison)\n",
-                    std::string(pipeline::package_audio_name).c_str(),
-                    double(r.manifest.files.back().bytes) / 1e6);
+    for (const auto& f : r.manifest.files)
+        if (f.name == pipeline::package_audio_name)
+            std::printf("sound:           %s (%.3f MB, sent either way: not in the comparison)\n",
+                        f.name.c_str(), double(f.bytes) / 1e6);
     std::printf("times:           keyframes %.1f s, training %.1f s, total %.1f s\n", r.keyframes_s,
                 r.train_s, r.total_s);
 }

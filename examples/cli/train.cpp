@@ -66,7 +66,7 @@ void run(const train_cli& o, const global_options& global) {
         bar.finish();
         save();
         std::vector<std::string> files;
-        for (const auto& r : references) files.push_back(r.file.string());
+        for (const auto& f : references.files) files.push_back(f.string());
         j["references"] = files;
         report_training<Recipe>(j, training);
         j["times_s"] = {{"train", seconds}};
@@ -74,7 +74,7 @@ void run(const train_cli& o, const global_options& global) {
             std::cout << j.dump(2) << "\n";
             return;
         }
-        std::printf("references: %zu colour images\n", references.size());
+        std::printf("references: %zu colour images\n", references.images.size());
         print_training<Recipe>(training, seconds);
         std::printf("model:     %s\n", o.model.c_str());
         return;

@@ -82,13 +82,14 @@ BOOST_AUTO_TEST_CASE(references_are_read_in_the_order_given_at_their_own_sizes) 
     write_png(d / "refs" / "2.png", tall);
     write_png(d / "single.png", square);
     const auto refs = read_references({d / "refs", d / "single.png"});
-    BOOST_TEST_REQUIRE(refs.size() == 3u);
-    BOOST_TEST(refs[0].file == d / "refs" / "2.png"); // natural order: 2 before 10
-    BOOST_TEST(refs[1].file == d / "refs" / "10.png");
-    BOOST_TEST(refs[2].file == d / "single.png");
-    BOOST_TEST((refs[0].pixels == tall)); // PNG is lossless
-    BOOST_TEST((refs[1].pixels == wide));
-    BOOST_TEST((refs[2].pixels == square));
+    BOOST_TEST_REQUIRE(refs.files.size() == 3u);
+    BOOST_TEST_REQUIRE(refs.images.size() == 3u);
+    BOOST_TEST(refs.files[0] == d / "refs" / "2.png"); // natural order: 2 before 10
+    BOOST_TEST(refs.files[1] == d / "refs" / "10.png");
+    BOOST_TEST(refs.files[2] == d / "single.png");
+    BOOST_TEST((refs.images[0] == tall)); // PNG is lossless
+    BOOST_TEST((refs.images[1] == wide));
+    BOOST_TEST((refs.images[2] == square));
 
     BOOST_CHECK_THROW((void)read_references({}), config_error);
     BOOST_CHECK_THROW((void)read_references({d / "missing.png"}), io_error);
@@ -122,7 +123,7 @@ BOOST_AUTO_TEST_CASE(references_of_other_shapes_train_on_their_common_part) {
     const crop_sampler sampler(frames, {96, 96}, frame_fit::scale, whole, 2, 1);
     BOOST_TEST((sampler.patch_size() == image_size{32, 32}));
 
-    std::vector<reference_image> refs{{"wide.png", frames[0]}, {"tall.png", frames[1]}};
+    const reference_set refs{{"wide.png", "tall.png"}, frames};
     auto options = recipes::standard::defaults();
     options.steps = 2;
     net_t net(0);
@@ -143,7 +144,7 @@ BOOST_AUTO_TEST_CASE(references_of_other_shapes_train_on_their_common_part) {
 }
 
 BOOST_AUTO_TEST_CASE(a_network_trained_on_references_gives_their_colour_to_a_new_picture) {
-    const std::vector<reference_image> refs{{"a.png", pink(48, 32)}, {"b.png", pink(40, 40)}};
+    const reference_set refs{{"a.png", "b.png"}, {pink(48, 32), pink(40, 40)}};
     auto options = recipes::standard::defaults();
     options.working = {32, 32};
     options.steps = 60;

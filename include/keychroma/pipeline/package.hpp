@@ -140,15 +140,27 @@ namespace detail {
            std::end(package_file_names);
 }
 
-/// Position just after `"key":` in JSON text written by manifest_json(); format_error if absent.
-[[nodiscard]] inline std::size_t after_key(const std::string& text, std::string_view key,
-                                           const std::filesystem::path& path) {
+/// Position just after `"key":` in JSON text written by manifest_json() (npos when nothing
+/// follows); nullopt when the key is absent, as an optional field may be; format_error when it
+/// is there without a colon.
+[[nodiscard]] inline std::optional<std::size_t>
+find_value(const std::string& text, std::string_view key, const std::filesystem::path& path) {
     const std::string quoted = "\"" + std::string(key) + "\"";
     auto p = text.find(quoted);
-    if (p != std::string::npos) p = text.find_first_not_of(" \t\r\n", p + quoted.size());
+    if (p == std::string::npos) return std::nullopt;
+    p = text.find_first_not_of(" \t\r\n", p + quoted.size());
     if (p == std::string::npos || text[p] != ':')
-        throw format_error(path.string() + ": manifest has no \"" + std::string(key) + "\"");
+        throw format_error(path.string() + ": manifest's \"" + std::string(key) +
+                           "\" has no value");
     return text.find_first_not_of(" \t\r\n", p + 1);
+}
+
+/// find_value() of a key the manifest must have; format_error if absent.
+[[nodiscard]] inline std::size_t after_key(const std::string& text, std::string_view key,
+                                           const std::filesystem::path& path) {
+    const auto p = find_value(text, key, path);
+    if (!p) throw format_error(path.string() + ": manifest has no \"" + std::string(key) + "\"");
+    return *p;
 }
 
 /// True for an empty directory, or one that is recognisably a previous keychroma package --
@@ -329,12 +341,12 @@ read_receiver_settings(const std::filesystem::path& manifest) {
     if (p == std::string::npos || text[p] != '"' || end == std::string::npos)
         throw format_error(manifest.string() + ": manifest's fit is not a string");
     r.fit = text.substr(p + 1, end - p - 1);
-    if (text.find("\"rotation\"") != std::string::npos) {
-        p = detail::after_key(text, "rotation", manifest);
+    if (const auto at = detail::find_value(text, "rotation", manifest)) { // absent: 0
         int degrees = -1;
         const bool read =
-            p != std::string::npos &&
-            std::from_chars(text.data() + p, text.data() + text.size(), degrees).ec == std::errc{};
+            *at != std::string::npos &&
+            std::from_chars(text.data() + *at, text.data() + text.size(), degrees).ec ==
+                std::errc{};
         if (!read || degrees < 0 || degrees >= 360 || degrees % 90 != 0)
             throw format_error(manifest.string() +
                                ": manifest's rotation is not 0, 90, 180 or 270");

@@ -28,12 +28,6 @@ namespace keychroma::pipeline {
 /// (docs/references.md).
 inline constexpr std::uint64_t reference_steps = 250;
 
-/// A reference image and the file it came from (for messages).
-struct reference_image {
-    std::filesystem::path file;
-    rgb8_image pixels;
-};
-
 /// True when some pixel has colour (R, G, B not all equal): a grayscale image, even one stored
 /// as RGB, has no a,b to learn from.
 [[nodiscard]] inline bool has_colour(const rgb8_image& image) noexcept {
@@ -43,21 +37,29 @@ struct reference_image {
     return false;
 }
 
+/// Reference images and the files they came from (for messages), in the same order. The
+/// images are kept as read: training takes them as they are, without a copy.
+struct reference_set {
+    std::vector<std::filesystem::path> files;
+    std::vector<rgb8_image> images;
+};
+
 /// The images `paths` name, in order: each path is an image file, a directory (its images in
 /// natural order: 2.png before 10.png) or a %d pattern. format_error for an image that is not
 /// in colour; io_error / format_error from reading as for any image.
-[[nodiscard]] inline std::vector<reference_image>
+[[nodiscard]] inline reference_set
 read_references(const std::vector<std::filesystem::path>& paths) {
     if (paths.empty()) throw config_error("references: none given");
-    std::vector<reference_image> out;
+    reference_set out;
     for (const auto& where : paths)
         for (const auto& file : io::detail::list_sequence(where)) {
-            reference_image r{file, io::read_image(file)};
-            if (!has_colour(r.pixels))
+            rgb8_image image = io::read_image(file);
+            if (!has_colour(image))
                 throw format_error(file.string() +
                                    ": has no colour (every pixel is gray): a reference must be "
                                    "in colour, it is what the network learns colour from");
-            out.push_back(std::move(r));
+            out.files.push_back(file);
+            out.images.push_back(std::move(image));
         }
     return out;
 }
@@ -67,29 +69,28 @@ read_references(const std::vector<std::filesystem::path>& paths) {
 /// config_error there, naming two of them (use --fit crop, or the standard recipe, which takes
 /// random crops of their common part).
 template <recipe Recipe, class Net>
-nn::training_result train_on_references(Net& net, const std::vector<reference_image>& references,
+nn::training_result train_on_references(Net& net, const reference_set& references,
                                         const train_options& options) {
     check_working_size(options.working);
-    if (references.empty()) throw config_error("references: none given");
-    std::vector<rgb8_image> frames;
-    frames.reserve(references.size());
-    for (const auto& r : references) frames.push_back(r.pixels);
+    const auto& images = references.images;
+    if (images.empty() || images.size() != references.files.size())
+        throw config_error("references: none given, or not one file name per image");
     if constexpr (std::same_as<typename Recipe::sampling, whole_frames>) {
-        const image_size first = pair_size(size_of(frames.front()), options.working, options.fit);
-        for (std::size_t i = 1; i < frames.size(); ++i) {
-            const image_size s = pair_size(size_of(frames[i]), options.working, options.fit);
+        const image_size first = pair_size(size_of(images.front()), options.working, options.fit);
+        for (std::size_t i = 1; i < images.size(); ++i) {
+            const image_size s = pair_size(size_of(images[i]), options.working, options.fit);
             if (s != first)
                 throw config_error(
-                    "references: " + references.front().file.string() + " becomes " +
+                    "references: " + references.files.front().string() + " becomes " +
                     std::to_string(first.width) + "x" + std::to_string(first.height) + " and " +
-                    references[i].file.string() + " " + std::to_string(s.width) + "x" +
+                    references.files[i].string() + " " + std::to_string(s.width) + "x" +
                     std::to_string(s.height) + " at the working size; recipe " +
                     std::string(Recipe::name.view()) +
                     " trains on whole frames of one size: use --fit crop, or references of one "
                     "shape");
         }
     }
-    return train_network<Recipe>(net, frames, options);
+    return train_network<Recipe>(net, images, options);
 }
 
 } // namespace keychroma::pipeline

@@ -114,6 +114,14 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
     return r;
 }
 
+/// The video a package delivers: its gray video's size, rate and length, turned for display as
+/// the manifest records. A receiver's sink is opened with it.
+[[nodiscard]] inline io::video_info package_video_info(const verified_package& package) {
+    auto info = io::y4m_reader(package.gray).info();
+    info.rotation = read_receiver_settings(package.manifest).rotation;
+    return info;
+}
+
 /// Receiver: verifies the package (checksums), loads its model into `net`, and colorizes its
 /// gray video into `sink` at the working size and fit the package records. `options.working`
 /// and `options.fit` are overwritten by the package's.
@@ -148,10 +156,8 @@ colorize_stats receive(Net& net, const std::filesystem::path& package,
                        const std::filesystem::path& output, const colorize_options& options = {},
                        io::sink_options sink_options = {}) {
     const auto verified = verify_package(package);
-    auto info = io::y4m_reader(verified.gray).info();
-    info.rotation = read_receiver_settings(verified.manifest).rotation;
     if (!sink_options.audio_from) sink_options.audio_from = verified.audio;
-    auto sink = io::open_sink(output, info, sink_options);
+    auto sink = io::open_sink(output, package_video_info(verified), sink_options);
     return receive(net, verified, *sink, options);
 }
 
