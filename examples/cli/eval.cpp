@@ -1,6 +1,9 @@
 // keychroma eval TRUTH COLORIZED: PSNR, SSIM, a,b error, colourfulness and flicker of a
 // colorized video against its colour original, for all frames and for the non-keyframes, with
 // the gray baseline; optional per-frame CSV, JSON summary and contact sheet.
+// keychroma eval TRUTH --rd DIR --package PKG: the rate-distortion report
+// (pipeline/rate_distortion.hpp): TRUTH delivered as colour video and as the package's gray video +
+// model, every coding, bytes sent against delivered PSNR.
 
 #include <cstdio>
 #include <iostream>
@@ -12,8 +15,10 @@
 #include "keychroma/io/open.hpp"
 #include "keychroma/pipeline/evaluate.hpp"
 #include "keychroma/pipeline/evaluation_report.hpp"
+#include "keychroma/pipeline/rate_distortion.hpp"
 #include "keychroma/pipeline/text_file.hpp"
 #include "keyframes_json.hpp"
+#include "pipeline_common.hpp"
 
 namespace keychroma::cli {
 
@@ -22,6 +27,9 @@ namespace {
 struct eval_options {
     std::string truth, colorized, keyframes_json, sheet, csv, summary;
     std::size_t sheet_frames = 6;
+    std::string rd, package;
+    std::vector<int> crfs{pipeline::rate_distortion_options{}.crfs};
+    pipeline_cli_options p;
 };
 
 void print_summary(const char* title, const pipeline::metric_summary& s) {
@@ -61,6 +69,30 @@ void run(const eval_options& o, const global_options& global) {
     }
 }
 
+template <class Backend>
+void run_rate_distortion(const eval_options& o, const global_options& global) {
+    if constexpr (!io::has_ffmpeg()) {
+        throw format_error("--rd encodes with FFmpeg, and this build has none (rebuild with "
+                           "KEYCHROMA_WITH_FFMPEG=ON)");
+    } else {
+        auto net = make_network<Backend>(o.p.threads);
+        const auto package = pipeline::verify_package(o.package);
+        pipeline::rate_distortion_options ro;
+        ro.crfs = o.crfs;
+        ro.batch = o.p.colorize_batch;
+        if (!global.quiet)
+            ro.on_step = [](const std::string& what) {
+                std::fprintf(stderr, "rd: %s\n", what.c_str());
+            };
+        const auto r = pipeline::measure_rate_distortion(*net, o.truth, package, o.rd, ro);
+        if (global.json)
+            std::cout << pipeline::rd_json(r);
+        else
+            std::cout << pipeline::rd_markdown(r) << "\nwritten to " << o.rd
+                      << " (rd.json, rd.md, rd.svg, and every file measured)\n";
+    }
+}
+
 } // namespace
 
 void add_eval(CLI::App& app, global_options& global) {
@@ -69,8 +101,8 @@ void add_eval(CLI::App& app, global_options& global) {
                                            "original (PSNR, SSIM, a,b error, colourfulness, "
                                            "flicker; gray baseline; all and non-keyframes)");
     cmd->add_option("truth", o->truth, "The colour original")->required();
-    cmd->add_option("colorized", o->colorized, "The colorized video (same size and length)")
-        ->required();
+    auto* colorized =
+        cmd->add_option("colorized", o->colorized, "The colorized video (same size and length)");
     cmd->add_option("--keyframes", o->keyframes_json,
                     "keyframes.json of `keychroma keyframes` (frames the model was trained on)");
     cmd->add_option("--sheet", o->sheet, "Write a contact sheet PNG (rows truth/gray/colorized)");
@@ -79,7 +111,41 @@ void add_eval(CLI::App& app, global_options& global) {
         ->capture_default_str();
     cmd->add_option("--csv", o->csv, "Write the per-frame figures as CSV");
     cmd->add_option("--summary", o->summary, "Write the JSON summary to this file");
-    cmd->callback([o, &global] { run(*o, global); });
+    auto* rd = cmd->add_option(
+        "--rd", o->rd,
+        "Instead of COLORIZED: the rate-distortion report. Delivers TRUTH as colour video (raw, "
+        "4:2:0, FFV1, H.264 at --crfs) and as --package's gray video (raw, FFV1, H.264 at --crfs) "
+        "+ model (float32, float16), into this new directory, and measures bytes sent against "
+        "delivered PSNR");
+    rd->excludes(colorized);
+    colorized->excludes(rd);
+    auto* package =
+        cmd->add_option("--package", o->package,
+                        "With --rd: the package whose model (and working size) colours the gray "
+                        "videos")
+            ->needs(rd);
+    rd->needs(package);
+    cmd->add_option("--crfs", o->crfs, "With --rd: the H.264 CRFs, comma-separated")
+        ->delimiter(',')
+        ->check(CLI::Range(0, 51))
+        ->needs(rd)
+        ->capture_default_str();
+    cmd->add_option("--batch", o->p.colorize_batch, "With --rd: frames per network batch")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option("--threads", o->p.threads, "With --rd: CPU threads; 0 = all")
+        ->capture_default_str();
+    add_backend_option(cmd, o->p);
+    cmd->callback([o, &global] {
+        if (o->rd.empty()) {
+            if (o->colorized.empty())
+                throw CLI::RequiredError("the colorized video (COLORIZED) or --rd");
+            run(*o, global);
+            return;
+        }
+        nn::with_backend(o->p.backend,
+                         [&]<class Backend>() { run_rate_distortion<Backend>(*o, global); });
+    });
 }
 
 } // namespace keychroma::cli

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "keychroma/core/svg.hpp"
 #include "keychroma/io/open.hpp"
 #include "keychroma/keyframes.hpp"
 #include "keychroma/paper.hpp"
@@ -95,7 +96,7 @@ std::vector<std::size_t> run_selection(const kf::clustering_result& c,
 
 std::string y_label(const keyframes_options& o) {
     std::string what = o.distance;
-    if (o.scale != 1.0) what += " x " + kf::detail::fmt(o.scale, 10);
+    if (o.scale != 1.0) what += " x " + svg::number(o.scale, 10);
     if (o.reference == "black") return what + " from a black image";
     if (o.reference == "mean") return what + " from the mean histogram";
     if (o.reference == "previous") return what + " from the previous frame";

@@ -102,10 +102,10 @@ recipe_outcome run_recipe(const paper_cli& o, const std::filesystem::path& dir,
     // Receiver: a fresh network from the package.
     auto receiver = make_network<Backend>(o.p.threads);
     const auto verified = pipeline::verify_package(dir / "package");
-    io::y4m_reader probe(verified.gray);
     io::sink_options sink_options;
     sink_options.y4m.range = io::yuv_range::full; // least rounding in the delivered file
-    auto sink = io::open_sink(dir / "colorized.y4m", probe.info(), sink_options);
+    auto sink =
+        io::open_sink(dir / "colorized.y4m", pipeline::package_video_info(verified), sink_options);
     pipeline::progress cbar("receive " + label, r.manifest.frames, "frames", po);
     pipeline::colorize_options co;
     co.batch = o.p.colorize_batch;

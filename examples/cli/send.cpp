@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "output_options.hpp"
 #include "pipeline_common.hpp"
 
 namespace keychroma::cli {
@@ -15,6 +16,8 @@ namespace {
 struct send_cli {
     std::string input, package;
     bool no_audio = false;
+    std::string gray_codec = "raw";
+    int crf = 18;
     pipeline_cli_options p;
 };
 
@@ -25,6 +28,7 @@ void run(const send_cli& o, const global_options& global) {
     so.train = o.p.train<Recipe>();
     so.weights = o.p.half ? nn::weight_format::float16 : nn::weight_format::float32;
     so.audio = !o.no_audio;
+    so.gray = {*io::parse_gray_codec(o.gray_codec), o.crf};
     auto bar = training_progress<Recipe>(so.train, global);
     so.train.on_epoch = epoch_progress(bar);
     const auto r = with_extractor<Recipe>(o.p, [&](const auto& extractor) {
@@ -48,6 +52,12 @@ void run(const send_cli& o, const global_options& global) {
                 r.train_s, r.total_s);
 }
 
+std::vector<std::string> gray_codec_names() {
+    std::vector<std::string> names;
+    for (const auto c : io::gray_codecs) names.emplace_back(io::gray_codec_name(c));
+    return names;
+}
+
 } // namespace
 
 void add_send(CLI::App& app, global_options& global) {
@@ -59,6 +69,12 @@ void add_send(CLI::App& app, global_options& global) {
     cmd->add_flag("--half", o->p.half, "Send float16 weights (half the model size)");
     cmd->add_flag("--no-audio", o->no_audio,
                   "Leave the video's sound out of the package (default: carried unchanged)");
+    cmd->add_option("--gray-codec", o->gray_codec,
+                    "How the gray video is sent: raw (the paper's Y4M), ffv1 (lossless) or h264 "
+                    "(at --crf; 0 is lossless)")
+        ->check(CLI::IsMember(gray_codec_names()))
+        ->capture_default_str();
+    add_crf_option(cmd, o->crf);
     add_training_options(cmd, o->p);
     add_keyframes_option(cmd, o->p);
     cmd->callback([o, &global] {

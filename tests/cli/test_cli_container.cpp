@@ -118,6 +118,120 @@ BOOST_AUTO_TEST_CASE(send_carries_the_sound_and_receive_restores_it) {
     BOOST_TEST(r.exit_code == 0, r.err);
 }
 
+// send --gray-codec: the gray video travels as FFV1 or H.264 in gray.mkv. Where the coding is
+// lossless (FFV1, H.264 at CRF 0) the receiver gets the very L* codes the raw Y4M carries, so it
+// delivers, bit for bit, what `colorize` of the L* Y4M with the package's model does.
+BOOST_AUTO_TEST_CASE(gray_codecs_deliver_the_raw_picture_where_lossless) {
+    clip_with_sound c;
+    const auto gray = c.d / "gray.y4m";
+    auto r = run_tool("convert --gray " + quote(c.clip) + " " + quote(gray) + " --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    struct coding {
+        std::string codec, crf;
+        bool lossless;
+    };
+    for (const auto& [codec, crf, lossless] :
+         {coding{"ffv1", "18", true}, coding{"h264", "0", true}, coding{"h264", "40", false}}) {
+        const std::string label = codec + " crf " + crf;
+        const auto pkg = c.d / ("pkg_" + codec + crf);
+        r = run_tool("send " + quote(c.clip) + " -o " + quote(pkg) + " --steps 1 --gray-codec " +
+                     codec + " --crf " + crf + " --quiet --json");
+        BOOST_TEST_REQUIRE(r.exit_code == 0, label << ": " << r.err);
+        BOOST_TEST((entries(pkg) == std::vector<std::string>{"SHA256SUMS", "audio.mka", "gray.mkv",
+                                                             "manifest.json", "model.kcm"}),
+                   label);
+        const auto manifest = nlohmann::json::parse(r.out);
+        BOOST_TEST(manifest["video"]["gray_codec"].get<std::string>() == codec);
+        BOOST_TEST(manifest["files"][0]["bytes"].get<std::uintmax_t>() ==
+                   fs::file_size(pkg / "gray.mkv"));
+        BOOST_TEST(manifest["bandwidth"]["gray_bytes"].get<std::uintmax_t>() ==
+                   fs::file_size(pkg / "gray.mkv"));
+        BOOST_TEST(probe(pkg / "gray.mkv", "v", "codec_name") == codec);
+
+        const auto received = c.d / ("received_" + codec + crf + ".y4m");
+        const auto local = c.d / ("local_" + codec + crf + ".y4m");
+        r = run_tool("receive " + quote(pkg) + " -o " + quote(received) + " --quiet");
+        BOOST_TEST_REQUIRE(r.exit_code == 0, label << ": " << r.err);
+        r = run_tool("colorize " + quote(gray) + " " + quote(pkg / "model.kcm") + " -o " +
+                     quote(local) + " --quiet");
+        BOOST_TEST_REQUIRE(r.exit_code == 0, label << ": " << r.err);
+        // A lossy coding changes the codes, and with them the picture.
+        BOOST_TEST((read_text(received) == read_text(local)) == lossless, label);
+    }
+    r = run_tool("send " + quote(c.clip) + " -o " + quote(c.d / "x") + " --gray-codec vp9");
+    BOOST_TEST(r.exit_code == 6, r.err); // an invalid option value
+    BOOST_TEST(!fs::exists(c.d / "x"));
+}
+
+// eval --rd: every byte count is a file's real size (raw RGB: W x H x 3 x frames), every PSNR is
+// what `eval` measures on the delivered file, a package row delivers what `receive` does, and
+// the break-even lengths follow from the bytes.
+BOOST_AUTO_TEST_CASE(rate_distortion_report_measures_real_files) {
+    clip_with_sound c;
+    const auto pkg = c.d / "pkg", rd = c.d / "rd";
+    auto r = run_tool("send " + quote(c.clip) + " -o " + quote(pkg) + " --steps 1 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    r = run_tool("eval " + quote(c.clip) + " --rd " + quote(rd) + " --package " + quote(pkg) +
+                 " --crfs 20,30 --quiet --json");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto report = nlohmann::json::parse(r.out);
+    BOOST_TEST(nlohmann::json::parse(read_text(rd / "rd.json")) == report);
+    BOOST_TEST(fs::exists(rd / "rd.md"));
+    BOOST_TEST(read_text(rd / "rd.svg").find("</svg>") != std::string::npos);
+    const auto frames = report["frames"].get<std::uint64_t>();
+    BOOST_TEST(frames == 20u);
+    const auto& rows = report["rows"];
+    // raw RGB, 4:2:0, FFV1, 2 CRFs; then 4 gray codings x 2 weight formats
+    BOOST_TEST_REQUIRE(rows.size() == 5u + 8u);
+    BOOST_TEST(rows[0]["bytes"].get<std::uint64_t>() == 32u * 32u * 3u * frames);
+    const auto eval_pooled = [&](const fs::path& a, const fs::path& b) {
+        const auto e = run_tool("eval " + quote(a) + " " + quote(b) + " --quiet --json");
+        BOOST_TEST_REQUIRE(e.exit_code == 0, e.err);
+        return nlohmann::json::parse(e.out)["all"]["psnr_pooled"];
+    };
+    for (const auto& row : rows) {
+        const auto name = row["name"].get<std::string>();
+        std::uintmax_t bytes = 0;
+        for (const auto& f : row["files"]) bytes += fs::file_size(rd / f.get<std::string>());
+        if (!row["files"].empty()) BOOST_TEST(row["bytes"].get<std::uintmax_t>() == bytes, name);
+        if (row["package"].get<bool>()) {
+            const auto model = rd / row["files"][1].get<std::string>();
+            BOOST_TEST(row["once_bytes"].get<std::uintmax_t>() == fs::file_size(model), name);
+            // The clip length at which once + n x gray < n x colour, from the bytes alone.
+            const double gray = double(bytes - fs::file_size(model)) / double(frames);
+            const double colour = double(rows[2]["bytes"].get<std::uint64_t>()) / double(frames);
+            const auto& n = row["break_even_frames"][rows[2]["name"].get<std::string>()];
+            if (colour > gray)
+                BOOST_TEST(n.get<std::uint64_t>() ==
+                               std::uint64_t(double(fs::file_size(model)) / (colour - gray)) + 1,
+                           name);
+            else
+                BOOST_TEST(n.is_null(), name);
+        }
+        if (row["delivered"].get<std::string>().empty()) continue; // raw RGB: the original
+        BOOST_TEST(eval_pooled(c.clip, rd / row["delivered"].get<std::string>()) ==
+                       row["psnr_pooled"],
+                   name);
+    }
+    // A lossless gray coding with the package's own (float32) model delivers what the receiver
+    // does: the same frames.
+    r = run_tool("receive " + quote(pkg) + " -o " + quote(c.d / "received.mkv") + " --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    for (const char* lossless :
+         {"delivered_gray_raw_float32.mkv", "delivered_gray_ffv1_float32.mkv"})
+        BOOST_TEST(eval_pooled(c.d / "received.mkv", rd / lossless).is_null(), lossless); // inf
+
+    // The report goes to a new directory: an existing one is left alone (exit 3).
+    r = run_tool("eval " + quote(c.clip) + " --rd " + quote(rd) + " --package " + quote(pkg));
+    BOOST_TEST(r.exit_code == 3, r.err);
+    BOOST_TEST(nlohmann::json::parse(read_text(rd / "rd.json")) == report);
+    r = run_tool("eval " + quote(c.clip) + " --rd " + quote(c.d / "rd2"));
+    BOOST_TEST(r.exit_code == 2, r.err); // --rd needs --package
+    r = run_tool("eval " + quote(c.clip));
+    BOOST_TEST(r.exit_code == 2, r.err); // neither COLORIZED nor --rd
+    BOOST_TEST(!fs::exists(c.d / "rd2"));
+}
+
 BOOST_AUTO_TEST_CASE(send_without_audio_sends_no_sound) {
     clip_with_sound c;
     const auto pkg = c.d / "pkg";

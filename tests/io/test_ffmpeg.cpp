@@ -15,7 +15,10 @@
 #include <utility>
 #include <vector>
 
+#include "keychroma/core/lab_scaling.hpp"
 #include "keychroma/io/ffmpeg.hpp"
+#include "keychroma/io/gray_video.hpp"
+#include "keychroma/io/open.hpp"
 #include "support/skip.hpp"
 #include "support/temp_dir.hpp"
 
@@ -462,6 +465,112 @@ BOOST_AUTO_TEST_CASE(extracted_audio_is_the_sources_packets_from_the_first_frame
     }
     BOOST_TEST(!extract_audio(silent, dir / "none.mka"));
     BOOST_TEST(!std::filesystem::exists(dir / "none.mka"));
+}
+
+BOOST_AUTO_TEST_CASE(lstar_codes_survive_ffv1_and_lossless_h264) {
+    test::temp_dir dir;
+    const auto& srgb_gray = code_to_srgb8_gray();
+    for (const auto [w, h] : {std::pair<std::size_t, std::size_t>{64, 48}, {33, 17}}) {
+        for (const auto codec : {gray_codec::ffv1, gray_codec::h264}) {
+            const std::string label = std::string(gray_codec_name(codec)) + " " +
+                                      std::to_string(w) + "x" + std::to_string(h);
+            // Every code pseudo-random: only a lossless path gives them back.
+            std::vector<plane8> codes;
+            for (std::uint32_t i = 0; i < 5; ++i) {
+                const auto n = noise_frame(w, h, 7 + i);
+                plane8 c({h, w});
+                for (std::size_t k = 0; k < c.size(); ++k) c.data()[k] = n.data()[3 * k];
+                codes.push_back(std::move(c));
+            }
+            const auto p = dir / (std::string(gray_codec_name(codec)) + std::to_string(w) + ".mkv");
+            {
+                ffmpeg_write_options o;
+                o.codec = codec == gray_codec::ffv1 ? "ffv1" : "libx264";
+                o.crf = 0;
+                o.lstar = true;
+                ffmpeg_writer wr(p, make_info(w, h, {25, 1}), o);
+                // gray8 where the encoder takes it; libx264 here takes only Y'CbCr
+                BOOST_TEST((wr.pixel_format() == "gray" ||
+                            wr.pixel_format() == (w % 2 == 0 ? "yuv420p" : "yuv444p")),
+                           label << ": " << wr.pixel_format());
+                for (const auto& c : codes) wr.write_plane(c);
+                wr.close();
+            }
+            const auto source = open_source(p); // the run-time face carries L* too
+            BOOST_TEST(source->is_lstar(), label);
+            BOOST_TEST(source->info().pixel_format == "gray-lstar");
+            plane8 back;
+            std::size_t n = 0;
+            for (; source->next_plane(back); ++n)
+                BOOST_TEST((n < codes.size() && back == codes[n]), label << ", frame " << n);
+            BOOST_TEST(n == codes.size(), label);
+            // next() shows each code as its sRGB gray, as an L* Y4M does
+            ffmpeg_reader r(p);
+            rgb8_image f;
+            BOOST_REQUIRE(r.next(f));
+            bool gray_of_codes = true;
+            for (std::size_t i = 0; i < codes[0].size(); ++i)
+                for (std::size_t k = 0; k < 3; ++k)
+                    gray_of_codes =
+                        gray_of_codes && f.data()[3 * i + k] == srgb_gray[codes[0].data()[i]];
+            BOOST_TEST(gray_of_codes, label);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(gray_sink_stores_each_frames_lstar) {
+    test::temp_dir dir;
+    std::vector<rgb8_image> frames;
+    for (int i = 0; i < 6; ++i) frames.push_back(smooth_frame(48, 32, i));
+    const auto info = make_info(48, 32, {20, 1});
+    for (const auto codec : gray_codecs) {
+        const auto p = dir / ("gray" + std::string(gray_extension(codec)));
+        {
+            auto sink = open_gray_sink(p, info, {codec, 23});
+            for (const auto& f : frames) sink->write(f);
+            sink->close();
+        }
+        const auto source = open_source(p);
+        BOOST_TEST(source->is_lstar());
+        plane8 back;
+        double worst = 99;
+        for (const auto& f : frames) {
+            BOOST_REQUIRE(source->next_plane(back));
+            const auto want = rgb8_to_lstar_codes(f);
+            double se = 0;
+            for (std::size_t i = 0; i < want.size(); ++i)
+                se += std::pow(double(want.data()[i]) - double(back.data()[i]), 2);
+            worst = std::min(
+                worst, se == 0 ? 99.0 : 10 * std::log10(255.0 * 255.0 * double(want.size()) / se));
+        }
+        BOOST_TEST(!source->next_plane(back));
+        BOOST_TEST_MESSAGE(gray_codec_name(codec) << ": min L* code PSNR " << worst << " dB");
+        if (codec == gray_codec::h264)
+            BOOST_TEST(worst > 35.0); // CRF 23 on smooth frames
+        else
+            BOOST_TEST(worst == 99.0); // lossless
+    }
+    BOOST_CHECK_THROW((void)open_gray_sink(dir / "x.mp4", info, {gray_codec::h264, 23}),
+                      config_error);
+    BOOST_CHECK_THROW((void)open_gray_sink(dir / "x.mkv", info, {gray_codec::raw, 23}),
+                      config_error);
+}
+
+BOOST_AUTO_TEST_CASE(colour_video_is_not_lstar) {
+    test::temp_dir dir;
+    const auto p = dir / "colour.mkv";
+    {
+        ffmpeg_writer w(p, make_info(16, 16, {25, 1}));
+        w.write(noise_frame(16, 16, 1));
+        BOOST_CHECK_THROW(w.write_plane(plane8({16, 16})), config_error);
+        w.close();
+    }
+    ffmpeg_reader r(p);
+    BOOST_TEST(!r.is_lstar());
+    plane8 plane;
+    // bgr0 has no luma plane to read
+    BOOST_CHECK_THROW((void)r.next_plane(plane), format_error);
+    BOOST_TEST(!open_source(p)->is_lstar());
 }
 
 BOOST_AUTO_TEST_CASE(works_behind_the_run_time_faces) {

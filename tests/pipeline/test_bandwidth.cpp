@@ -45,3 +45,12 @@ BOOST_AUTO_TEST_CASE(gray_as_large_as_colour_never_breaks_even) {
     const auto r = compute_bandwidth({2, 2, 1, 25.0, 12, 5});
     BOOST_TEST(r.break_even_frames == std::numeric_limits<std::uint64_t>::max());
 }
+
+BOOST_AUTO_TEST_CASE(break_even_is_the_first_length_that_sends_less) {
+    // 1000 bytes once, 2 a frame instead of 12: at 100 frames 1200 = 1200, at 101 1202 < 1212.
+    BOOST_TEST(break_even_frames(1000, 2.0, 12.0).value() == 101u);
+    BOOST_TEST(break_even_frames(1000, 2.5, 12.0).value() == 106u); // 105.26 -> 106
+    BOOST_TEST(break_even_frames(0, 2.0, 12.0).value() == 1u);
+    BOOST_TEST(!break_even_frames(1000, 12.0, 12.0).has_value()); // never cheaper a frame
+    BOOST_TEST(!break_even_frames(1000, 13.0, 12.0).has_value());
+}

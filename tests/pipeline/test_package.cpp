@@ -128,6 +128,36 @@ BOOST_AUTO_TEST_CASE(sound_and_rotation_travel_in_the_package) {
             keychroma::format_error);
 }
 
+// A gray video coded by FFV1 or H.264 is gray.mkv: checksummed, its coding recorded, found by
+// the receiver; a package listing two gray videos is refused.
+BOOST_AUTO_TEST_CASE(a_coded_gray_video_travels_as_gray_mkv) {
+    keychroma::test::temp_dir tmp;
+    {
+        package_writer w(tmp / "pkg");
+        BOOST_TEST(w.gray_path(keychroma::io::gray_codec::h264).filename() == "gray.mkv");
+        write_bytes(w.gray_path(keychroma::io::gray_codec::h264), 700, 'g');
+        write_bytes(w.model_path(), 300, 'm');
+        auto m = sample_manifest();
+        m.gray = {keychroma::io::gray_codec::h264, 30};
+        const auto written = w.commit(m);
+        BOOST_TEST(written.files[0].name == "gray.mkv");
+        BOOST_TEST(written.bandwidth.gray_bytes == 700u);
+    }
+    const auto v = verify_package(tmp / "pkg");
+    BOOST_TEST(v.gray == tmp / "pkg" / "gray.mkv");
+    std::ifstream f(v.manifest);
+    const auto j = nlohmann::json::parse(f);
+    BOOST_TEST(j["video"]["gray_codec"].get<std::string>() == "h264");
+    BOOST_TEST(j["video"]["gray_crf"].get<int>() == 30);
+    BOOST_TEST(j["files"][0]["name"].get<std::string>() == "gray.mkv");
+
+    // Both gray videos listed (and present, with the right checksums): which one was sent?
+    write_bytes(tmp / "pkg" / "gray.y4m", 10, 'y');
+    const auto y4m_sum = keychroma::sha256_file(tmp / "pkg" / "gray.y4m");
+    std::ofstream(tmp / "pkg" / "SHA256SUMS", std::ios::app) << y4m_sum << "  gray.y4m\n";
+    expect_error<keychroma::format_error>(tmp / "pkg", "two gray videos");
+}
+
 BOOST_AUTO_TEST_CASE(missing_file_named) {
     keychroma::test::temp_dir tmp;
     const auto dir = make_package(tmp / "pkg");

@@ -2,8 +2,11 @@
 // Reads any container FFmpeg can demux (mp4, mkv, avi, webm, mov, mpg, y4m, ...) frame by frame
 // as interleaved 8-bit sRGB. Frames are converted with libswscale using the colour matrix and
 // range the stream signals, exactly as `ffmpeg -i IN -pix_fmt rgb24` does, so decoded frames
-// match FFmpeg's own command-line output.
+// match FFmpeg's own command-line output. A stream in keychroma's gray L* format (tagged
+// KEYCHROMA=LSTAR, ffmpeg_util.hpp) is an io::lstar_source: next_plane() gives its codes as sent,
+// next() the sRGB gray of each code, as for an L* Y4M.
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +17,7 @@
 
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/image.hpp"
+#include "keychroma/core/lstar.hpp"
 #include "keychroma/io/ffmpeg_util.hpp"
 #include "keychroma/io/frame_source.hpp"
 #include "keychroma/io/video_info.hpp"
@@ -79,6 +83,7 @@ public:
 
         packet_ = ffmpeg::make_packet();
         decoded_ = ffmpeg::make_frame();
+        lstar_ = ffmpeg::is_lstar_stream(stream_);
         info_ = describe();
     }
 
@@ -98,15 +103,43 @@ public:
     /// Packets the decoder rejected as corrupt and skipped (as `ffmpeg` does by default).
     [[nodiscard]] std::int64_t decode_errors() const noexcept { return decode_errors_; }
 
+    /// True for a stream in keychroma's gray L* format.
+    [[nodiscard]] bool is_lstar() const noexcept { return lstar_; }
+
     /// Decodes the next frame into `frame` ({height, width, 3} sRGB; reallocated only when its
     /// shape differs). Returns false after the last frame.
     bool next(rgb8_image& frame) {
+        if (!receive_frame()) return false;
+        if (lstar_) {
+            luma_plane(codes_);
+            resize_frame(frame, {info_.width, info_.height});
+            const auto& gray = code_to_srgb8_gray();
+            std::uint8_t* rgb = frame.data();
+            for (std::size_t i = 0; i < codes_.size(); ++i)
+                rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = gray[codes_.data()[i]];
+        } else {
+            convert(frame);
+        }
+        av_frame_unref(decoded_.get());
+        return true;
+    }
+
+    /// The next frame's luma plane as decoded: L* codes for an L* stream, Y' samples otherwise.
+    /// format_error for a stream whose frames have no 8-bit luma plane.
+    bool next_plane(plane8& plane) {
+        if (!receive_frame()) return false;
+        luma_plane(plane);
+        av_frame_unref(decoded_.get());
+        return true;
+    }
+
+private:
+    /// Decodes the next frame into decoded_; false after the last one.
+    bool receive_frame() {
         if (finished_) return false;
         while (true) {
             const int rc = avcodec_receive_frame(decoder_.get(), decoded_.get());
             if (rc == 0) {
-                convert(frame);
-                av_frame_unref(decoded_.get());
                 ++frames_decoded_;
                 return true;
             }
@@ -125,7 +158,23 @@ public:
         }
     }
 
-private:
+    /// Copies decoded_'s first plane, which must be 8-bit luma of the stream's size.
+    void luma_plane(plane8& plane) const {
+        const auto fmt = static_cast<AVPixelFormat>(decoded_->format);
+        if (!ffmpeg::has_luma_plane8(fmt) || decoded_->width != static_cast<int>(info_.width) ||
+            decoded_->height != static_cast<int>(info_.height))
+            throw format_error(path_.string() + ": frame " + std::to_string(frames_decoded_) +
+                               " is " + safe_name(fmt) + " " + std::to_string(decoded_->width) +
+                               "x" + std::to_string(decoded_->height) + ", not 8-bit luma of " +
+                               std::to_string(info_.width) + "x" + std::to_string(info_.height));
+        if (plane.shape()[0] != info_.height || plane.shape()[1] != info_.width)
+            plane.resize({info_.height, info_.width});
+        for (std::size_t y = 0; y < info_.height; ++y)
+            std::memcpy(plane.data() + y * info_.width,
+                        decoded_->data[0] + static_cast<std::ptrdiff_t>(y) * decoded_->linesize[0],
+                        info_.width);
+    }
+
     /// Sends the next packet of our stream to the decoder, or the end-of-stream flush.
     void feed_decoder() {
         if (draining_) return; // receive_frame will report EOF
@@ -219,7 +268,7 @@ private:
         // variable frame rate video, so it stays empty instead.
         if (stream_->nb_frames > 0) v.frame_count = stream_->nb_frames;
         v.format = format_name();
-        v.pixel_format = safe_name(decoder_->pix_fmt);
+        v.pixel_format = lstar_ ? "gray-lstar" : safe_name(decoder_->pix_fmt);
         v.rotation = ffmpeg::stream_rotation(stream_);
         return v;
     }
@@ -256,6 +305,8 @@ private:
     AVStream* stream_ = nullptr; // owned by format_
     colour_key colour_;
     video_info info_;
+    plane8 codes_; // next() of an L* stream
+    bool lstar_ = false;
     std::int64_t frames_decoded_ = 0;
     std::int64_t decode_errors_ = 0;
     int last_error_ = 0;
@@ -263,6 +314,6 @@ private:
     bool finished_ = false;
 };
 
-static_assert(frame_source<ffmpeg_reader>);
+static_assert(lstar_source<ffmpeg_reader>);
 
 } // namespace keychroma::io

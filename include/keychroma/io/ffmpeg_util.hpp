@@ -21,6 +21,7 @@ extern "C" {
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "keychroma/core/error.hpp"
 #include "keychroma/io/video_info.hpp"
@@ -143,6 +144,26 @@ inline SwsContext* cached_sws(sws_ptr& ctx, int src_w, int src_h, AVPixelFormat 
     int c = static_cast<int>(cs);
     if (c < 1 || c > 10 || c == 8) c = SWS_CS_ITU601;
     return sws_getCoefficients(c);
+}
+
+/// keychroma's gray transmission format in a container: the stream's luma plane holds L* codes
+/// (core/lstar.hpp), full range, any chroma planes neutral; the stream is tagged
+/// KEYCHROMA=LSTAR (Matroska keeps stream tags, MP4 does not: L* video goes in .mkv).
+inline constexpr const char* lstar_tag = "KEYCHROMA";
+inline constexpr const char* lstar_tag_value = "LSTAR";
+
+[[nodiscard]] inline bool is_lstar_stream(const AVStream* stream) noexcept {
+    const AVDictionaryEntry* e = av_dict_get(stream->metadata, lstar_tag, nullptr, 0);
+    return e != nullptr && std::string_view(e->value) == lstar_tag_value;
+}
+
+/// True for a format whose first plane is 8-bit luma, one byte a sample (gray, yuv*p, yuvj*p):
+/// the formats an L* stream may be decoded to.
+[[nodiscard]] inline bool has_luma_plane8(AVPixelFormat f) noexcept {
+    const auto* d = av_pix_fmt_desc_get(f);
+    return d != nullptr && !(d->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL)) &&
+           (d->flags & AV_PIX_FMT_FLAG_PLANAR || d->nb_components == 1) && d->comp[0].plane == 0 &&
+           d->comp[0].step == 1 && d->comp[0].depth == 8 && d->comp[0].shift == 0;
 }
 
 /// The display rotation of a stream (video_info::rotation): its display matrix's angle, to the

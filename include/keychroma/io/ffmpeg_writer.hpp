@@ -6,13 +6,18 @@
 // Time base 1/fps, every packet carries its duration (without one the muxer drops the length
 // of the last frame), and the stream's frame rate is stored, so readers see the source's exact
 // rational rate (30000/1001 stays 30000/1001). An audio stream can be copied unchanged from
-// another file (`audio_from`, io/ffmpeg_audio.hpp). Output goes through atomic_output: nothing
-// appears under the final name until close() succeeds.
+// another file (`audio_from`, io/ffmpeg_audio.hpp). With `lstar` the stream is keychroma's gray
+// transmission format instead (ffmpeg_util.hpp): L* codes in the luma plane, gray8 where the
+// encoder takes it (FFV1), else with neutral chroma (libx264 here), tagged KEYCHROMA=LSTAR.
+// Output goes through atomic_output: nothing appears under the final name until close()
+// succeeds.
 
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -22,6 +27,7 @@
 #include "keychroma/core/atomic_file.hpp"
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/image.hpp"
+#include "keychroma/core/lab_scaling.hpp"
 #include "keychroma/io/ffmpeg_audio.hpp"
 #include "keychroma/io/ffmpeg_util.hpp"
 #include "keychroma/io/frame_source.hpp"
@@ -38,7 +44,11 @@ struct ffmpeg_write_options {
     /// "" chooses from the extension.
     std::string codec;
     /// Quality: CRF for libx264 / libvpx; mapped to a fixed quantiser (crf/6) for MPEG-2/4.
+    /// libx264 at 0 is lossless.
     int crf = 18;
+    /// Write keychroma's gray L* format: write() stores each frame's L* codes, write_plane()
+    /// takes the codes themselves.
+    bool lstar = false;
 };
 
 namespace ffmpeg {
@@ -112,13 +122,21 @@ encoder_candidates(const std::string& requested, const std::string& ext,
 
 /// The pixel format an encoder gets: RGB for FFV1 (so the round trip is bit-exact), yuv420p
 /// where it fits (what players expect of H.264/MPEG-4/VP9), else the closest format to rgb24.
-[[nodiscard]] inline AVPixelFormat choose_pixel_format(const AVCodec* c, int width, int height) {
+/// An L* stream gets gray8, else the least chroma the encoder takes (the chroma is constant).
+[[nodiscard]] inline AVPixelFormat choose_pixel_format(const AVCodec* c, int width, int height,
+                                                       bool lstar) {
+    const bool even = width % 2 == 0 && height % 2 == 0;
+    if (lstar) {
+        for (auto f :
+             {AV_PIX_FMT_GRAY8, even ? AV_PIX_FMT_YUV420P : AV_PIX_FMT_NONE, AV_PIX_FMT_YUV444P})
+            if (f != AV_PIX_FMT_NONE && c->pix_fmts != nullptr && supports(c, f)) return f;
+        return AV_PIX_FMT_NONE;
+    }
     if (c->id == AV_CODEC_ID_FFV1) {
         for (auto f : {AV_PIX_FMT_BGR0, AV_PIX_FMT_GBRP})
             if (supports(c, f)) return f;
     }
     if (c->id == AV_CODEC_ID_WRAPPED_AVFRAME || c->pix_fmts == nullptr) return AV_PIX_FMT_YUV444P;
-    const bool even = width % 2 == 0 && height % 2 == 0;
     if (even && supports(c, AV_PIX_FMT_YUV420P)) return AV_PIX_FMT_YUV420P;
     if (supports(c, AV_PIX_FMT_YUV444P)) return AV_PIX_FMT_YUV444P;
     return avcodec_find_best_pix_fmt_of_list(c->pix_fmts, AV_PIX_FMT_RGB24, 0, nullptr);
@@ -131,7 +149,8 @@ class ffmpeg_writer {
 public:
     ffmpeg_writer(const std::filesystem::path& path, const video_info& info,
                   const ffmpeg_write_options& options = {})
-        : out_(path), width_(static_cast<int>(info.width)), height_(static_cast<int>(info.height)) {
+        : out_(path), width_(static_cast<int>(info.width)), height_(static_cast<int>(info.height)),
+          lstar_(options.lstar) {
         ffmpeg::quiet_logs_once();
         const auto name = path.string();
         if (info.width == 0 || info.height == 0 || info.width > ffmpeg::max_side ||
@@ -162,6 +181,7 @@ public:
         video_->r_frame_rate = rate;
         if (int rc = avcodec_parameters_from_context(video_->codecpar, encoder_.get()); rc < 0)
             throw format_error(name + ": " + ffmpeg::error_text(rc));
+        if (lstar_) av_dict_set(&video_->metadata, ffmpeg::lstar_tag, ffmpeg::lstar_tag_value, 0);
         if (info.rotation % 360 != 0) { // a display matrix: mp4/mov keep it, others drop it
             auto* matrix = reinterpret_cast<std::int32_t*>(av_stream_new_side_data(
                 video_, AV_PKT_DATA_DISPLAYMATRIX, 9 * sizeof(std::int32_t)));
@@ -189,6 +209,7 @@ public:
             throw format_error(name + ": " + ffmpeg::error_text(rc));
         packet_ = ffmpeg::make_packet();
 
+        if (lstar_) return; // write_plane() fills the planes itself
         sws_.reset(sws_getContext(
             width_, height_, AV_PIX_FMT_RGB24, width_, height_, encoder_->pix_fmt,
             SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP, nullptr, nullptr, nullptr));
@@ -214,21 +235,38 @@ public:
     /// True when an audio stream is being copied.
     [[nodiscard]] bool has_audio() const noexcept { return audio_out_ != nullptr; }
 
-    /// Encodes one frame ({height, width, 3} sRGB, the size given at construction).
+    /// Encodes one frame ({height, width, 3} sRGB, the size given at construction); an L*
+    /// stream stores the frame's L* codes.
     void write(const rgb8_image& frame) {
-        const auto name = out_.final_path().string();
-        if (closed_) throw config_error(name + ": write after close");
-        if (frame.dimension() != 3 || frame.shape()[0] != static_cast<std::size_t>(height_) ||
-            frame.shape()[1] != static_cast<std::size_t>(width_) || frame.shape()[2] != 3)
-            throw config_error(name + ": frame is " + std::to_string(frame.shape()[1]) + "x" +
-                               std::to_string(frame.shape()[0]) + ", the video is " +
-                               std::to_string(width_) + "x" + std::to_string(height_));
-        // The encoder may still hold a reference to the previous frame's buffers.
-        if (int rc = av_frame_make_writable(frame_.get()); rc < 0)
-            throw format_error(name + ": " + ffmpeg::error_text(rc));
+        check_frame(frame.dimension() == 3 && frame.shape()[2] == 3, frame.shape()[1],
+                    frame.shape()[0]);
+        if (lstar_) {
+            rgb8_to_lstar_codes(frame, codes_);
+            write_plane(codes_);
+            return;
+        }
+        writable_frame();
         const std::uint8_t* src[4] = {frame.data(), nullptr, nullptr, nullptr};
         const int src_stride[4] = {width_ * 3, 0, 0, 0};
         sws_scale(sws_.get(), src, src_stride, 0, height_, frame_->data, frame_->linesize);
+        frame_->pts = next_pts_++;
+        encode(frame_.get());
+    }
+
+    /// Encodes one frame of an L* stream from its codes ({height, width}).
+    void write_plane(const plane8& codes) {
+        if (!lstar_) throw config_error(out_.final_path().string() + ": not an L* stream");
+        check_frame(true, codes.shape()[1], codes.shape()[0]);
+        writable_frame();
+        for (int y = 0; y < height_; ++y)
+            std::memcpy(frame_->data[0] + std::ptrdiff_t{y} * frame_->linesize[0],
+                        codes.data() + std::size_t(y) * std::size_t(width_), std::size_t(width_));
+        // Neutral chroma, written every frame: a fresh buffer from make_writable holds a copy
+        // of the last frame, but nothing promises that for the encoder's first one.
+        const auto* d = av_pix_fmt_desc_get(encoder_->pix_fmt);
+        const int chroma_h = -((-height_) >> d->log2_chroma_h);
+        for (int p = 1; p < 4 && frame_->data[p] != nullptr; ++p)
+            std::memset(frame_->data[p], 128, std::size_t(frame_->linesize[p]) * chroma_h);
         frame_->pts = next_pts_++;
         encode(frame_.get());
     }
@@ -248,6 +286,23 @@ public:
     }
 
 private:
+    /// Refuses a write after close() or a frame of another size.
+    void check_frame(bool shape_ok, std::size_t width, std::size_t height) const {
+        const auto name = out_.final_path().string();
+        if (closed_) throw config_error(name + ": write after close");
+        if (!shape_ok || width != static_cast<std::size_t>(width_) ||
+            height != static_cast<std::size_t>(height_))
+            throw config_error(name + ": frame is " + std::to_string(width) + "x" +
+                               std::to_string(height) + ", the video is " + std::to_string(width_) +
+                               "x" + std::to_string(height_));
+    }
+
+    /// The encoder may still hold a reference to the previous frame's buffers.
+    void writable_frame() {
+        if (int rc = av_frame_make_writable(frame_.get()); rc < 0)
+            throw format_error(out_.final_path().string() + ": " + ffmpeg::error_text(rc));
+    }
+
     void open_encoder(const std::string& name, const std::string& ext,
                       const ffmpeg_write_options& options, AVRational rate) {
         const auto candidates = ffmpeg::encoder_candidates(options.codec, ext, muxer_->oformat);
@@ -263,7 +318,12 @@ private:
                             avcodec_get_name(codec->id);
                 continue;
             }
-            const auto pix = ffmpeg::choose_pixel_format(codec, width_, height_);
+            const auto pix = ffmpeg::choose_pixel_format(codec, width_, height_, lstar_);
+            if (lstar_ && pix == AV_PIX_FMT_NONE) {
+                failures += std::string(failures.empty() ? "" : "; ") + codec->name +
+                            " takes no gray or Y'CbCr frames";
+                continue;
+            }
             if (pix == AV_PIX_FMT_NONE ||
                 (ffmpeg::is_subsampled(pix) && (width_ % 2 != 0 || height_ % 2 != 0))) {
                 failures += std::string(failures.empty() ? "" : "; ") + codec->name +
@@ -296,6 +356,8 @@ private:
         if (ffmpeg::is_rgb(pix)) {
             ctx->colorspace = AVCOL_SPC_RGB;
             ctx->color_range = AVCOL_RANGE_JPEG;
+        } else if (lstar_) {
+            ctx->color_range = AVCOL_RANGE_JPEG; // codes 0..255, not studio-range luma
         } else {
             // BT.601 matrix: what every reader (and `ffmpeg` itself) assumes when a container
             // cannot signal the matrix (y4m, MPEG-4 part 2 in avi), so all outputs decode alike.
@@ -303,8 +365,10 @@ private:
             ctx->color_range =
                 ffmpeg::is_jpeg_range_format(pix) ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
         }
-        ctx->color_primaries = AVCOL_PRI_BT709; // sRGB primaries
-        ctx->color_trc = AVCOL_TRC_IEC61966_2_1;
+        if (!lstar_) { // L* codes are neither sRGB-encoded nor of any primaries
+            ctx->color_primaries = AVCOL_PRI_BT709; // sRGB primaries
+            ctx->color_trc = AVCOL_TRC_IEC61966_2_1;
+        }
         if (muxer_->oformat->flags & AVFMT_GLOBALHEADER) ctx->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
 
         const int quality = std::clamp(crf, 0, 63);
@@ -409,6 +473,8 @@ private:
     atomic_output out_; // first member: destroyed last, after the contexts closed the file
     int width_;
     int height_;
+    bool lstar_;
+    plane8 codes_; // write() of an L* stream: the frame's codes
     ffmpeg::output_context muxer_;
     ffmpeg::codec_context encoder_;
     ffmpeg::frame_ptr frame_;

@@ -6,6 +6,7 @@
 #include <concepts>
 #include <memory>
 
+#include "keychroma/core/error.hpp"
 #include "keychroma/core/image.hpp"
 #include "keychroma/io/video_info.hpp"
 
@@ -17,6 +18,15 @@ template <class S>
 concept frame_source = requires(S& s, const S& cs, rgb8_image& frame) {
     { cs.info() } -> std::convertible_to<video_info>;
     { s.next(frame) } -> std::same_as<bool>;
+};
+
+/// A source that may carry keychroma's gray transmission format: L* codes (core/lstar.hpp) in
+/// its luma plane. When `is_lstar()`, `next_plane(codes)` reads a frame's codes as they were
+/// sent, without the round trip through sRGB that `next` makes.
+template <class S>
+concept lstar_source = frame_source<S> && requires(S& s, const S& cs, plane8& codes) {
+    { cs.is_lstar() } -> std::same_as<bool>;
+    { s.next_plane(codes) } -> std::same_as<bool>;
 };
 
 /// A writer: `write(frame)` appends one sRGB frame; `close()` finishes the file and moves it to
@@ -34,6 +44,11 @@ public:
     virtual ~any_source() = default;
     [[nodiscard]] virtual video_info info() const = 0;
     virtual bool next(rgb8_image& frame) = 0;
+    /// lstar_source's face: false, and next_plane refused, for a format that cannot carry L*.
+    [[nodiscard]] virtual bool is_lstar() const { return false; }
+    virtual bool next_plane(plane8& /*codes*/) {
+        throw config_error(info().format + ": not keychroma's gray L* format");
+    }
 };
 
 /// Run-time face of a sink.
@@ -51,6 +66,16 @@ public:
     explicit source_adaptor(S source) : source_(std::move(source)) {}
     [[nodiscard]] video_info info() const override { return source_.info(); }
     bool next(rgb8_image& frame) override { return source_.next(frame); }
+    [[nodiscard]] bool is_lstar() const override {
+        if constexpr (lstar_source<S>) return source_.is_lstar();
+        return false;
+    }
+    bool next_plane(plane8& codes) override {
+        if constexpr (lstar_source<S>)
+            return source_.next_plane(codes);
+        else
+            return any_source::next_plane(codes);
+    }
     S& get() noexcept { return source_; }
 
 private:
@@ -69,7 +94,7 @@ private:
     S sink_;
 };
 
-static_assert(frame_source<any_source>);
+static_assert(lstar_source<any_source>);
 static_assert(frame_sink<any_sink>);
 
 } // namespace keychroma::io

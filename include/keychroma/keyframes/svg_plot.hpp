@@ -14,6 +14,7 @@
 
 #include "keychroma/core/atomic_file.hpp"
 #include "keychroma/core/error.hpp"
+#include "keychroma/core/svg.hpp"
 #include "keychroma/keyframes/concepts.hpp"
 
 namespace keychroma::keyframes {
@@ -25,43 +26,6 @@ struct cluster_plot_labels {
 };
 
 namespace detail {
-inline std::string fmt(double v, int prec = 6) {
-    char b[64];
-    std::snprintf(b, sizeof b, "%.*g", prec, v);
-    return b;
-}
-inline std::string xml_escape(const std::string& s) {
-    std::string o;
-    for (char c : s) {
-        if (c == '&')
-            o += "&amp;";
-        else if (c == '<')
-            o += "&lt;";
-        else if (c == '>')
-            o += "&gt;";
-        else if (c == '"')
-            o += "&quot;";
-        else
-            o += c;
-    }
-    return o;
-}
-/// About `target` round tick values covering [lo, hi].
-inline std::vector<double> nice_ticks(double lo, double hi, int target = 6) {
-    const double span = hi - lo;
-    const double raw = span / target;
-    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-    double step = mag;
-    for (double m : {1.0, 2.0, 2.5, 5.0, 10.0})
-        if (raw <= m * mag) {
-            step = m * mag;
-            break;
-        }
-    std::vector<double> t;
-    for (double v = std::ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
-        t.push_back(std::fabs(v) < step * 1e-9 ? 0.0 : v);
-    return t;
-}
 inline const char* cluster_colour(std::size_t k) {
     static const char* palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
@@ -120,7 +84,7 @@ inline void write_cluster_plot_svg(std::ostream& s, const std::vector<double>& d
     const double xmax = n > 1 ? double(n - 1) : 1.0;
     auto X = [&](double f) { return left + pw * f / xmax; };
     auto Y = [&](double d) { return top + ph * (1.0 - (d - lo) / (hi - lo)); };
-    using detail::fmt;
+    const auto fmt = [](double v, int precision = 6) { return svg::number(v, precision); };
     const bool thin = n > 3000;
     detail::pixel_grid grid(pw, ph);
     s << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -129,15 +93,15 @@ inline void write_cluster_plot_svg(std::ostream& s, const std::vector<double>& d
       << "\" font-family=\"DejaVu Sans, Arial, sans-serif\">\n"
       << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
       << "<text x=\"" << left + pw / 2 << "\" y=\"28\" font-size=\"18\" text-anchor=\"middle\">"
-      << detail::xml_escape(labels.title) << "</text>\n";
+      << svg::escape(labels.title) << "</text>\n";
     // grid + ticks
     s << "<g font-size=\"12\" fill=\"#333\">\n";
-    for (double t : detail::nice_ticks(lo, hi))
+    for (double t : svg::nice_ticks(lo, hi))
         s << "<line x1=\"" << left << "\" x2=\"" << left + pw << "\" y1=\"" << fmt(Y(t))
           << "\" y2=\"" << fmt(Y(t)) << "\" stroke=\"#e5e5e5\"/>"
           << "<text x=\"" << left - 8 << "\" y=\"" << fmt(Y(t) + 4) << "\" text-anchor=\"end\">"
           << fmt(t) << "</text>\n";
-    for (double t : detail::nice_ticks(0, xmax))
+    for (double t : svg::nice_ticks(0, xmax))
         s << "<line x1=\"" << fmt(X(t)) << "\" x2=\"" << fmt(X(t)) << "\" y1=\"" << top + ph
           << "\" y2=\"" << top + ph + 5 << "\" stroke=\"#333\"/>"
           << "<text x=\"" << fmt(X(t)) << "\" y=\"" << top + ph + 20 << "\" text-anchor=\"middle\">"
@@ -145,10 +109,9 @@ inline void write_cluster_plot_svg(std::ostream& s, const std::vector<double>& d
     s << "</g>\n<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << pw << "\" height=\""
       << ph << "\" fill=\"none\" stroke=\"#333\"/>\n";
     s << "<text x=\"" << left + pw / 2 << "\" y=\"" << H - 22
-      << "\" font-size=\"14\" text-anchor=\"middle\">" << detail::xml_escape(labels.x_label)
-      << "</text>\n"
+      << "\" font-size=\"14\" text-anchor=\"middle\">" << svg::escape(labels.x_label) << "</text>\n"
       << "<text transform=\"translate(24," << top + ph / 2 << ") rotate(-90)\" font-size=\"14\" "
-      << "text-anchor=\"middle\">" << detail::xml_escape(labels.y_label) << "</text>\n";
+      << "text-anchor=\"middle\">" << svg::escape(labels.y_label) << "</text>\n";
     // keyframe rules behind the points
     s << "<g stroke=\"#999\" stroke-width=\"0.8\" stroke-dasharray=\"3,3\">\n";
     for (auto k : keyframes)

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "keychroma/core/error.hpp"
@@ -41,6 +42,18 @@ struct bandwidth_report {
     std::uint64_t break_even_frames = 0;
 };
 
+/// The clip length from which sending `once_bytes` once plus `sent_per_frame` bytes a frame costs
+/// less than `replaced_per_frame` bytes a frame: the first n with
+/// once + n x sent < n x replaced; nullopt when no length does (sent >= replaced a frame).
+[[nodiscard]] inline std::optional<std::uint64_t>
+break_even_frames(std::uint64_t once_bytes, double sent_per_frame, double replaced_per_frame) {
+    const double saved_per_frame = replaced_per_frame - sent_per_frame;
+    if (!(saved_per_frame > 0)) return std::nullopt;
+    const double n = static_cast<double>(once_bytes) / saved_per_frame;
+    if (n >= static_cast<double>(std::numeric_limits<std::uint64_t>::max())) return std::nullopt;
+    return static_cast<std::uint64_t>(n) + 1;
+}
+
 /// Fills Table III's row. config_error for an empty video.
 [[nodiscard]] inline bandwidth_report compute_bandwidth(const bandwidth_input& in) {
     if (in.width == 0 || in.height == 0 || in.frames == 0)
@@ -68,17 +81,11 @@ struct bandwidth_report {
     r.yuv420_saved_percent = 100.0 * (1.0 - static_cast<double>(r.yuv420_bytes) /
                                                 static_cast<double>(r.raw_color_bytes));
     // Per frame the colour video costs 3 W H; the gray video costs what was measured per frame.
-    const double gray_per_frame =
-        static_cast<double>(in.gray_bytes) / static_cast<double>(in.frames);
-    const double saved_per_frame = 3.0 * static_cast<double>(pixels) - gray_per_frame;
-    if (saved_per_frame > 0) {
-        const double n = static_cast<double>(in.model_bytes) / saved_per_frame;
-        r.break_even_frames = n >= static_cast<double>(std::numeric_limits<std::uint64_t>::max())
-                                  ? std::numeric_limits<std::uint64_t>::max()
-                                  : static_cast<std::uint64_t>(n) + 1;
-    } else {
-        r.break_even_frames = std::numeric_limits<std::uint64_t>::max();
-    }
+    r.break_even_frames =
+        break_even_frames(in.model_bytes,
+                          static_cast<double>(in.gray_bytes) / static_cast<double>(in.frames),
+                          3.0 * static_cast<double>(pixels))
+            .value_or(std::numeric_limits<std::uint64_t>::max());
     return r;
 }
 

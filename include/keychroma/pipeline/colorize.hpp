@@ -29,7 +29,6 @@
 #include "keychroma/core/memory.hpp"
 #include "keychroma/core/resize.hpp"
 #include "keychroma/io/frame_source.hpp"
-#include "keychroma/io/y4m.hpp"
 #include "keychroma/nn/tensor.hpp"
 #include "keychroma/pipeline/chroma_upsampling.hpp"
 #include "keychroma/pipeline/working_size.hpp"
@@ -82,25 +81,22 @@ struct colorize_stats {
     double seconds = 0;
 };
 
-/// Reads L* codes from any frame source: the luma plane itself for keychroma's L* Y4M, the
-/// L* of each decoded RGB frame otherwise.
+/// Reads L* codes from any frame source: the codes themselves from a source in keychroma's
+/// gray transmission format (io::lstar_source: L* Y4M, L* Matroska), the L* of each decoded RGB
+/// frame otherwise.
 template <io::frame_source S>
 class lstar_reader {
 public:
     explicit lstar_reader(S& source) : source_(source) {
-        if constexpr (std::is_same_v<S, io::y4m_reader>) {
-            y4m_ = source.is_lstar() ? &source : nullptr;
-        } else if constexpr (std::is_same_v<S, io::any_source>) {
-            if (auto* a = dynamic_cast<io::source_adaptor<io::y4m_reader>*>(&source))
-                y4m_ = a->get().is_lstar() ? &a->get() : nullptr;
-        }
+        if constexpr (io::lstar_source<S>) lstar_ = source.is_lstar();
     }
     /// True when frames are taken as transmitted L* codes (no conversion).
-    [[nodiscard]] bool is_lstar() const noexcept { return y4m_ != nullptr; }
+    [[nodiscard]] bool is_lstar() const noexcept { return lstar_; }
     [[nodiscard]] io::video_info info() const { return source_.info(); }
 
     bool next(plane8& codes) {
-        if (y4m_) return y4m_->next_plane(codes);
+        if constexpr (io::lstar_source<S>)
+            if (lstar_) return source_.next_plane(codes);
         if (!source_.next(rgb_)) return false;
         rgb8_to_lstar_codes(rgb_, codes);
         return true;
@@ -108,7 +104,7 @@ public:
 
 private:
     S& source_;
-    io::y4m_reader* y4m_ = nullptr;
+    bool lstar_ = false;
     rgb8_image rgb_;
 };
 

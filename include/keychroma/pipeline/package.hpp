@@ -1,6 +1,7 @@
 #pragma once
 // The send package (design.md §4): a directory holding
-//   gray.y4m       the video's L* plane in keychroma's gray transmission format
+//   gray.y4m       the video's L* plane in keychroma's gray transmission format, raw (the
+//   or gray.mkv    paper's), or in Matroska through FFV1 or H.264 (io/gray_video.hpp)
 //   model.kcm      the trained network (nn/serialize.hpp), float32 or float16 weights
 //   audio.mka      optional: the video's sound, unchanged, counted from its first frame
 //                  (io/ffmpeg_audio.hpp), so the receiver's video keeps it
@@ -33,6 +34,7 @@
 #include "keychroma/core/atomic_file.hpp"
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/sha256.hpp"
+#include "keychroma/io/gray_video.hpp"
 #include "keychroma/io/video_info.hpp"
 #include "keychroma/pipeline/bandwidth.hpp"
 #include "keychroma/pipeline/json_writer.hpp"
@@ -41,7 +43,11 @@
 
 namespace keychroma::pipeline {
 
-inline constexpr std::string_view package_gray_name = "gray.y4m";
+/// The gray video's name in a package, for each coding: "gray" + io::gray_extension.
+inline constexpr std::string_view package_gray_names[] = {"gray.y4m", "gray.mkv"};
+[[nodiscard]] constexpr std::string_view package_gray_name(io::gray_codec c) noexcept {
+    return package_gray_names[c == io::gray_codec::raw ? 0 : 1];
+}
 inline constexpr std::string_view package_model_name = "model.kcm";
 inline constexpr std::string_view package_audio_name = "audio.mka";
 inline constexpr std::string_view package_manifest_name = "manifest.json";
@@ -49,9 +55,9 @@ inline constexpr std::string_view package_checksums_name = "SHA256SUMS";
 inline constexpr int package_format_version = 1;
 
 /// Every file a package may hold, by name.
-inline constexpr std::string_view package_file_names[] = {package_gray_name, package_model_name,
-                                                          package_audio_name, package_manifest_name,
-                                                          package_checksums_name};
+inline constexpr std::string_view package_file_names[] = {
+    package_gray_names[0], package_gray_names[1], package_model_name,
+    package_audio_name,    package_manifest_name, package_checksums_name};
 
 /// One file of a package.
 struct package_file {
@@ -66,6 +72,7 @@ struct package_manifest {
     std::uint64_t width = 0, height = 0, frames = 0;
     io::rational fps{25, 1};
     int rotation = 0;                 ///< display rotation (io::video_info::rotation)
+    io::gray_video_options gray;      ///< how the gray video is coded
     std::string architecture;         ///< the model's stack signature
     std::string weights = "float32";  ///< or "float16"
     std::uint64_t working_width = 0;  ///< the network's working size
@@ -90,6 +97,8 @@ struct package_manifest {
     j.field("width", m.width).field("height", m.height).field("frames", m.frames);
     j.key("fps").begin_array().value(m.fps.num).value(m.fps.den).end_array();
     j.field("duration_s", m.bandwidth.duration_s).field("rotation", m.rotation);
+    j.field("gray_codec", std::string(io::gray_codec_name(m.gray.codec)));
+    if (m.gray.codec == io::gray_codec::h264) j.field("gray_crf", m.gray.crf);
     j.end_object();
     j.key("model").begin_object();
     j.field("architecture", m.architecture).field("weights", m.weights);
@@ -226,9 +235,11 @@ public:
     package_writer& operator=(const package_writer&) = delete;
     ~package_writer() = default; // an uncommitted temp_ removes itself
 
-    /// Where the sender writes the gray video and the model before commit().
-    [[nodiscard]] std::filesystem::path gray_path() const {
-        return temp_->path() / package_gray_name;
+    /// Where the sender writes the gray video, coded as `codec`, and the model before
+    /// commit().
+    [[nodiscard]] std::filesystem::path
+    gray_path(io::gray_codec codec = io::gray_codec::raw) const {
+        return temp_->path() / package_gray_name(codec);
     }
     [[nodiscard]] std::filesystem::path model_path() const {
         return temp_->path() / package_model_name;
@@ -239,13 +250,13 @@ public:
     }
     [[nodiscard]] const std::filesystem::path& final_path() const noexcept { return final_; }
 
-    /// Checksums gray.y4m, model.kcm and audio.mka (when written), computes the bandwidth
-    /// report, writes manifest.json and SHA256SUMS, and moves the package into place. Returns
-    /// the manifest as written.
+    /// Checksums the gray video (coded as the manifest says), model.kcm and audio.mka (when
+    /// written), computes the bandwidth report, writes manifest.json and SHA256SUMS, and moves
+    /// the package into place. Returns the manifest as written.
     package_manifest commit(package_manifest m) {
         const auto& temp = temp_->path();
         m.files.clear();
-        m.files.push_back(detail::describe_file(temp, package_gray_name));
+        m.files.push_back(detail::describe_file(temp, package_gray_name(m.gray.codec)));
         m.files.push_back(detail::describe_file(temp, package_model_name));
         m.bandwidth = compute_bandwidth(
             {m.width, m.height, m.frames, m.fps.value(), m.files[0].bytes, m.files[1].bytes});
@@ -362,7 +373,7 @@ struct verified_package {
     std::vector<package_file> files;
 };
 
-/// Checks that `dir` is a complete, unaltered package: SHA256SUMS present and well formed, the
+/// Checks that `dir` is a complete, unaltered package: SHA256SUMS present and well formed, one
 /// gray video, the model and the manifest listed, each present with its recorded SHA-256.
 /// io_error for a missing file, format_error for an altered one; each names the file.
 [[nodiscard]] inline verified_package verify_package(const std::filesystem::path& dir) {
@@ -398,18 +409,25 @@ struct verified_package {
                                " does not match the package's " + line.substr(0, 64) + ")");
         v.files.push_back({name, std::filesystem::file_size(p, ec), actual});
     }
-    for (const auto name : {package_gray_name, package_model_name, package_manifest_name}) {
-        bool listed = false;
-        for (const auto& f : v.files) listed = listed || f.name == name;
-        if (!listed) {
-            const auto p = dir / name;
-            if (!std::filesystem::exists(p, ec))
-                throw io_error(p.string() + ": missing from the package");
-            throw format_error(sums_path.string() + ": does not list " + std::string(name) +
-                               " (incomplete or altered package)");
-        }
-    }
-    v.gray = dir / package_gray_name;
+    const auto listed = [&](std::string_view name) {
+        return std::any_of(v.files.begin(), v.files.end(),
+                           [&](const package_file& f) { return f.name == name; });
+    };
+    const auto require = [&](std::string_view name) {
+        if (listed(name)) return;
+        const auto p = dir / name;
+        if (!std::filesystem::exists(p, ec))
+            throw io_error(p.string() + ": missing from the package");
+        throw format_error(sums_path.string() + ": does not list " + std::string(name) +
+                           " (incomplete or altered package)");
+    };
+    const auto grays =
+        std::count_if(std::begin(package_gray_names), std::end(package_gray_names), listed);
+    if (grays > 1)
+        throw format_error(sums_path.string() + ": lists two gray videos (altered package)");
+    const auto gray = listed(package_gray_names[1]) ? package_gray_names[1] : package_gray_names[0];
+    for (const auto name : {gray, package_model_name, package_manifest_name}) require(name);
+    v.gray = dir / gray;
     v.model = dir / package_model_name;
     v.manifest = dir / package_manifest_name;
     for (const auto& f : v.files)

@@ -11,8 +11,8 @@
 
 #include "keychroma/core/error.hpp"
 #include "keychroma/io/frame_source.hpp"
+#include "keychroma/io/gray_video.hpp"
 #include "keychroma/io/open.hpp"
-#include "keychroma/io/y4m.hpp"
 #include "keychroma/keyframes/extractor.hpp"
 #include "keychroma/nn/serialize.hpp"
 #include "keychroma/pipeline/colorize.hpp"
@@ -25,6 +25,7 @@ namespace keychroma::pipeline {
 struct send_options {
     train_options train;
     nn::weight_format weights = nn::weight_format::float32; ///< float16 halves the model
+    io::gray_video_options gray;                            ///< raw (the paper's), ffv1, h264
     io::source_options source;
     bool audio = true; ///< carry the video's sound in the package (when it has some)
 };
@@ -62,13 +63,13 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
     {
         auto source = io::open_source(input, options.source);
         info = source->info();
-        io::y4m_write_options gray_options;
-        gray_options.chroma = io::y4m_chroma::mono_lstar;
         if (info.fps.num <= 0 || info.fps.den <= 0) info.fps = {25, 1};
-        io::y4m_writer gray(writer.gray_path(), info, gray_options);
-        r.keyframes = extractor.scan(*source, [&](const rgb8_image& f) { gray.write(f); });
-        frames = static_cast<std::uint64_t>(gray.frames_written());
-        gray.close();
+        auto gray = io::open_gray_sink(writer.gray_path(options.gray.codec), info, options.gray);
+        r.keyframes = extractor.scan(*source, [&](const rgb8_image& f) {
+            gray->write(f);
+            ++frames;
+        });
+        gray->close();
     }
     if (options.audio) r.audio = io::copy_audio_track(input, writer.audio_path());
     r.keyframes_s = secs(t0);
@@ -97,6 +98,7 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
     m.frames = frames;
     m.fps = info.fps;
     m.rotation = info.rotation;
+    m.gray = options.gray;
     m.architecture = std::string(Net::signature());
     m.weights = options.weights == nn::weight_format::float16 ? "float16" : "float32";
     m.working_width = options.train.working.width;
@@ -117,9 +119,33 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
 /// The video a package delivers: its gray video's size, rate and length, turned for display as
 /// the manifest records. A receiver's sink is opened with it.
 [[nodiscard]] inline io::video_info package_video_info(const verified_package& package) {
-    auto info = io::y4m_reader(package.gray).info();
+    auto info = io::open_source(package.gray)->info();
     info.rotation = read_receiver_settings(package.manifest).rotation;
     return info;
+}
+
+/// Colorizes the gray video `gray` (keychroma's gray L* format, any coding: io/gray_video.hpp)
+/// with the model file `model`, loaded into `net`, at `options.working` and `options.fit`, which
+/// must be what the model was trained at when it records them (format_error names both
+/// otherwise).
+template <class Net, io::frame_sink Sink>
+colorize_stats colorize_gray_video(Net& net, const std::filesystem::path& gray,
+                                   const std::filesystem::path& model, Sink& sink,
+                                   const colorize_options& options) {
+    const nn::model_settings stored = nn::load(model, net);
+    const auto trained = from_model_settings(stored, model.string());
+    if (trained && (trained->working != options.working || trained->fit != options.fit))
+        throw format_error(
+            model.string() + ": the model was trained at " +
+            std::to_string(trained->working.width) + "x" + std::to_string(trained->working.height) +
+            " (" + std::string(fit_name(trained->fit)) + "), the manifest says " +
+            std::to_string(options.working.width) + "x" + std::to_string(options.working.height) +
+            " (" + std::string(fit_name(options.fit)) + ")");
+    const auto source = io::open_source(gray);
+    if (!source->is_lstar()) throw format_error(gray.string() + ": not keychroma's gray L* format");
+    return with_chroma_upsampler(stored, model.string(), [&](const auto& upsampler) {
+        return colorize(net, *source, sink, options, upsampler);
+    });
 }
 
 /// Receiver: verifies the package (checksums), loads its model into `net`, and colorizes its
@@ -131,22 +157,7 @@ colorize_stats receive(Net& net, const verified_package& package, Sink& sink,
     const auto settings = read_receiver_settings(package.manifest);
     options.working = {settings.working_width, settings.working_height};
     options.fit = parse_fit(settings.fit);
-    const nn::model_settings stored = nn::load(package.model, net);
-    const auto model = from_model_settings(stored, package.model.string());
-    if (model && (model->working != options.working || model->fit != options.fit))
-        throw format_error(
-            package.model.string() + ": the model was trained at " +
-            std::to_string(model->working.width) + "x" + std::to_string(model->working.height) +
-            " (" + std::string(fit_name(model->fit)) + "), the manifest says " +
-            std::to_string(options.working.width) + "x" + std::to_string(options.working.height) +
-            " (" + std::string(fit_name(options.fit)) + ")");
-    io::y4m_reader gray(package.gray);
-    if (!gray.is_lstar())
-        throw format_error(package.gray.string() +
-                           ": not keychroma's gray L* format (Cmono XKEYCHROMA=LSTAR)");
-    return with_chroma_upsampler(stored, package.model.string(), [&](const auto& upsampler) {
-        return colorize(net, gray, sink, options, upsampler);
-    });
+    return colorize_gray_video(net, package.gray, package.model, sink, options);
 }
 
 /// receive() into a file: the output's format follows its extension (io/open.hpp). A container

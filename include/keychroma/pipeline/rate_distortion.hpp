@@ -1,0 +1,198 @@
+#pragma once
+// The rate-distortion comparison (docs/paper-reproduction.md#against-a-video-codec): what each
+// way of delivering a colour video costs in bytes, and what it delivers (RGB PSNR against the
+// colour original, as `keychroma eval` measures it), side by side on one clip:
+//   colour video: raw 24-bit RGB (Table III's raw: W x H x 3 x frames, computed, nothing
+//                 written), raw 4:2:0 (Y4M), FFV1 (lossless RGB), H.264 (libx264, 4:2:0) at each
+//                 CRF;
+//   package:      the gray video in each coding (io/gray_video.hpp: raw Y4M, FFV1, H.264 at each
+//                 CRF) x the package's model in float32 and float16, colorized as the receiver
+//                 does.
+// Every sent file is written into the report's directory and its size read back from the file
+// system, so the report's bytes are the files' real sizes; what arrives is written there too, and
+// the report (pipeline/rate_distortion_report.hpp). The directory is built under a temporary name
+// and appears complete or not at all.
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "keychroma/core/atomic_file.hpp"
+#include "keychroma/core/error.hpp"
+#include "keychroma/io/gray_video.hpp"
+#include "keychroma/io/open.hpp"
+#include "keychroma/nn/serialize.hpp"
+#include "keychroma/pipeline/evaluate.hpp"
+#include "keychroma/pipeline/package.hpp"
+#include "keychroma/pipeline/rate_distortion_report.hpp"
+#include "keychroma/pipeline/send.hpp"
+
+namespace keychroma::pipeline {
+
+struct rate_distortion_options {
+    std::vector<int> crfs{18, 23, 28, 35}; ///< H.264 CRFs, of the colour and of the gray video
+    std::size_t batch = 8;                 ///< frames per network batch
+    std::function<void(const std::string&)> on_step; ///< told what is measured next
+};
+
+#ifdef KEYCHROMA_HAS_FFMPEG
+
+/// Delivers `original` (any video) every way listed above into the directory `dir`, which must
+/// not exist, the packages with the model, working size and fit of `package` (loaded into
+/// `net`), and measures each. io_error when `dir` exists.
+template <class Net>
+rd_report measure_rate_distortion(Net& net, const std::filesystem::path& original,
+                                  const verified_package& package, const std::filesystem::path& dir,
+                                  const rate_distortion_options& options = {}) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::exists(fs::symlink_status(dir, ec)))
+        throw io_error(dir.string() + ": exists; the report is written to a new directory");
+    const auto parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
+    temp_directory out(parent, dir.filename().string());
+    const auto step = [&](const std::string& what) {
+        if (options.on_step) options.on_step(what);
+    };
+
+    rd_report r;
+    r.original = original.string();
+    r.package = package.dir.string();
+    io::video_info info;
+    struct coding {
+        std::string name, file;
+        std::unique_ptr<io::any_sink> sink;
+        bool package = false;
+    };
+    std::vector<coding> codings;
+    {
+        step("encoding the colour and the gray video");
+        auto source = io::open_source(original);
+        info = source->info();
+        if (info.fps.num <= 0 || info.fps.den <= 0) info.fps = {25, 1};
+        const auto add = [&](std::string name, std::string file, bool is_package, auto open) {
+            codings.push_back({std::move(name), file, open(out.file(file)), is_package});
+        };
+        add("raw 4:2:0 (Y4M)", "colour_420.y4m", false, [&](const fs::path& p) {
+            io::sink_options o;
+            o.y4m.chroma = io::y4m_chroma::c420jpeg;
+            return io::open_sink(p, info, o);
+        });
+        add("FFV1 (lossless)", "colour_ffv1.mkv", false,
+            [&](const fs::path& p) { return io::open_sink(p, info); });
+        for (const int crf : options.crfs)
+            add("H.264 CRF " + std::to_string(crf),
+                "colour_h264_crf" + std::to_string(crf) + ".mp4", false, [&](const fs::path& p) {
+                    io::sink_options o;
+                    o.codec = "libx264";
+                    o.crf = crf;
+                    return io::open_sink(p, info, o);
+                });
+        std::vector<io::gray_video_options> grays{{io::gray_codec::raw, 0},
+                                                  {io::gray_codec::ffv1, 0}};
+        for (const int crf : options.crfs) grays.push_back({io::gray_codec::h264, crf});
+        for (const auto& g : grays) {
+            const auto tag =
+                std::string(io::gray_codec_name(g.codec)) +
+                (g.codec == io::gray_codec::h264 ? " CRF " + std::to_string(g.crf) : "");
+            const auto file =
+                "gray_" + std::string(io::gray_codec_name(g.codec)) +
+                (g.codec == io::gray_codec::h264 ? "_crf" + std::to_string(g.crf) : "") +
+                std::string(io::gray_extension(g.codec));
+            add("gray " + tag, file, true,
+                [&](const fs::path& p) { return io::open_gray_sink(p, info, g); });
+        }
+        rgb8_image frame;
+        while (source->next(frame)) {
+            for (auto& c : codings) c.sink->write(frame);
+            ++r.frames;
+        }
+        for (auto& c : codings) {
+            c.sink->close();
+            c.sink.reset();
+        }
+    }
+    r.width = info.width;
+    r.height = info.height;
+    r.fps = info.fps;
+    const auto measure = [&](rd_delivery& row) {
+        step("measuring " + row.name);
+        auto truth = io::open_source(original);
+        auto result = io::open_source(out.path() / row.delivered);
+        evaluate_options eo;
+        eo.sheet_frames = 0;
+        eo.truth_name = original.string();
+        eo.result_name = row.delivered;
+        const auto ev = evaluate(*truth, *result, eo);
+        row.psnr = ev.all.psnr;
+        row.psnr_pooled = ev.all.psnr_pooled;
+    };
+    const auto size_of = [&](const std::string& file) {
+        return static_cast<std::uint64_t>(fs::file_size(out.path() / file));
+    };
+
+    rd_delivery raw{"raw RGB (24-bit)", false, {}, 3 * r.width * r.height * r.frames, 0, "", 0, 0};
+    raw.psnr = raw.psnr_pooled = std::numeric_limits<double>::infinity();
+    r.rows.push_back(raw);
+    for (const auto& c : codings) {
+        if (c.package) continue;
+        rd_delivery row{c.name, false, {c.file}, size_of(c.file), 0, c.file, 0, 0};
+        measure(row);
+        r.rows.push_back(std::move(row));
+    }
+
+    // The package's model in both weight formats; its working size and fit from the manifest.
+    const auto settings = nn::load(package.model, net);
+    const std::pair<nn::weight_format, std::string> weights[] = {
+        {nn::weight_format::float32, "float32"}, {nn::weight_format::float16, "float16"}};
+    for (const auto& [format, name] : weights)
+        nn::save(out.file("model_" + name + ".kcm"), net, format, settings);
+    const auto receiver = read_receiver_settings(package.manifest);
+    colorize_options co;
+    co.working = {receiver.working_width, receiver.working_height};
+    co.fit = parse_fit(receiver.fit);
+    co.batch = options.batch;
+    for (const auto& c : codings) {
+        if (!c.package) continue;
+        for (const auto& [format, name] : weights) {
+            const auto model = "model_" + name + ".kcm";
+            rd_delivery row{c.name + " + " + name + " model",
+                            true,
+                            {c.file, model},
+                            size_of(c.file) + size_of(model),
+                            size_of(model),
+                            "",
+                            0,
+                            0};
+            row.delivered = "delivered_" + fs::path(c.file).stem().string() + "_" + name + ".mkv";
+            step("colorizing " + row.name);
+            {
+                auto sink = io::open_sink(out.file(row.delivered), info);
+                (void)colorize_gray_video(net, out.path() / c.file, out.path() / model, *sink, co);
+                sink->close();
+            }
+            measure(row);
+            r.rows.push_back(std::move(row));
+        }
+    }
+    write_text_file(out.file("rd.json"), rd_json(r));
+    write_text_file(out.file("rd.md"), rd_markdown(r));
+    write_rd_plot(out.file("rd.svg"), r);
+    fs::rename(out.path(), dir, ec);
+    if (ec)
+        throw io_error(dir.string() +
+                       ": cannot move the finished report into place: " + ec.message());
+    out.release();
+    return r;
+}
+
+#endif
+
+} // namespace keychroma::pipeline

@@ -1,0 +1,224 @@
+#pragma once
+// The rate-distortion report (pipeline/rate_distortion.hpp measures it): what each way of
+// delivering a video sends and what arrives, as rd.json (every number), rd.md (the tables a
+// reader wants: bytes against PSNR, and the clip length at which each package breaks even
+// against each colour delivery) and rd.svg (PSNR against bytes, log scale).
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keychroma/core/atomic_file.hpp"
+#include "keychroma/core/svg.hpp"
+#include "keychroma/io/video_info.hpp"
+#include "keychroma/pipeline/bandwidth.hpp"
+#include "keychroma/pipeline/json_writer.hpp"
+#include "keychroma/pipeline/text_file.hpp"
+
+namespace keychroma::pipeline {
+
+/// One way of delivering the video.
+struct rd_delivery {
+    std::string name;
+    bool package = false;             ///< gray video + model, rather than the colour video
+    std::vector<std::string> files;   ///< what is sent, in the report's directory
+    std::uint64_t bytes = 0;          ///< sent in all: the files' sizes (raw RGB: computed)
+    std::uint64_t once_bytes = 0;     ///< of which sent once whatever the length (the model)
+    std::string delivered;            ///< what arrives, in the report's directory
+    double psnr = 0, psnr_pooled = 0; ///< what arrives against the original (inf: the same)
+};
+
+struct rd_report {
+    std::uint64_t width = 0, height = 0, frames = 0;
+    io::rational fps{25, 1};
+    std::string original, package;
+    std::vector<rd_delivery> rows;
+};
+
+/// Frames from which `package` sends fewer bytes than `colour`, each frame costing what it cost
+/// on the report's clip; nullopt when it never does.
+[[nodiscard]] inline std::optional<std::uint64_t>
+break_even_frames(const rd_report& report, const rd_delivery& package, const rd_delivery& colour) {
+    const auto frames = static_cast<double>(report.frames);
+    return break_even_frames(package.once_bytes,
+                             static_cast<double>(package.bytes - package.once_bytes) / frames,
+                             static_cast<double>(colour.bytes) / frames);
+}
+
+/// rd.json's text.
+[[nodiscard]] inline std::string rd_json(const rd_report& r) {
+    json_writer j;
+    j.begin_object();
+    j.field("format", "keychroma-rate-distortion").field("original", r.original);
+    j.field("package", r.package);
+    j.field("width", r.width).field("height", r.height).field("frames", r.frames);
+    j.key("fps").begin_array().value(r.fps.num).value(r.fps.den).end_array();
+    j.key("rows").begin_array();
+    for (const auto& row : r.rows) {
+        j.begin_object();
+        j.field("name", row.name).field("package", row.package);
+        j.key("files").begin_array();
+        for (const auto& f : row.files) j.value(f);
+        j.end_array();
+        j.field("bytes", row.bytes).field("once_bytes", row.once_bytes);
+        j.field("delivered", row.delivered);
+        j.field("psnr", row.psnr).field("psnr_pooled", row.psnr_pooled); // inf -> null
+        if (row.package) {
+            j.key("break_even_frames").begin_object();
+            for (const auto& colour : r.rows) {
+                if (colour.package) continue;
+                j.key(colour.name);
+                if (const auto n = break_even_frames(r, row, colour))
+                    j.value(*n);
+                else
+                    j.null();
+            }
+            j.end_object();
+        }
+        j.end_object();
+    }
+    j.end_array();
+    j.end_object();
+    return j.str();
+}
+
+namespace detail {
+[[nodiscard]] inline std::string megabytes(std::uint64_t bytes) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.3f MB", static_cast<double>(bytes) / 1e6);
+    return b;
+}
+[[nodiscard]] inline std::string decibels(double v) {
+    if (std::isinf(v)) return "lossless";
+    char b[32];
+    std::snprintf(b, sizeof b, "%.2f dB", v);
+    return b;
+}
+} // namespace detail
+
+/// rd.md's text: the deliveries, then the break-even lengths.
+[[nodiscard]] inline std::string rd_markdown(const rd_report& r) {
+    std::string s;
+    char b[256];
+    std::snprintf(b, sizeof b, "%s: %llux%llu, %llu frames at %g frames/s\n\n", r.original.c_str(),
+                  (unsigned long long)r.width, (unsigned long long)r.height,
+                  (unsigned long long)r.frames, r.fps.value());
+    s += b;
+    s += "| delivery | sent | per frame | of which once (model) | PSNR pooled | PSNR mean |\n";
+    s += "|---|---|---|---|---|---|\n";
+    for (const auto& row : r.rows) {
+        std::snprintf(
+            b, sizeof b, "| %s | %s | %.1f kB | %s | %s | %s |\n", row.name.c_str(),
+            detail::megabytes(row.bytes).c_str(),
+            static_cast<double>(row.bytes - row.once_bytes) / 1e3 / static_cast<double>(r.frames),
+            row.package ? detail::megabytes(row.once_bytes).c_str() : "-",
+            detail::decibels(row.psnr_pooled).c_str(), detail::decibels(row.psnr).c_str());
+        s += b;
+    }
+    s += "\nClip length (frames) from which each package sends fewer bytes than the colour "
+         "video:\n\n| package |";
+    std::string rule = "|---|";
+    for (const auto& c : r.rows)
+        if (!c.package) {
+            s += " " + c.name + " |";
+            rule += "---|";
+        }
+    s += "\n" + rule + "\n";
+    for (const auto& p : r.rows) {
+        if (!p.package) continue;
+        s += "| " + p.name + " |";
+        for (const auto& c : r.rows) {
+            if (c.package) continue;
+            const auto n = break_even_frames(r, p, c);
+            s += " " + (n ? std::to_string(*n) : std::string("never")) + " |";
+        }
+        s += "\n";
+    }
+    return s;
+}
+
+/// rd.svg: PSNR (pooled) against bytes sent, log scale; lossless deliveries on the top line.
+inline void write_rd_plot(const std::filesystem::path& path, const rd_report& r) {
+    constexpr double width = 760, height = 460, left = 70, right = 250, top = 40, bottom = 50;
+    const double plot_w = width - left - right, plot_h = height - top - bottom;
+    double lo_b = std::numeric_limits<double>::max(), hi_b = 0;
+    double lo_q = std::numeric_limits<double>::max(), hi_q = 0;
+    for (const auto& row : r.rows) {
+        lo_b = std::min(lo_b, static_cast<double>(row.bytes));
+        hi_b = std::max(hi_b, static_cast<double>(row.bytes));
+        if (std::isfinite(row.psnr_pooled)) {
+            lo_q = std::min(lo_q, row.psnr_pooled);
+            hi_q = std::max(hi_q, row.psnr_pooled);
+        }
+    }
+    if (lo_q > hi_q) lo_q = hi_q = 40;
+    const double x0 = std::floor(std::log10(std::max(lo_b, 1.0)));
+    const double x1 = std::max(x0 + 1, std::ceil(std::log10(std::max(hi_b, 1.0))));
+    const double y0 = std::floor(lo_q / 5) * 5, y1 = std::ceil(hi_q / 5) * 5 + 5; // + lossless
+    const auto px = [&](double bytes) {
+        return left + (std::log10(std::max(bytes, 1.0)) - x0) / (x1 - x0) * plot_w;
+    };
+    const auto py = [&](double q) {
+        return top + (1 - (std::min(q, y1) - y0) / (y1 - y0)) * plot_h;
+    };
+    using svg::number;
+    std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + number(width) +
+                    "\" height=\"" + number(height) +
+                    "\" font-family=\"sans-serif\" "
+                    "font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+    s += "<text x=\"" + number(left) + "\" y=\"22\" font-size=\"14\">" +
+         svg::escape(std::filesystem::path(r.original).filename().string()) + ": bytes sent " +
+         "against delivered PSNR (" + std::to_string(r.frames) + " frames)</text>\n";
+    for (double e = x0; e <= x1; ++e) {
+        static const char* units[] = {"1 B",    "10 B",   "100 B", "1 kB",   "10 kB",
+                                      "100 kB", "1 MB",   "10 MB", "100 MB", "1 GB",
+                                      "10 GB",  "100 GB", "1 TB"};
+        const double x = left + (e - x0) / (x1 - x0) * plot_w;
+        s += "<line x1=\"" + number(x) + "\" y1=\"" + number(top) + "\" x2=\"" + number(x) +
+             "\" y2=\"" + number(top + plot_h) + "\" stroke=\"#ddd\"/>\n";
+        const auto k = static_cast<std::size_t>(std::clamp(e, 0.0, 12.0));
+        s += "<text x=\"" + number(x) + "\" y=\"" + number(top + plot_h + 16) +
+             "\" text-anchor=\"middle\">" + units[k] + "</text>\n";
+    }
+    for (const double q : svg::nice_ticks(y0, y1 - 5)) {
+        s += "<line x1=\"" + number(left) + "\" y1=\"" + number(py(q)) + "\" x2=\"" +
+             number(left + plot_w) + "\" y2=\"" + number(py(q)) + "\" stroke=\"#ddd\"/>\n";
+        s += "<text x=\"" + number(left - 6) + "\" y=\"" + number(py(q) + 4) +
+             "\" text-anchor=\"end\">" + number(q) + "</text>\n";
+    }
+    s += "<text x=\"" + number(left - 6) + "\" y=\"" + number(py(y1) + 4) +
+         "\" text-anchor=\"end\">lossless</text>\n";
+    s += "<rect x=\"" + number(left) + "\" y=\"" + number(top) + "\" width=\"" + number(plot_w) +
+         "\" height=\"" + number(plot_h) + "\" fill=\"none\" stroke=\"black\"/>\n";
+    s += "<text x=\"" + number(left + plot_w / 2) + "\" y=\"" + number(height - 12) +
+         "\" text-anchor=\"middle\">bytes sent (log scale)</text>\n";
+    s += "<text transform=\"translate(16," + number(top + plot_h / 2) +
+         ") rotate(-90)\" text-anchor=\"middle\">RGB PSNR, pooled (dB)</text>\n";
+    // One marker per delivery; colour video in blue, packages by model precision.
+    const auto colour_of = [](const rd_delivery& row) {
+        if (!row.package) return "#1f77b4";
+        return row.name.find("float16") != std::string::npos ? "#2ca02c" : "#ff7f0e";
+    };
+    for (std::size_t i = 0; i < r.rows.size(); ++i) {
+        const auto& row = r.rows[i];
+        const double x = px(static_cast<double>(row.bytes)), y = py(row.psnr_pooled);
+        s += "<circle cx=\"" + number(x) + "\" cy=\"" + number(y) + "\" r=\"4\" fill=\"" +
+             colour_of(row) + "\"><title>" + svg::escape(row.name) + "</title></circle>\n";
+        s += "<text x=\"" + number(x + 5) + "\" y=\"" + number(y - 5) + "\" font-size=\"9\">" +
+             std::to_string(i + 1) + "</text>\n";
+        // The key: number, name.
+        s += "<text x=\"" + number(left + plot_w + 12) + "\" y=\"" +
+             number(top + 8 + 13.0 * static_cast<double>(i)) + "\" fill=\"" + colour_of(row) +
+             "\">" + std::to_string(i + 1) + ". " + svg::escape(row.name) + "</text>\n";
+    }
+    s += "</svg>\n";
+    write_text_file(path, s);
+}
+
+} // namespace keychroma::pipeline
