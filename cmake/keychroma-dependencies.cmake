@@ -8,6 +8,8 @@ if(NOT TARGET keychroma_deps::core)
   find_dependency(xtensor)
   find_dependency(xtensor-blas)
   find_dependency(OpenMP)
+  find_dependency(nlohmann_json 3)
+  find_dependency(OpenSSL COMPONENTS Crypto)
   set(BLA_VENDOR OpenBLAS)
   find_dependency(BLAS)
   find_dependency(LAPACK)
@@ -17,7 +19,8 @@ if(NOT TARGET keychroma_deps::core)
   add_library(keychroma_deps::core INTERFACE IMPORTED)
   target_include_directories(keychroma_deps::core INTERFACE ${KEYCHROMA_STB_INCLUDE_DIR})
   target_link_libraries(keychroma_deps::core INTERFACE
-    xtensor xtensor-blas xsimd OpenMP::OpenMP_CXX ${KEYCHROMA_STB_LIBRARY} BLAS::BLAS LAPACK::LAPACK)
+    xtensor xtensor-blas xsimd OpenMP::OpenMP_CXX nlohmann_json::nlohmann_json OpenSSL::Crypto
+    ${KEYCHROMA_STB_LIBRARY} BLAS::BLAS LAPACK::LAPACK)
 
   find_package(PkgConfig QUIET)
   if(PkgConfig_FOUND)

@@ -1,9 +1,9 @@
 // keychroma eval TRUTH COLORIZED: PSNR, SSIM, a,b error, colourfulness and flicker of a
 // colorized video against its colour original, for all frames and for the non-keyframes, with
 // the gray baseline; optional per-frame CSV, JSON summary and contact sheet.
-// keychroma eval TRUTH --rd DIR --package PKG: the rate-distortion report
-// (pipeline/rate_distortion.hpp): TRUTH delivered as colour video and as the package's gray video +
-// model, every coding, bytes sent against delivered PSNR.
+// keychroma eval TRUTH --rd DIR --model MODEL: the rate-distortion report
+// (pipeline/rate_distortion.hpp): TRUTH delivered as colour video and as gray video + the model,
+// every coding, bytes sent against delivered PSNR.
 
 #include <cstdio>
 #include <iostream>
@@ -27,7 +27,7 @@ namespace {
 struct eval_options {
     std::string truth, colorized, keyframes_json, sheet, csv, summary;
     std::size_t sheet_frames = 6;
-    std::string rd, package;
+    std::string rd, model;
     std::vector<int> crfs{pipeline::rate_distortion_options{}.crfs};
     pipeline_cli_options p;
 };
@@ -59,7 +59,7 @@ void run(const eval_options& o, const global_options& global) {
     bar.finish();
     if (!o.csv.empty()) pipeline::write_evaluation_csv(o.csv, ev);
     if (!o.sheet.empty()) pipeline::write_contact_sheet(o.sheet, ev);
-    const auto text = pipeline::evaluation_json(ev);
+    const auto text = pipeline::json_text(pipeline::evaluation_json(ev));
     if (!o.summary.empty()) pipeline::write_text_file(o.summary, text);
     if (global.json) {
         std::cout << text;
@@ -76,17 +76,21 @@ void run_rate_distortion(const eval_options& o, const global_options& global) {
                            "KEYCHROMA_WITH_FFMPEG=ON)");
     } else {
         auto net = make_network<Backend>(o.p.threads);
-        const auto package = pipeline::verify_package(o.package);
+        // A package directory stands for its model.
+        const std::filesystem::path given(o.model);
+        const auto file =
+            std::filesystem::is_directory(given) ? given / pipeline::package_model_name : given;
         pipeline::rate_distortion_options ro;
         ro.crfs = o.crfs;
-        ro.batch = o.p.colorize_batch;
+        ro.colorize = o.p.colorize(
+            pipeline::from_model_settings(nn::load(file, *net), file.string()), file.string());
         if (!global.quiet)
             ro.on_step = [](const std::string& what) {
                 std::fprintf(stderr, "rd: %s\n", what.c_str());
             };
-        const auto r = pipeline::measure_rate_distortion(*net, o.truth, package, o.rd, ro);
+        const auto r = pipeline::measure_rate_distortion(*net, o.truth, file, o.rd, ro);
         if (global.json)
-            std::cout << pipeline::rd_json(r);
+            std::cout << pipeline::json_text(pipeline::rd_json(r));
         else
             std::cout << pipeline::rd_markdown(r) << "\nwritten to " << o.rd
                       << " (rd.json, rd.md, rd.svg, and every file measured)\n";
@@ -114,17 +118,16 @@ void add_eval(CLI::App& app, global_options& global) {
     auto* rd = cmd->add_option(
         "--rd", o->rd,
         "Instead of COLORIZED: the rate-distortion report. Delivers TRUTH as colour video (raw, "
-        "4:2:0, FFV1, H.264 at --crfs) and as --package's gray video (raw, FFV1, H.264 at --crfs) "
-        "+ model (float32, float16), into this new directory, and measures bytes sent against "
-        "delivered PSNR");
+        "4:2:0, FFV1, H.264 at --crfs) and as gray video (raw, FFV1, H.264 at --crfs) + --model "
+        "(float32, float16), into this new directory, and measures bytes sent against delivered "
+        "PSNR");
     rd->excludes(colorized);
     colorized->excludes(rd);
-    auto* package =
-        cmd->add_option("--package", o->package,
-                        "With --rd: the package whose model (and working size) colours the gray "
-                        "videos")
-            ->needs(rd);
-    rd->needs(package);
+    auto* model = cmd->add_option("--model", o->model,
+                                  "With --rd: the model that colours the gray videos (a .kcm, or "
+                                  "a package directory: its model.kcm), at its working size")
+                      ->needs(rd);
+    rd->needs(model);
     cmd->add_option("--crfs", o->crfs, "With --rd: the H.264 CRFs, comma-separated")
         ->delimiter(',')
         ->check(CLI::Range(0, 51))

@@ -136,19 +136,18 @@ recipe_outcome run_recipe(const paper_cli& o, const std::filesystem::path& dir,
     j["settings"]["weights"] = r.manifest.weights;
     j["settings"]["threads"] = backend_threads(net->backend());
     j["settings"]["backend"] = std::string(Backend::name);
-    j["table2"] = {
-        {"frames", r.keyframes.frame_count},
-        {"clusters", r.keyframes.clusters.cluster_count()},
-        {"keyframes", r.keyframes.keyframes},
-        {"updates", r.training.epochs_run},
-        {"held_out", r.held_out},
-        {"held_out_losses", r.training.held_out_losses},
-        {"held_out_steps", r.training.held_out_updates},
-        {"kept_update", r.training.kept_update},
-        {"rate_cuts", r.training.rate_cuts},
-        {"loss_first", r.training.losses.front()},
-        {"loss_last", r.training.losses.back()},
-        {"evaluation", nlohmann::json::parse(pipeline::evaluation_json(out.evaluation))}};
+    j["table2"] = {{"frames", r.keyframes.frame_count},
+                   {"clusters", r.keyframes.clusters.cluster_count()},
+                   {"keyframes", r.keyframes.keyframes},
+                   {"updates", r.training.epochs_run},
+                   {"held_out", r.held_out},
+                   {"held_out_losses", r.training.held_out_losses},
+                   {"held_out_steps", r.training.held_out_updates},
+                   {"kept_update", r.training.kept_update},
+                   {"rate_cuts", r.training.rate_cuts},
+                   {"loss_first", r.training.losses.front()},
+                   {"loss_last", r.training.losses.back()},
+                   {"evaluation", pipeline::evaluation_json(out.evaluation)}};
     j["table3"] = bandwidth_json(b);
     j["times_s"] = {{"keyframes_and_gray", r.keyframes_s},
                     {"gather", r.gather_s},
@@ -247,7 +246,7 @@ void run(const paper_cli& o, const global_options& global) {
     pipeline::write_png_file(dir / "sheet.png", pipeline::contact_sheet(results));
     j["outputs"] = {"report.md", "report.json", "sheet.png"};
     for (const auto& out : outcomes) j["outputs"].push_back(out.recipe + "/");
-    write_json_file(dir / "report.json", j);
+    pipeline::write_json_file(dir / "report.json", j);
     pipeline::write_text_file(dir / "report.md", md);
 
     if (global.json) {

@@ -298,9 +298,4 @@ inline void print_bandwidth(const pipeline::bandwidth_report& b) {
                 b.yuv420_saved_percent, (unsigned long long)b.break_even_frames);
 }
 
-/// Writes JSON text atomically.
-inline void write_json_file(const std::filesystem::path& path, const nlohmann::json& j) {
-    pipeline::write_text_file(path, j.dump(2) + "\n");
-}
-
 } // namespace keychroma::cli

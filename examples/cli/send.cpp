@@ -36,8 +36,7 @@ void run(const send_cli& o, const global_options& global) {
     });
     bar.finish();
     if (global.json) {
-        std::ifstream f(std::filesystem::path(o.package) / "manifest.json");
-        std::cout << nlohmann::json::parse(f).dump(2) << "\n";
+        std::cout << pipeline::json_text(pipeline::manifest_json(r.manifest));
         return;
     }
     std::printf("package:         %s\n", o.package.c_str());

@@ -7,7 +7,7 @@
 #include "keychroma/pipeline/colorize.hpp"
 #include "keychroma/pipeline/evaluate.hpp"
 #include "keychroma/pipeline/evaluation_report.hpp"
-#include "keychroma/pipeline/json_writer.hpp"
+#include "keychroma/pipeline/json.hpp"
 #include "keychroma/pipeline/model_settings.hpp"
 #include "keychroma/pipeline/package.hpp"
 #include "keychroma/pipeline/progress.hpp"

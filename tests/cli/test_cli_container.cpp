@@ -171,7 +171,7 @@ BOOST_AUTO_TEST_CASE(rate_distortion_report_measures_real_files) {
     const auto pkg = c.d / "pkg", rd = c.d / "rd";
     auto r = run_tool("send " + quote(c.clip) + " -o " + quote(pkg) + " --steps 1 --quiet");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
-    r = run_tool("eval " + quote(c.clip) + " --rd " + quote(rd) + " --package " + quote(pkg) +
+    r = run_tool("eval " + quote(c.clip) + " --rd " + quote(rd) + " --model " + quote(pkg) +
                  " --crfs 20,30 --quiet --json");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     const auto report = nlohmann::json::parse(r.out);
@@ -222,11 +222,12 @@ BOOST_AUTO_TEST_CASE(rate_distortion_report_measures_real_files) {
         BOOST_TEST(eval_pooled(c.d / "received.mkv", rd / lossless).is_null(), lossless); // inf
 
     // The report goes to a new directory: an existing one is left alone (exit 3).
-    r = run_tool("eval " + quote(c.clip) + " --rd " + quote(rd) + " --package " + quote(pkg));
+    r = run_tool("eval " + quote(c.clip) + " --rd " + quote(rd) + " --model " +
+                 quote(pkg / "model.kcm"));
     BOOST_TEST(r.exit_code == 3, r.err);
     BOOST_TEST(nlohmann::json::parse(read_text(rd / "rd.json")) == report);
     r = run_tool("eval " + quote(c.clip) + " --rd " + quote(c.d / "rd2"));
-    BOOST_TEST(r.exit_code == 2, r.err); // --rd needs --package
+    BOOST_TEST(r.exit_code == 2, r.err); // --rd needs --model
     r = run_tool("eval " + quote(c.clip));
     BOOST_TEST(r.exit_code == 2, r.err); // neither COLORIZED nor --rd
     BOOST_TEST(!fs::exists(c.d / "rd2"));

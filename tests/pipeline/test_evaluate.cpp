@@ -204,7 +204,7 @@ BOOST_AUTO_TEST_CASE(files_written) {
     while (std::getline(csv, line)) ++rows;
     BOOST_TEST(rows == 7u);
 
-    const auto j = nlohmann::json::parse(evaluation_json(ev));
+    const auto j = nlohmann::json::parse(json_text(evaluation_json(ev)));
     BOOST_TEST(j["frames"].get<int>() == 7);
     BOOST_TEST(j["keyframes"].get<int>() == 1);
     BOOST_TEST(j["non_keyframes"]["frames"].get<int>() == 6);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <string>
 
 #include <unistd.h>
@@ -116,15 +117,15 @@ BOOST_AUTO_TEST_CASE(sound_and_rotation_travel_in_the_package) {
 
     const auto manifest_with = [&](const std::string& rotation) {
         const auto p = tmp / "manifest.json";
-        std::ofstream(p) << R"({"model": {"working_size": [96, 96], "fit": "scale"})" << rotation
-                         << "}";
+        std::ofstream(p) << R"({"model": {"working_size": [96, 96], "fit": "scale"}, "video": {)"
+                         << rotation << "}}";
         return p;
     };
     BOOST_TEST(read_receiver_settings(manifest_with("")).rotation == 0);
-    BOOST_TEST(read_receiver_settings(manifest_with(R"(, "rotation": 90)")).rotation == 90);
+    BOOST_TEST(read_receiver_settings(manifest_with(R"("rotation": 90)")).rotation == 90);
     for (const char* bad : {"45", "-90", "360", "99999999999", "\"90\""})
         BOOST_CHECK_THROW(
-            (void)read_receiver_settings(manifest_with(std::string(R"(, "rotation": )") + bad)),
+            (void)read_receiver_settings(manifest_with(std::string(R"("rotation": )") + bad)),
             keychroma::format_error);
 }
 
@@ -274,4 +275,43 @@ BOOST_AUTO_TEST_CASE(temporaries_are_exclusive_and_unpredictable) {
     BOOST_TEST(a.temp_path().filename().string().find(std::to_string(::getpid())) ==
                std::string::npos);
     BOOST_TEST(fs::is_regular_file(a.temp_path())); // created exclusively, already there
+}
+
+// The manifest comes from anyone: its reader bounds the size and nesting of what it parses and
+// answers every malformed file with one format_error naming it.
+BOOST_AUTO_TEST_CASE(manifest_reader_bounds_hostile_json) {
+    keychroma::test::temp_dir tmp;
+    const auto p = tmp / "manifest.json";
+    const auto rejects = [&](const std::string& text, const std::string& needle) {
+        std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
+        try {
+            (void)read_receiver_settings(p);
+            BOOST_ERROR("accepted: " + text.substr(0, 60));
+        } catch (const keychroma::format_error& e) {
+            BOOST_TEST(std::string(e.what()).find(needle) != std::string::npos,
+                       e.what() << " (expected: " << needle << ")");
+            BOOST_TEST(std::string(e.what()).find(p.string()) != std::string::npos, e.what());
+        }
+    };
+    rejects(std::string(17, '[') + std::string(17, ']'), "nested deeper than 16");
+    rejects(std::string(100000, '['), "nested deeper than 16");
+    rejects("{\"model\": " + std::string((1 << 20) + 10, ' ') + "{}}", "bytes, more than");
+    rejects("{\"model\": {\"working_size\": [96, 96], \"fit\": \"scale\"", "not valid JSON");
+    rejects("[1, 2]", "\"model\" is not an object");
+    rejects(R"({"model": {"working_size": [0, 96], "fit": "scale"}})", "working_size");
+    rejects(R"({"model": {"working_size": [96, 96.5], "fit": "scale"}})", "working_size");
+    rejects(R"({"model": {"working_size": [96, 96], "fit": 3}})", "fit");
+    std::ofstream(p, std::ios::binary | std::ios::trunc)
+        << R"({"model": {"working_size": [96, 64], "fit": "crop"}})";
+    const auto r = read_receiver_settings(p);
+    BOOST_TEST(r.working_width == 96u);
+    BOOST_TEST(r.working_height == 64u);
+    BOOST_TEST(r.fit == "crop");
+
+    // Written: a number JSON cannot hold (a clip too short for any saving) becomes null.
+    auto m = sample_manifest();
+    m.bandwidth.saved_percent = std::numeric_limits<double>::quiet_NaN();
+    const auto j = nlohmann::json::parse(json_text(manifest_json(m)));
+    BOOST_TEST(j["bandwidth"]["saved_percent"].is_null());
+    BOOST_TEST(j["format"].get<std::string>() == "keychroma-package");
 }

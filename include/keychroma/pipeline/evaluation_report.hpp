@@ -14,7 +14,7 @@
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/image.hpp"
 #include "keychroma/pipeline/evaluate.hpp"
-#include "keychroma/pipeline/json_writer.hpp"
+#include "keychroma/pipeline/json.hpp"
 #include "keychroma/pipeline/text_file.hpp"
 
 namespace keychroma::pipeline {
@@ -55,43 +55,36 @@ inline void write_evaluation_csv(const std::filesystem::path& path, const evalua
     write_text_file(path, evaluation_csv(ev));
 }
 
-/// Writes one summary as a JSON object (into an open writer).
-inline void write_summary_json(json_writer& j, const metric_summary& s) {
-    j.begin_object();
-    j.field("frames", s.frames);
-    j.field("psnr", s.psnr).field("psnr_pooled", s.psnr_pooled).field("ssim", s.ssim);
-    j.field("ab_error", s.ab_error);
-    j.field("colorfulness_truth", s.colorfulness_truth);
-    j.field("colorfulness_result", s.colorfulness_result);
-    j.field("flicker_result", s.flicker_result).field("flicker_truth", s.flicker_truth);
-    j.key("gray").begin_object();
-    j.field("psnr", s.gray_psnr).field("psnr_pooled", s.gray_psnr_pooled);
-    j.field("ssim", s.gray_ssim).field("ab_error", s.gray_ab_error);
-    j.end_object();
-    j.end_object();
+/// One summary as JSON.
+[[nodiscard]] inline json summary_json(const metric_summary& s) {
+    return {{"frames", s.frames},
+            {"psnr", s.psnr},
+            {"psnr_pooled", s.psnr_pooled},
+            {"ssim", s.ssim},
+            {"ab_error", s.ab_error},
+            {"colorfulness_truth", s.colorfulness_truth},
+            {"colorfulness_result", s.colorfulness_result},
+            {"flicker_result", s.flicker_result},
+            {"flicker_truth", s.flicker_truth},
+            {"gray",
+             {{"psnr", s.gray_psnr},
+              {"psnr_pooled", s.gray_psnr_pooled},
+              {"ssim", s.gray_ssim},
+              {"ab_error", s.gray_ab_error}}}};
 }
 
-/// Writes the evaluation summary (no per-frame rows) as a JSON object into an open writer.
-inline void write_evaluation_json(json_writer& j, const evaluation& ev) {
-    j.begin_object();
-    j.key("size").begin_array().value(ev.size.width).value(ev.size.height).end_array();
+/// The evaluation summary (no per-frame rows) as JSON.
+[[nodiscard]] inline json evaluation_json(const evaluation& ev) {
     std::size_t keys = 0;
     for (const auto& f : ev.frames) keys += f.keyframe;
-    j.field("frames", ev.frames.size()).field("keyframes", keys);
-    j.key("all");
-    write_summary_json(j, ev.all);
-    j.key("non_keyframes");
-    write_summary_json(j, ev.non_keyframes);
-    j.key("sheet_frames").begin_array();
-    for (const auto& c : ev.sheet) j.value(c.frame);
-    j.end_array();
-    j.end_object();
-}
-
-[[nodiscard]] inline std::string evaluation_json(const evaluation& ev) {
-    json_writer j;
-    write_evaluation_json(j, ev);
-    return j.str();
+    json sheet = json::array();
+    for (const auto& c : ev.sheet) sheet.push_back(c.frame);
+    return {{"size", {ev.size.width, ev.size.height}},
+            {"frames", ev.frames.size()},
+            {"keyframes", keys},
+            {"all", summary_json(ev.all)},
+            {"non_keyframes", summary_json(ev.non_keyframes)},
+            {"sheet_frames", std::move(sheet)}};
 }
 
 /// The contact sheet of several results of the same video (e.g. one per recipe): rows truth /

@@ -9,14 +9,13 @@
 //                  taken, and every file's size and SHA-256
 //   SHA256SUMS     the same checksums (manifest.json's included) in coreutils' format, so
 //                  `sha256sum -c SHA256SUMS` verifies a package without keychroma
-// The library writes JSON but never parses it (no JSON dependency): verification reads
-// SHA256SUMS. The package is built in a fresh temporary sibling directory and renamed into place
-// on commit, so a failed send never leaves a half-written package; an existing directory is
-// replaced only when it is recognisably a previous package.
+// Verification reads SHA256SUMS; the receiver reads the few manifest keys it needs
+// (read_receiver_settings). The package is built in a fresh temporary sibling directory and renamed
+// into place on commit, so a failed send never leaves a half-written package; an existing directory
+// is replaced only when it is recognisably a previous package.
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -37,7 +36,7 @@
 #include "keychroma/io/gray_video.hpp"
 #include "keychroma/io/video_info.hpp"
 #include "keychroma/pipeline/bandwidth.hpp"
-#include "keychroma/pipeline/json_writer.hpp"
+#include "keychroma/pipeline/json.hpp"
 #include "keychroma/pipeline/text_file.hpp"
 #include "keychroma/version.hpp"
 
@@ -87,49 +86,48 @@ struct package_manifest {
     std::vector<package_file> files;
 };
 
-/// manifest.json's text.
-[[nodiscard]] inline std::string manifest_json(const package_manifest& m) {
-    json_writer j;
-    j.begin_object();
-    j.field("format", "keychroma-package").field("format_version", package_format_version);
-    j.field("tool", std::string("keychroma ") + keychroma::version);
-    j.key("video").begin_object();
-    j.field("width", m.width).field("height", m.height).field("frames", m.frames);
-    j.key("fps").begin_array().value(m.fps.num).value(m.fps.den).end_array();
-    j.field("duration_s", m.bandwidth.duration_s).field("rotation", m.rotation);
-    j.field("gray_codec", std::string(io::gray_codec_name(m.gray.codec)));
-    if (m.gray.codec == io::gray_codec::h264) j.field("gray_crf", m.gray.crf);
-    j.end_object();
-    j.key("model").begin_object();
-    j.field("architecture", m.architecture).field("weights", m.weights);
-    j.key("working_size").begin_array().value(m.working_width).value(m.working_height).end_array();
-    j.field("fit", m.fit).field("recipe", m.recipe);
-    j.end_object();
-    j.key("keyframes").begin_object();
-    j.field("method", m.keyframe_method).field("count", m.keyframes.size());
-    j.key("frames").value(m.keyframes);
-    j.end_object();
+/// manifest.json's content.
+[[nodiscard]] inline json manifest_json(const package_manifest& m) {
     const auto& b = m.bandwidth;
-    j.key("bandwidth").begin_object();
-    j.field("raw_color_bytes", b.raw_color_bytes).field("raw_gray_bytes", b.raw_gray_bytes);
-    j.field("gray_bytes", b.gray_bytes).field("model_bytes", b.model_bytes);
-    j.field("sent_bytes", b.sent_bytes).field("saved_bytes", b.saved_bytes);
-    j.field("saved_percent", b.saved_percent);
-    j.field("yuv420_bytes", b.yuv420_bytes).field("yuv420_saved_percent", b.yuv420_saved_percent);
-    j.field("break_even_frames", b.break_even_frames);
-    j.end_object();
-    j.key("times_s").begin_object();
-    for (const auto& [name, s] : m.times) j.field(name, s);
-    j.end_object();
-    j.key("files").begin_array();
-    for (const auto& f : m.files) {
-        j.begin_object();
-        j.field("name", f.name).field("bytes", f.bytes).field("sha256", f.sha256);
-        j.end_object();
-    }
-    j.end_array();
-    j.end_object();
-    return j.str();
+    json video = {{"width", m.width},
+                  {"height", m.height},
+                  {"frames", m.frames},
+                  {"fps", {m.fps.num, m.fps.den}},
+                  {"duration_s", b.duration_s},
+                  {"rotation", m.rotation},
+                  {"gray_codec", io::gray_codec_name(m.gray.codec)}};
+    if (m.gray.codec == io::gray_codec::h264) video["gray_crf"] = m.gray.crf;
+    json times = json::object();
+    for (const auto& [name, s] : m.times) times[name] = s;
+    json files = json::array();
+    for (const auto& f : m.files)
+        files.push_back({{"name", f.name}, {"bytes", f.bytes}, {"sha256", f.sha256}});
+    return {
+        {"format", "keychroma-package"},
+        {"format_version", package_format_version},
+        {"tool", std::string("keychroma ") + keychroma::version},
+        {"video", std::move(video)},
+        {"model",
+         {{"architecture", m.architecture},
+          {"weights", m.weights},
+          {"working_size", {m.working_width, m.working_height}},
+          {"fit", m.fit},
+          {"recipe", m.recipe}}},
+        {"keyframes",
+         {{"method", m.keyframe_method}, {"count", m.keyframes.size()}, {"frames", m.keyframes}}},
+        {"bandwidth",
+         {{"raw_color_bytes", b.raw_color_bytes},
+          {"raw_gray_bytes", b.raw_gray_bytes},
+          {"gray_bytes", b.gray_bytes},
+          {"model_bytes", b.model_bytes},
+          {"sent_bytes", b.sent_bytes},
+          {"saved_bytes", b.saved_bytes},
+          {"saved_percent", b.saved_percent},
+          {"yuv420_bytes", b.yuv420_bytes},
+          {"yuv420_saved_percent", b.yuv420_saved_percent},
+          {"break_even_frames", b.break_even_frames}}},
+        {"times_s", std::move(times)},
+        {"files", std::move(files)}};
 }
 
 namespace detail {
@@ -147,29 +145,6 @@ namespace detail {
 [[nodiscard]] inline bool is_package_file_name(std::string_view name) {
     return std::find(std::begin(package_file_names), std::end(package_file_names), name) !=
            std::end(package_file_names);
-}
-
-/// Position just after `"key":` in JSON text written by manifest_json() (npos when nothing
-/// follows); nullopt when the key is absent, as an optional field may be; format_error when it
-/// is there without a colon.
-[[nodiscard]] inline std::optional<std::size_t>
-find_value(const std::string& text, std::string_view key, const std::filesystem::path& path) {
-    const std::string quoted = "\"" + std::string(key) + "\"";
-    auto p = text.find(quoted);
-    if (p == std::string::npos) return std::nullopt;
-    p = text.find_first_not_of(" \t\r\n", p + quoted.size());
-    if (p == std::string::npos || text[p] != ':')
-        throw format_error(path.string() + ": manifest's \"" + std::string(key) +
-                           "\" has no value");
-    return text.find_first_not_of(" \t\r\n", p + 1);
-}
-
-/// find_value() of a key the manifest must have; format_error if absent.
-[[nodiscard]] inline std::size_t after_key(const std::string& text, std::string_view key,
-                                           const std::filesystem::path& path) {
-    const auto p = find_value(text, key, path);
-    if (!p) throw format_error(path.string() + ": manifest has no \"" + std::string(key) + "\"");
-    return *p;
 }
 
 /// True for an empty directory, or one that is recognisably a previous keychroma package --
@@ -190,16 +165,11 @@ find_value(const std::string& text, std::string_view key, const std::filesystem:
     if (ec) return false;
     if (empty) return true;
     if (!has_manifest) return false;
-    const auto manifest = dir / package_manifest_name;
-    constexpr std::uintmax_t largest_manifest = 1 << 20; // a manifest is a few kB
-    if (fs::file_size(manifest, ec) > largest_manifest || ec) return false;
-    std::ifstream f(manifest, std::ios::binary);
-    const std::string text((std::istreambuf_iterator<char>(f)), {});
     try {
-        constexpr std::string_view ours = "\"keychroma-package\"";
-        const auto p = after_key(text, "format", manifest);
-        return p != std::string::npos && text.compare(p, ours.size(), ours) == 0;
-    } catch (const format_error&) {
+        const auto manifest = read_json_file(dir / package_manifest_name);
+        const auto format = manifest.find("format");
+        return manifest.is_object() && format != manifest.end() && *format == "keychroma-package";
+    } catch (const error&) { // unreadable, too large, not JSON: not recognisably ours
         return false;
     }
 }
@@ -263,7 +233,7 @@ public:
         std::error_code ec;
         if (std::filesystem::exists(audio_path(), ec))
             m.files.push_back(detail::describe_file(temp, package_audio_name));
-        write_text_file(temp / package_manifest_name, manifest_json(m)); // named in the ctor
+        write_json_file(temp / package_manifest_name, manifest_json(m)); // named in the ctor
         std::string sums;
         for (const auto& f : m.files) sums += f.sha256 + "  " + f.name + "\n";
         const auto manifest = detail::describe_file(temp, package_manifest_name);
@@ -326,42 +296,47 @@ private:
 };
 
 /// The fields a receiver needs from manifest.json: the working size and fit the model was
-/// trained with. The library writes JSON but parses none; this reads only the two keys that
-/// manifest_json() writes, from a manifest whose checksum verify_package() has already checked.
+/// trained with, and the display rotation.
 struct receiver_settings {
     std::uint64_t working_width = 0, working_height = 0;
     std::string fit;
     int rotation = 0; ///< the video's display rotation (0 in packages from before it was kept)
 };
 
+/// Reads a manifest's receiver settings; format_error naming the file and the key for anything
+/// missing or out of range.
 [[nodiscard]] inline receiver_settings
 read_receiver_settings(const std::filesystem::path& manifest) {
-    std::ifstream f(manifest, std::ios::binary);
-    if (!f) throw io_error(manifest.string() + ": cannot open");
-    const std::string text((std::istreambuf_iterator<char>(f)), {});
+    const auto j = read_json_file(manifest);
+    const auto bad = [&](const std::string& what) {
+        return format_error(manifest.string() + ": manifest's " + what);
+    };
+    const auto model = j.is_object() ? j.find("model") : j.end();
+    if (model == j.end() || !model->is_object()) throw bad("\"model\" is not an object");
     receiver_settings r;
-    auto p = detail::after_key(text, "working_size", manifest);
-    unsigned long long w = 0, h = 0;
-    if (p == std::string::npos || std::sscanf(text.c_str() + p, "[ %llu , %llu ]", &w, &h) != 2 ||
-        w == 0 || h == 0 || w > 65536 || h > 65536)
-        throw format_error(manifest.string() + ": manifest's working_size is not [W, H]");
-    r.working_width = w;
-    r.working_height = h;
-    p = detail::after_key(text, "fit", manifest);
-    const auto end = p == std::string::npos ? p : text.find('"', p + 1);
-    if (p == std::string::npos || text[p] != '"' || end == std::string::npos)
-        throw format_error(manifest.string() + ": manifest's fit is not a string");
-    r.fit = text.substr(p + 1, end - p - 1);
-    if (const auto at = detail::find_value(text, "rotation", manifest)) { // absent: 0
-        int degrees = -1;
-        const bool read =
-            *at != std::string::npos &&
-            std::from_chars(text.data() + *at, text.data() + text.size(), degrees).ec ==
-                std::errc{};
-        if (!read || degrees < 0 || degrees >= 360 || degrees % 90 != 0)
-            throw format_error(manifest.string() +
-                               ": manifest's rotation is not 0, 90, 180 or 270");
-        r.rotation = degrees;
+    const auto size = model->find("working_size");
+    const auto side = [](const json& v) {
+        return v.is_number_unsigned() && v.get<std::uint64_t>() >= 1 &&
+               v.get<std::uint64_t>() <= 65536;
+    };
+    if (size == model->end() || !size->is_array() || size->size() != 2 || !side((*size)[0]) ||
+        !side((*size)[1]))
+        throw bad("working_size is not [W, H]");
+    r.working_width = (*size)[0].get<std::uint64_t>();
+    r.working_height = (*size)[1].get<std::uint64_t>();
+    const auto fit = model->find("fit");
+    if (fit == model->end() || !fit->is_string()) throw bad("fit is not a string");
+    r.fit = fit->get<std::string>();
+    const auto video = j.find("video");
+    if (video != j.end() && video->is_object()) {
+        const auto rotation = video->find("rotation");
+        if (rotation != video->end()) { // absent: 0
+            const bool quarter =
+                rotation->is_number_integer() && rotation->get<std::int64_t>() >= 0 &&
+                rotation->get<std::int64_t>() < 360 && rotation->get<std::int64_t>() % 90 == 0;
+            if (!quarter) throw bad("rotation is not 0, 90, 180 or 270");
+            r.rotation = static_cast<int>(rotation->get<std::int64_t>());
+        }
     }
     return r;
 }

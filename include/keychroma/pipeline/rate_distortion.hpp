@@ -6,8 +6,8 @@
 //                 written), raw 4:2:0 (Y4M), FFV1 (lossless RGB), H.264 (libx264, 4:2:0) at each
 //                 CRF;
 //   package:      the gray video in each coding (io/gray_video.hpp: raw Y4M, FFV1, H.264 at each
-//                 CRF) x the package's model in float32 and float16, colorized as the receiver
-//                 does.
+//                 CRF) x a model (a package's model.kcm, or any) in float32 and float16,
+//                 colorized as the receiver does.
 // Every sent file is written into the report's directory and its size read back from the file
 // system, so the report's bytes are the files' real sizes; what arrives is written there too, and
 // the report (pipeline/rate_distortion_report.hpp). The directory is built under a temporary name
@@ -31,7 +31,6 @@
 #include "keychroma/io/open.hpp"
 #include "keychroma/nn/serialize.hpp"
 #include "keychroma/pipeline/evaluate.hpp"
-#include "keychroma/pipeline/package.hpp"
 #include "keychroma/pipeline/rate_distortion_report.hpp"
 #include "keychroma/pipeline/send.hpp"
 
@@ -39,18 +38,21 @@ namespace keychroma::pipeline {
 
 struct rate_distortion_options {
     std::vector<int> crfs{18, 23, 28, 35}; ///< H.264 CRFs, of the colour and of the gray video
-    std::size_t batch = 8;                 ///< frames per network batch
+    /// How the packages colorize: the model's working size and fit (as the model records them,
+    /// colorize_gray_video checks), the batch.
+    colorize_options colorize;
     std::function<void(const std::string&)> on_step; ///< told what is measured next
 };
 
 #ifdef KEYCHROMA_HAS_FFMPEG
 
 /// Delivers `original` (any video) every way listed above into the directory `dir`, which must
-/// not exist, the packages with the model, working size and fit of `package` (loaded into
-/// `net`), and measures each. io_error when `dir` exists.
+/// not exist, the packages with the model file `model` (loaded into `net`), and measures each.
+/// io_error when `dir` exists.
 template <class Net>
 rd_report measure_rate_distortion(Net& net, const std::filesystem::path& original,
-                                  const verified_package& package, const std::filesystem::path& dir,
+                                  const std::filesystem::path& model,
+                                  const std::filesystem::path& dir,
                                   const rate_distortion_options& options = {}) {
     namespace fs = std::filesystem;
     std::error_code ec;
@@ -64,7 +66,7 @@ rd_report measure_rate_distortion(Net& net, const std::filesystem::path& origina
 
     rd_report r;
     r.original = original.string();
-    r.package = package.dir.string();
+    r.model = model.string();
     io::video_info info;
     struct coding {
         std::string name, file;
@@ -148,26 +150,21 @@ rd_report measure_rate_distortion(Net& net, const std::filesystem::path& origina
         r.rows.push_back(std::move(row));
     }
 
-    // The package's model in both weight formats; its working size and fit from the manifest.
-    const auto settings = nn::load(package.model, net);
+    // The model in both weight formats, with its settings.
+    const auto settings = nn::load(model, net);
     const std::pair<nn::weight_format, std::string> weights[] = {
         {nn::weight_format::float32, "float32"}, {nn::weight_format::float16, "float16"}};
     for (const auto& [format, name] : weights)
         nn::save(out.file("model_" + name + ".kcm"), net, format, settings);
-    const auto receiver = read_receiver_settings(package.manifest);
-    colorize_options co;
-    co.working = {receiver.working_width, receiver.working_height};
-    co.fit = parse_fit(receiver.fit);
-    co.batch = options.batch;
     for (const auto& c : codings) {
         if (!c.package) continue;
         for (const auto& [format, name] : weights) {
-            const auto model = "model_" + name + ".kcm";
+            const auto file = "model_" + name + ".kcm";
             rd_delivery row{c.name + " + " + name + " model",
                             true,
-                            {c.file, model},
-                            size_of(c.file) + size_of(model),
-                            size_of(model),
+                            {c.file, file},
+                            size_of(c.file) + size_of(file),
+                            size_of(file),
                             "",
                             0,
                             0};
@@ -175,14 +172,15 @@ rd_report measure_rate_distortion(Net& net, const std::filesystem::path& origina
             step("colorizing " + row.name);
             {
                 auto sink = io::open_sink(out.file(row.delivered), info);
-                (void)colorize_gray_video(net, out.path() / c.file, out.path() / model, *sink, co);
+                (void)colorize_gray_video(net, out.path() / c.file, out.path() / file, *sink,
+                                          options.colorize);
                 sink->close();
             }
             measure(row);
             r.rows.push_back(std::move(row));
         }
     }
-    write_text_file(out.file("rd.json"), rd_json(r));
+    write_json_file(out.file("rd.json"), rd_json(r));
     write_text_file(out.file("rd.md"), rd_markdown(r));
     write_rd_plot(out.file("rd.svg"), r);
     fs::rename(out.path(), dir, ec);

@@ -18,7 +18,7 @@
 #include "keychroma/core/svg.hpp"
 #include "keychroma/io/video_info.hpp"
 #include "keychroma/pipeline/bandwidth.hpp"
-#include "keychroma/pipeline/json_writer.hpp"
+#include "keychroma/pipeline/json.hpp"
 #include "keychroma/pipeline/text_file.hpp"
 
 namespace keychroma::pipeline {
@@ -37,7 +37,7 @@ struct rd_delivery {
 struct rd_report {
     std::uint64_t width = 0, height = 0, frames = 0;
     io::rational fps{25, 1};
-    std::string original, package;
+    std::string original, model;
     std::vector<rd_delivery> rows;
 };
 
@@ -51,41 +51,37 @@ break_even_frames(const rd_report& report, const rd_delivery& package, const rd_
                              static_cast<double>(colour.bytes) / frames);
 }
 
-/// rd.json's text.
-[[nodiscard]] inline std::string rd_json(const rd_report& r) {
-    json_writer j;
-    j.begin_object();
-    j.field("format", "keychroma-rate-distortion").field("original", r.original);
-    j.field("package", r.package);
-    j.field("width", r.width).field("height", r.height).field("frames", r.frames);
-    j.key("fps").begin_array().value(r.fps.num).value(r.fps.den).end_array();
-    j.key("rows").begin_array();
+/// rd.json's content.
+[[nodiscard]] inline json rd_json(const rd_report& r) {
+    json rows = json::array();
     for (const auto& row : r.rows) {
-        j.begin_object();
-        j.field("name", row.name).field("package", row.package);
-        j.key("files").begin_array();
-        for (const auto& f : row.files) j.value(f);
-        j.end_array();
-        j.field("bytes", row.bytes).field("once_bytes", row.once_bytes);
-        j.field("delivered", row.delivered);
-        j.field("psnr", row.psnr).field("psnr_pooled", row.psnr_pooled); // inf -> null
+        json j = {{"name", row.name},
+                  {"package", row.package},
+                  {"files", row.files},
+                  {"bytes", row.bytes},
+                  {"once_bytes", row.once_bytes},
+                  {"delivered", row.delivered},
+                  {"psnr", row.psnr}, // inf -> null
+                  {"psnr_pooled", row.psnr_pooled}};
         if (row.package) {
-            j.key("break_even_frames").begin_object();
-            for (const auto& colour : r.rows) {
-                if (colour.package) continue;
-                j.key(colour.name);
-                if (const auto n = break_even_frames(r, row, colour))
-                    j.value(*n);
-                else
-                    j.null();
-            }
-            j.end_object();
+            json even = json::object();
+            for (const auto& colour : r.rows)
+                if (!colour.package) {
+                    const auto n = break_even_frames(r, row, colour);
+                    even[colour.name] = n ? json(*n) : json(nullptr);
+                }
+            j["break_even_frames"] = std::move(even);
         }
-        j.end_object();
+        rows.push_back(std::move(j));
     }
-    j.end_array();
-    j.end_object();
-    return j.str();
+    return {{"format", "keychroma-rate-distortion"},
+            {"original", r.original},
+            {"model", r.model},
+            {"width", r.width},
+            {"height", r.height},
+            {"frames", r.frames},
+            {"fps", {r.fps.num, r.fps.den}},
+            {"rows", std::move(rows)}};
 }
 
 namespace detail {
@@ -110,15 +106,16 @@ namespace detail {
                   (unsigned long long)r.width, (unsigned long long)r.height,
                   (unsigned long long)r.frames, r.fps.value());
     s += b;
-    s += "| delivery | sent | per frame | of which once (model) | PSNR pooled | PSNR mean |\n";
-    s += "|---|---|---|---|---|---|\n";
+    // The pooled PSNR only: the per-frame mean is infinite as soon as one frame arrives exact.
+    s += "| delivery | sent | per frame | of which once (model) | PSNR (pooled) |\n";
+    s += "|---|---|---|---|---|\n";
     for (const auto& row : r.rows) {
-        std::snprintf(
-            b, sizeof b, "| %s | %s | %.1f kB | %s | %s | %s |\n", row.name.c_str(),
-            detail::megabytes(row.bytes).c_str(),
-            static_cast<double>(row.bytes - row.once_bytes) / 1e3 / static_cast<double>(r.frames),
-            row.package ? detail::megabytes(row.once_bytes).c_str() : "-",
-            detail::decibels(row.psnr_pooled).c_str(), detail::decibels(row.psnr).c_str());
+        std::snprintf(b, sizeof b, "| %s | %s | %.1f kB | %s | %s |\n", row.name.c_str(),
+                      detail::megabytes(row.bytes).c_str(),
+                      static_cast<double>(row.bytes - row.once_bytes) / 1e3 /
+                          static_cast<double>(r.frames),
+                      row.package ? detail::megabytes(row.once_bytes).c_str() : "-",
+                      detail::decibels(row.psnr_pooled).c_str());
         s += b;
     }
     s += "\nClip length (frames) from which each package sends fewer bytes than the colour "
