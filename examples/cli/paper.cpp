@@ -148,7 +148,7 @@ recipe_outcome run_recipe(const paper_cli& o, const std::filesystem::path& dir,
                    {"loss_first", r.training.losses.front()},
                    {"loss_last", r.training.losses.back()},
                    {"evaluation", pipeline::evaluation_json(out.evaluation)}};
-    j["table3"] = bandwidth_json(b);
+    j["table3"] = b;
     j["times_s"] = {{"keyframes_and_gray", r.keyframes_s},
                     {"gather", r.gather_s},
                     {"train", r.train_s},

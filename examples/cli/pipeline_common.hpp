@@ -270,21 +270,6 @@ epoch_progress(pipeline::progress& bar) {
     };
 }
 
-[[nodiscard]] inline nlohmann::json bandwidth_json(const pipeline::bandwidth_report& b) {
-    return {{"width", b.width},
-            {"height", b.height},
-            {"frames", b.frames},
-            {"duration_s", b.duration_s},
-            {"raw_color_bytes", b.raw_color_bytes},
-            {"gray_bytes", b.gray_bytes},
-            {"model_bytes", b.model_bytes},
-            {"sent_bytes", b.sent_bytes},
-            {"saved_bytes", b.saved_bytes},
-            {"saved_percent", b.saved_percent},
-            {"yuv420_saved_percent", b.yuv420_saved_percent},
-            {"break_even_frames", b.break_even_frames}};
-}
-
 inline void print_bandwidth(const pipeline::bandwidth_report& b) {
     const auto mb = [](double v) { return v / 1e6; };
     std::printf("frame size:      %llux%llu, %llu frames, %.2f s\n", (unsigned long long)b.width,

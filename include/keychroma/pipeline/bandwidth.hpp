@@ -42,6 +42,26 @@ struct bandwidth_report {
     std::uint64_t break_even_frames = 0;
 };
 
+/// The report as JSON (nlohmann-json finds it by argument-dependent lookup: `json j = report;`),
+/// for manifest.json and the paper report alike.
+template <class Json>
+void to_json(Json& j, const bandwidth_report& b) {
+    j = Json{{"width", b.width},
+             {"height", b.height},
+             {"frames", b.frames},
+             {"duration_s", b.duration_s},
+             {"raw_color_bytes", b.raw_color_bytes},
+             {"raw_gray_bytes", b.raw_gray_bytes},
+             {"gray_bytes", b.gray_bytes},
+             {"model_bytes", b.model_bytes},
+             {"sent_bytes", b.sent_bytes},
+             {"saved_bytes", b.saved_bytes},
+             {"saved_percent", b.saved_percent},
+             {"yuv420_bytes", b.yuv420_bytes},
+             {"yuv420_saved_percent", b.yuv420_saved_percent},
+             {"break_even_frames", b.break_even_frames}};
+}
+
 /// The clip length from which sending `once_bytes` once plus `sent_per_frame` bytes a frame costs
 /// less than `replaced_per_frame` bytes a frame: the first n with
 /// once + n x sent < n x replaced; nullopt when no length does (sent >= replaced a frame).

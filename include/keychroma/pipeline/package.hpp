@@ -115,17 +115,7 @@ struct package_manifest {
           {"recipe", m.recipe}}},
         {"keyframes",
          {{"method", m.keyframe_method}, {"count", m.keyframes.size()}, {"frames", m.keyframes}}},
-        {"bandwidth",
-         {{"raw_color_bytes", b.raw_color_bytes},
-          {"raw_gray_bytes", b.raw_gray_bytes},
-          {"gray_bytes", b.gray_bytes},
-          {"model_bytes", b.model_bytes},
-          {"sent_bytes", b.sent_bytes},
-          {"saved_bytes", b.saved_bytes},
-          {"saved_percent", b.saved_percent},
-          {"yuv420_bytes", b.yuv420_bytes},
-          {"yuv420_saved_percent", b.yuv420_saved_percent},
-          {"break_even_frames", b.break_even_frames}}},
+        {"bandwidth", b},
         {"times_s", std::move(times)},
         {"files", std::move(files)}};
 }
