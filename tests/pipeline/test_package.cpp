@@ -315,3 +315,24 @@ BOOST_AUTO_TEST_CASE(manifest_reader_bounds_hostile_json) {
     BOOST_TEST(j["bandwidth"]["saved_percent"].is_null());
     BOOST_TEST(j["format"].get<std::string>() == "keychroma-package");
 }
+
+// rename_no_replace, which puts a finished package or report into place, never replaces what is
+// at the target -- not even an empty directory, which rename(2) would -- and moves when nothing
+// is there.
+BOOST_AUTO_TEST_CASE(rename_no_replace_keeps_whatever_is_there) {
+    keychroma::test::temp_dir tmp;
+    fs::create_directory(tmp / "from");
+    write_bytes(tmp / "from" / "a", 3, 'a');
+    fs::create_directory(tmp / "users_empty_dir");
+    write_bytes(tmp / "users_file", 5, 'u');
+    for (const char* target : {"users_empty_dir", "users_file"}) {
+        const auto ec = keychroma::rename_no_replace(tmp / "from", tmp / target);
+        BOOST_TEST((ec == std::errc::file_exists), target << ": " << ec.message());
+        BOOST_TEST(fs::exists(tmp / "from" / "a"), target);
+    }
+    BOOST_TEST(fs::is_empty(tmp / "users_empty_dir"));
+    BOOST_TEST(fs::file_size(tmp / "users_file") == 5u);
+    BOOST_TEST(!keychroma::rename_no_replace(tmp / "from", tmp / "to"));
+    BOOST_TEST(fs::exists(tmp / "to" / "a"));
+    BOOST_TEST(!fs::exists(tmp / "from"));
+}

@@ -127,6 +127,22 @@ private:
     bool committed_ = false;
 };
 
+/// Renames `from` to `to` only if nothing is there: unlike rename(2), which silently replaces an
+/// empty directory (or a file, for a file), an entry that appeared at `to` -- even an empty
+/// directory a user made while a long run wrote its output -- is kept, and the rename fails with
+/// EEXIST. Linux's renameat2(RENAME_NOREPLACE); on a file system without it (EINVAL: NFS, some
+/// FUSE), a check just before a plain rename, which leaves only that instant open.
+[[nodiscard]] inline std::error_code rename_no_replace(const std::filesystem::path& from,
+                                                       const std::filesystem::path& to) {
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return {};
+    if (errno != EINVAL && errno != ENOSYS) return {errno, std::generic_category()};
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::symlink_status(to, ec)))
+        return std::make_error_code(std::errc::file_exists);
+    std::filesystem::rename(from, to, ec);
+    return ec;
+}
+
 /// A fresh directory `dir/.<name>.tmp-XXXXXX` made by mkdtemp (exclusive, never an existing
 /// directory or symlink), given the permissions a new directory gets from the umask. Its owner
 /// names every file it puts there (`file()`); unless `release()` was called, the destructor

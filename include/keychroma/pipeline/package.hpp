@@ -242,19 +242,20 @@ public:
             std::filesystem::rename(final_, old->path(), ec);
             if (ec) throw io_error(final_.string() + ": cannot replace: " + ec.message());
         }
-        std::filesystem::rename(temp, final_, ec);
+        // The old package (if any) is out of the way; an entry that appeared at final_ since
+        // is someone else's, even an empty directory, and is not replaced.
+        ec = rename_no_replace(temp, final_);
         if (ec) {
             if (old) {
-                std::error_code back;
-                std::filesystem::rename(old->path(), final_, back);
-                if (back)
+                if (rename_no_replace(old->path(), final_))
                     throw io_error(final_.string() +
                                    ": cannot move the finished package into place; the previous "
                                    "package is kept in " +
                                    old->path().string());
                 old->release();
             }
-            throw io_error(final_.string() + ": cannot move the finished package into place");
+            throw io_error(final_.string() +
+                           ": cannot move the finished package into place: " + ec.message());
         }
         temp_->release();
         if (old) {

@@ -183,10 +183,12 @@ rd_report measure_rate_distortion(Net& net, const std::filesystem::path& origina
     write_json_file(out.file("rd.json"), rd_json(r));
     write_text_file(out.file("rd.md"), rd_markdown(r));
     write_rd_plot(out.file("rd.svg"), r);
-    fs::rename(out.path(), dir, ec);
-    if (ec)
-        throw io_error(dir.string() +
-                       ": cannot move the finished report into place: " + ec.message());
+    // Not rename(2): it would replace an empty directory made at `dir` during the run.
+    if (const auto moved = rename_no_replace(out.path(), dir)) {
+        out.release(); // the finished report is kept where it is, and named
+        throw io_error(dir.string() + ": cannot move the finished report into place (" +
+                       moved.message() + "); it is kept in " + out.path().string());
+    }
     out.release();
     return r;
 }

@@ -127,7 +127,7 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
 /// Colorizes the gray video `gray` (keychroma's gray L* format, any coding: io/gray_video.hpp)
 /// with the model file `model`, loaded into `net`, at `options.working` and `options.fit`, which
 /// must be what the model was trained at when it records them (format_error names both
-/// otherwise).
+/// otherwise: for receive(), the manifest contradicts the model).
 template <class Net, io::frame_sink Sink>
 colorize_stats colorize_gray_video(Net& net, const std::filesystem::path& gray,
                                    const std::filesystem::path& model, Sink& sink,
@@ -138,7 +138,7 @@ colorize_stats colorize_gray_video(Net& net, const std::filesystem::path& gray,
         throw format_error(
             model.string() + ": the model was trained at " +
             std::to_string(trained->working.width) + "x" + std::to_string(trained->working.height) +
-            " (" + std::string(fit_name(trained->fit)) + "), the manifest says " +
+            " (" + std::string(fit_name(trained->fit)) + "), colorizing asks for " +
             std::to_string(options.working.width) + "x" + std::to_string(options.working.height) +
             " (" + std::string(fit_name(options.fit)) + ")");
     const auto source = io::open_source(gray);
