@@ -41,7 +41,10 @@ void run(const colorize_cli& o, const global_options& global) {
         sink_options.audio_from = o.audio_from;
     else if (!o.no_audio && io::classify_path(o.gray) == io::media_kind::container)
         sink_options.audio_from = o.gray; // a Y4M or an image sequence has no sound
-    auto sink = io::open_sink(o.output, info, sink_options);
+    // under mpirun the ranks share the frames and rank 0 alone writes (pipeline/colorize.hpp)
+    c.group = global.group;
+    auto sink = global.ranks().is_root() ? io::open_sink(o.output, info, sink_options)
+                                         : std::make_unique<no_output>();
     pipeline::progress bar("colorize",
                            info.frame_count ? std::optional<std::uint64_t>(*info.frame_count)
                                             : std::nullopt,

@@ -3,8 +3,12 @@
 // it parses options, calls the library, and prints; errors are keychroma::error subclasses whose
 // exit_code() main() returns (docs/cli.md).
 
+#include <stdexcept>
+
 #include <CLI/CLI.hpp>
 
+#include "keychroma/io/frame_source.hpp"
+#include "keychroma/nn/process_group.hpp"
 #include "keychroma/pipeline/progress.hpp"
 
 namespace keychroma::cli {
@@ -13,14 +17,30 @@ namespace keychroma::cli {
 struct global_options {
     bool json = false;  ///< machine-readable output on stdout
     bool quiet = false; ///< no progress output on stderr
+    /// The ranks of an MPI job running this command line (main.cpp); nullptr: one process.
+    nn::process_group* group = nullptr;
+
+    [[nodiscard]] nn::process_group& ranks() const {
+        return group ? *group : nn::this_process_only();
+    }
 };
 
-/// Progress lines on stderr unless --quiet.
+/// Progress lines on stderr unless --quiet, from rank 0 only.
 [[nodiscard]] inline pipeline::progress_options progress_for(const global_options& g) {
     pipeline::progress_options p;
-    if (g.quiet) p.style = pipeline::progress_style::quiet;
+    if (g.quiet || !g.ranks().is_root()) p.style = pipeline::progress_style::quiet;
     return p;
 }
+
+/// The output of a rank that does not write one (under mpirun rank 0 alone writes): a command
+/// that writes to it is a bug.
+class no_output final : public io::any_sink {
+public:
+    void write(const rgb8_image&) override {
+        throw std::logic_error("a frame written by a rank that writes no output");
+    }
+    void close() override {}
+};
 
 void add_info(CLI::App& app, global_options& global);
 void add_convert(CLI::App& app, global_options& global);

@@ -26,9 +26,11 @@ void run(const receive_cli& o, const global_options& global) {
     io::sink_options sink_options;
     sink_options.crf = o.crf;
     if (!o.no_audio) sink_options.audio_from = verified.audio; // containers only
-    auto sink = io::open_sink(o.output, info, sink_options);
     pipeline::colorize_options c; // the working size and fit come from the package
     c.batch = o.p.colorize_batch;
+    c.group = global.group; // under mpirun the ranks share the frames, rank 0 writes
+    auto sink = global.ranks().is_root() ? io::open_sink(o.output, info, sink_options)
+                                         : std::make_unique<no_output>();
     pipeline::progress bar("colorize",
                            info.frame_count ? std::optional<std::uint64_t>(*info.frame_count)
                                             : std::nullopt,

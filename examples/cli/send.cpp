@@ -29,12 +29,14 @@ void run(const send_cli& o, const global_options& global) {
     so.weights = o.p.half ? nn::weight_format::float16 : nn::weight_format::float32;
     so.audio = !o.no_audio;
     so.gray = {*io::parse_gray_codec(o.gray_codec), o.crf};
+    so.train.group = global.group; // under mpirun: data parallel, rank 0 writes the package
     auto bar = training_progress<Recipe>(so.train, global);
     so.train.on_epoch = epoch_progress(bar);
     const auto r = with_extractor<Recipe>(o.p, [&](const auto& extractor) {
         return pipeline::send<Recipe>(*net, o.input, o.package, extractor, so);
     });
     bar.finish();
+    if (!global.ranks().is_root()) return; // rank 0 wrote the package and reports it
     if (global.json) {
         std::cout << pipeline::json_text(pipeline::manifest_json(r.manifest));
         return;

@@ -47,7 +47,9 @@ template <class Backend, class Recipe>
 void run(const train_cli& o, const global_options& global) {
     auto net = make_network<Backend>(o.p.threads);
     auto t = o.p.train<Recipe>();
+    t.group = global.group; // under mpirun: data parallel, rank 0 writes the model
     const auto save = [&] {
+        if (!global.ranks().is_root()) return;
         nn::save(o.model, *net, o.p.half ? nn::weight_format::float16 : nn::weight_format::float32,
                  pipeline::recipe_model_settings<Recipe>(t));
     };

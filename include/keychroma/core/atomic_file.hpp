@@ -3,7 +3,8 @@
 // complete, so a failure (bad input, full disk, exception, kill) never leaves a truncated file
 // under the final name. Temporaries are created exclusively (O_CREAT | O_EXCL | O_NOFOLLOW, or
 // mkdtemp for directories) under unpredictable names, so a file or symlink planted in a shared
-// output folder can neither be overwritten nor redirect the output.
+// output folder can neither be overwritten nor redirect the output. While they exist they are
+// registered for removal on SIGTERM, SIGINT and SIGHUP (signal_cleanup.hpp).
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "keychroma/core/error.hpp"
+#include "keychroma/core/signal_cleanup.hpp"
 
 namespace keychroma {
 
@@ -91,12 +93,13 @@ public:
         if (std::filesystem::is_directory(final_, ec))
             throw io_error(final_.string() + ": is a directory");
         temp_ = detail::create_temp_file(final_);
+        on_signal_ = signal_cleanup(temp_, false);
     }
     atomic_output(const atomic_output&) = delete;
     atomic_output& operator=(const atomic_output&) = delete;
     atomic_output(atomic_output&& other) noexcept
         : final_(std::move(other.final_)), temp_(std::move(other.temp_)),
-          committed_(other.committed_) {
+          committed_(other.committed_), on_signal_(std::move(other.on_signal_)) {
         other.committed_ = true; // the moved-from object no longer owns the file
     }
     atomic_output& operator=(atomic_output&&) = delete;
@@ -119,12 +122,14 @@ public:
         if (ec)
             throw io_error(final_.string() + ": cannot rename finished output: " + ec.message());
         committed_ = true;
+        on_signal_.release();
     }
 
 private:
     std::filesystem::path final_;
     std::filesystem::path temp_;
     bool committed_ = false;
+    signal_cleanup on_signal_;
 };
 
 /// Renames `from` to `to` only if nothing is there: unlike rename(2), which silently replaces an
@@ -159,6 +164,7 @@ public:
                            dir.string() + ": " + std::strerror(errno));
         path_ = buf.data();
         ::chmod(path_.c_str(), 0777 & ~detail::current_umask());
+        on_signal_.emplace_back(path_, true);
     }
     temp_directory(const temp_directory&) = delete;
     temp_directory& operator=(const temp_directory&) = delete;
@@ -173,14 +179,19 @@ public:
     /// The path of a file its owner writes here; the destructor will remove it.
     [[nodiscard]] std::filesystem::path file(const std::string& name) {
         files_.push_back(name);
+        on_signal_.emplace_back(path_ / name, false);
         return path_ / name;
     }
     /// The directory is no longer removed by the destructor (it was renamed or emptied).
-    void release() noexcept { path_.clear(); }
+    void release() noexcept {
+        path_.clear();
+        on_signal_.clear();
+    }
 
 private:
     std::filesystem::path path_;
     std::vector<std::string> files_;
+    std::vector<signal_cleanup> on_signal_; ///< the directory and its files
 };
 
 } // namespace keychroma

@@ -206,8 +206,22 @@ public:
     }
     [[nodiscard]] std::vector<value_type> gradients() {
         std::vector<value_type> h(parameter_count);
-        backend_.download(backend_.data(grads_), parameter_count, h.data());
+        gradients(h);
         return h;
+    }
+    /// The gradients into `out` (parameter_count values), and back: data-parallel training sums
+    /// them over processes between backward() and step().
+    void gradients(std::span<value_type> out) {
+        if (out.size() != parameter_count)
+            throw config_error("gradients: expected room for " + std::to_string(parameter_count) +
+                               " values, got " + std::to_string(out.size()));
+        backend_.download(backend_.data(grads_), parameter_count, out.data());
+    }
+    void set_gradients(std::span<const value_type> values) {
+        if (values.size() != parameter_count)
+            throw config_error("set_gradients: expected " + std::to_string(parameter_count) +
+                               " values, got " + std::to_string(values.size()));
+        backend_.upload(values.data(), parameter_count, backend_.data(grads_));
     }
     /// Gradient w.r.t. the network input of the last backward() (only when requested by
     /// `keep_input_gradient(true)` before it; used by tests and by custom training loops).

@@ -12,6 +12,13 @@
 //    then measured on the clip, not planned.
 // The learning rate follows a schedule policy (nn/schedule.hpp) of the training's progress. The
 // same seed and thread count give the same loss curve bit for bit (with no time budget).
+//
+// Data parallel: with a process group of several ranks (options.group, process_group.hpp) every
+// rank runs the same trainer on the same data; each takes its contiguous share of every batch
+// (and of the held-out pairs), the gradients are summed weighted by each share's size, and
+// every rank applies the same update to the same weights. Decisions that could differ between
+// ranks (the time budget, a callback's stop) are agreed on, so all ranks stop at the same step.
+// Checkpoints are written by rank 0 only.
 
 #include <algorithm>
 #include <chrono>
@@ -22,6 +29,8 @@
 #include <functional>
 #include <limits>
 #include <numeric>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "keychroma/core/error.hpp"
@@ -30,6 +39,7 @@
 #include "keychroma/nn/loss.hpp"
 #include "keychroma/nn/network.hpp"
 #include "keychroma/nn/optimizer.hpp"
+#include "keychroma/nn/process_group.hpp"
 #include "keychroma/nn/schedule.hpp"
 
 namespace keychroma::nn {
@@ -70,6 +80,9 @@ struct trainer_options {
     /// rate times held_out_rate_cut (a smaller rate settles where a large one only hovers).
     std::size_t held_out_rate_cuts = 0;
     double held_out_rate_cut = 0.25;
+    /// The ranks training this network together (nullptr: this process alone). Every rank
+    /// must run the same trainer with the same options and data.
+    process_group* group = nullptr;
 };
 
 /// Draws the batch of a training step: fill(step, inputs, targets), deterministic in `step`.
@@ -153,10 +166,9 @@ public:
                 auto& y = b1 - b0 == bs ? y_full_ : y_rest_;
                 gather(data.inputs, in_shape, b0, b1, x);
                 gather(data.targets, out_shape, b0, b1, y);
-                sum += net_.template train_step<Loss>(
-                           x, y,
-                           at_progress(double(epoch - 1) / double(options_.epochs) +
-                                       double(b1) / double(n * options_.epochs))) *
+                sum += update(x, y,
+                              at_progress(double(epoch - 1) / double(options_.epochs) +
+                                          double(b1) / double(n * options_.epochs))) *
                        double(b1 - b0);
             }
             const double loss = sum / double(n);
@@ -173,13 +185,14 @@ public:
             const bool plateau =
                 options_.plateau_patience > 0 && since_best_ >= options_.plateau_patience;
             const bool last = epoch == options_.epochs || plateau;
-            if (!options_.checkpoint.empty() &&
+            if (!options_.checkpoint.empty() && group().is_root() &&
                 (last || epoch % std::max<std::size_t>(options_.checkpoint_every, 1) == 0))
                 save_checkpoint(options_.checkpoint, net_, encode());
             const double secs =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             bool go_on = true;
             if (callback_) go_on = callback_({epoch, options_.epochs, loss, secs, improved});
+            go_on = !group().any(!go_on);
             if (plateau) result.stopped_early = true;
             if (plateau || !go_on) break;
         }
@@ -230,9 +243,10 @@ private:
         for (std::uint64_t step = 1; step <= options_.steps; ++step) {
             sampler.fill(step, x_full_, y_full_);
             double progress = double(step) / double(options_.steps);
-            if (options_.seconds > 0)
-                progress = std::max(progress, since(start) / options_.seconds);
-            sum += net_.template train_step<Loss>(x_full_, y_full_, at_progress(progress));
+            if (options_.seconds > 0) // rank 0's clock on every rank: one rate for all of them
+                progress = std::max(progress, group().total(group().is_root() ? since(start) : 0) /
+                                                  options_.seconds);
+            sum += update(x_full_, y_full_, at_progress(progress));
             ++count;
             ++result.epochs_run;
             if (averaging) {
@@ -245,7 +259,8 @@ private:
                         average[i] = d * average[i] + (1 - d) * w[i];
                 }
             }
-            const bool out_of_time = options_.seconds > 0 && since(start) >= options_.seconds;
+            const bool out_of_time =
+                options_.seconds > 0 && group().any(since(start) >= options_.seconds);
             const bool last = step == options_.steps || out_of_time;
             if (count == std::max<std::size_t>(options_.steps_per_report, 1) || last) {
                 const double loss = sum / double(count);
@@ -256,6 +271,7 @@ private:
                 if (callback_)
                     go_on = callback_({std::size_t(step), std::size_t(options_.steps), loss,
                                        since(report_start), improved});
+                go_on = !group().any(!go_on);
                 report_start = clock::now();
                 sum = 0;
                 count = 0;
@@ -304,20 +320,53 @@ private:
         return result;
     }
 
-    /// Mean loss over the held-out pairs, in batches of the training's size.
+    [[nodiscard]] process_group& group() const {
+        return options_.group ? *options_.group : this_process_only();
+    }
+
+    /// One update on a whole batch: this rank's share of it forward and backward, the gradients
+    /// summed over the ranks, each share's weighted by its size (the loss is a mean over the
+    /// share), and the same update on every rank. Returns the batch's loss.
+    double update(const host_tensor_type& x, const host_tensor_type& y, const Opt& opt) {
+        process_group& g = group();
+        if (g.size() == 1) return net_.template train_step<Loss>(x, y, opt);
+        const std::size_t n = x.shape()[0];
+        if (n < g.size())
+            throw config_error("trainer: a batch of " + std::to_string(n) +
+                               " samples cannot be shared by " + std::to_string(g.size()) +
+                               " processes");
+        const auto [b0, b1] = share_of(n, g.rank(), g.size());
+        copy_samples(x, shape_of(x), b0, b1, x_share_);
+        copy_samples(y, shape_of(y), b0, b1, y_share_);
+        const double weight = double(b1 - b0) / double(n);
+        net_.forward(x_share_, true);
+        const double loss = net_.template loss<Loss>(y_share_) * weight;
+        net_.backward();
+        gradients_.resize(Net::parameter_count);
+        net_.gradients(gradients_);
+        for (auto& v : gradients_) v = value_type(v * weight);
+        g.sum(std::span<value_type>(gradients_));
+        net_.set_gradients(gradients_);
+        net_.step(opt);
+        return g.total(loss);
+    }
+
+    /// Mean loss over the held-out pairs, in batches of the training's size, each rank
+    /// measuring its share of them.
     double held_out_loss(const basic_training_set<value_type>& set) {
         const std::size_t n = set.size(), bs = std::min(options_.batch_size, n);
         const auto in_shape = shape_of(set.inputs);
         const auto out_shape = shape_of(set.targets);
+        const auto [s0, s1] = share_of(n, group().rank(), group().size());
         double sum = 0;
-        for (std::size_t b0 = 0; b0 < n; b0 += bs) {
-            const std::size_t b1 = std::min(n, b0 + bs);
+        for (std::size_t b0 = s0; b0 < s1; b0 += bs) {
+            const std::size_t b1 = std::min(s1, b0 + bs);
             copy_samples(set.inputs, in_shape, b0, b1, x_check_);
             copy_samples(set.targets, out_shape, b0, b1, y_check_);
             net_.forward(x_check_);
             sum += net_.template loss<Loss>(y_check_) * double(b1 - b0);
         }
-        return sum / double(n);
+        return group().total(sum) / double(n);
     }
 
     /// Copies samples [b0, b1) of `src` into `dst`, resizing it to hold them.
@@ -405,7 +454,8 @@ private:
     std::vector<double> history_;
     std::vector<std::size_t> order_;
     std::vector<unsigned char> flips_;
-    host_tensor_type x_full_, y_full_, x_rest_, y_rest_, x_check_, y_check_;
+    host_tensor_type x_full_, y_full_, x_rest_, y_rest_, x_check_, y_check_, x_share_, y_share_;
+    std::vector<value_type> gradients_; ///< data parallel: this rank's, then the sum
 };
 
 } // namespace keychroma::nn

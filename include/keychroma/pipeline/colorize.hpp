@@ -8,6 +8,13 @@
 // writer thread upsamples, merges and encodes the previous one, so decoding and encoding (at
 // 720p most of the work) overlap with the network instead of waiting for it.
 //
+// With a process group of several ranks (nn/process_group.hpp, an MPI job) the batches are
+// dealt round-robin: rank r colorizes batches r, r + R, r + 2R, ... (reading past the others'
+// frames), and rank 0 gathers the others' frames in frame order and alone writes the output.
+// Each batch holds the same frames as in one process, so the output is byte-identical to one
+// process's; each rank still has three batches in flight, and a rank's writer waits until rank
+// 0 takes its frames, so memory stays flat however long the video.
+//
 // The input is either keychroma's gray transmission format (a Y4M whose luma plane is the L*
 // code, read as is) or any video, whose frames are converted to L* codes first, so real
 // black-and-white footage can be colorized too.
@@ -20,7 +27,9 @@
 #include <cstring>
 #include <functional>
 #include <future>
+#include <limits>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "keychroma/core/error.hpp"
@@ -29,6 +38,7 @@
 #include "keychroma/core/memory.hpp"
 #include "keychroma/core/resize.hpp"
 #include "keychroma/io/frame_source.hpp"
+#include "keychroma/nn/process_group.hpp"
 #include "keychroma/nn/tensor.hpp"
 #include "keychroma/pipeline/chroma_upsampling.hpp"
 #include "keychroma/pipeline/working_size.hpp"
@@ -42,6 +52,9 @@ struct colorize_options {
     std::function<void(std::size_t)> on_frames; ///< called with the frames written so far
     /// Bytes colorization may use; unset: what the machine has available (available_memory()).
     std::optional<std::uint64_t> memory;
+    /// The ranks colorizing together (nullptr: this process); only rank 0 writes its sink, the
+    /// others never touch theirs. Every rank must read the same gray video.
+    nn::process_group* group = nullptr;
 };
 
 /// Batches in flight: one being read, one in the network, one being written.
@@ -101,11 +114,18 @@ public:
         rgb8_to_lstar_codes(rgb_, codes);
         return true;
     }
+    /// Reads past one frame (another rank's) without converting it.
+    bool skip() {
+        if constexpr (io::lstar_source<S>)
+            if (lstar_) return source_.next_plane(skipped_);
+        return source_.next(rgb_);
+    }
 
 private:
     S& source_;
     bool lstar_ = false;
     rgb8_image rgb_;
+    plane8 skipped_;
 };
 
 namespace detail {
@@ -163,17 +183,24 @@ colorize_stats colorize(Net& net, S& gray, Sink& sink, const colorize_options& o
     const image_size scaled = scaled_size(full, options.working, options.fit);
     const image_size net_size{round_up(scaled.width, network_multiple),
                               round_up(scaled.height, network_multiple)};
-    const std::size_t batch =
+    nn::process_group& group = options.group ? *options.group : nn::this_process_only();
+    const std::size_t ranks = group.size(), rank = group.rank();
+    std::size_t batch =
         batch_that_fits(full, options.batch, options.memory ? options.memory : available_memory());
+    if (ranks > 1) batch = static_cast<std::size_t>(group.minimum(batch)); // the same batches
     colorize_stats stats;
     stats.frame_size = full;
     stats.network_size = net_size;
 
-    std::size_t read = 0; // frames read, by the reader stage only
+    std::size_t read = 0;       // frames read or read past, by the reader stage only
+    std::size_t next_batch = 0; // this rank's batches read, by the reader stage only
     const auto read_batch = [&](detail::colorize_batch& b) {
         b.codes.resize(batch);
         b.l_scaled.resize(batch);
         b.frames = 0;
+        const std::size_t first = (rank + ranks * next_batch++) * batch;
+        for (; read < first; ++read)
+            if (!reader.skip()) return;
         while (b.frames < batch && reader.next(b.codes[b.frames])) {
             const plane8& c = b.codes[b.frames];
             if (c.shape()[0] != full.height || c.shape()[1] != full.width)
@@ -196,15 +223,59 @@ colorize_stats colorize(Net& net, S& gray, Sink& sink, const colorize_options& o
     planar_f ab; // the writer stage's
     planef l_full;
     rgb8_image frame;
-    std::size_t written = 0;
+    std::size_t written = 0; // frames written (rank 0: by every rank), by the writer stage only
+    // Several ranks: rank 0 writes batch g once it has written every batch before it; the
+    // others send each of their batches as a frame count, then the frames. A rank's last
+    // message is a count below `batch` (0 when its last batch read nothing).
+    std::size_t own_written = 0, gathered = 0; // rank 0: its own batches, all batches written
+    std::vector<char> finished(ranks, 0);      // rank 0: ranks whose last message came
+    bool sent_last = false;                    // the others: the last message is sent
+    const auto frame_bytes = [&] {
+        return std::as_writable_bytes(std::span(frame.data(), frame.size()));
+    };
+    const auto send_count = [&](std::uint64_t count) {
+        group.send(0, std::as_bytes(std::span(&count, 1)));
+        sent_last = count < batch;
+    };
+    // Rank 0: writes the others' batches in frame order up to batch `until` (not included);
+    // false once the video's last batch is written.
+    const auto gather_until = [&](std::size_t until) {
+        frame.resize({full.height, full.width, std::size_t{3}});
+        for (; gathered < until; ++gathered) {
+            const std::size_t from = gathered % ranks;
+            if (from == 0) return false; // one of rank 0's batches that read nothing: the end
+            std::uint64_t count = 0;
+            group.receive(from, std::as_writable_bytes(std::span(&count, 1)));
+            if (count > batch) throw format_error("colorization: a rank sent a batch too large");
+            for (std::uint64_t i = 0; i < count; ++i) {
+                group.receive(from, frame_bytes());
+                sink.write(frame);
+            }
+            written += count;
+            if (count > 0 && options.on_frames) options.on_frames(written);
+            if (count < batch) {
+                finished[from] = 1;
+                return false;
+            }
+        }
+        return true;
+    };
     const auto write_batch = [&](const detail::colorize_batch& b) {
+        if (ranks > 1 && rank == 0) gather_until(ranks * own_written);
+        if (ranks > 1 && rank != 0) send_count(b.frames);
         for (std::size_t i = 0; i < b.frames; ++i) {
             detail::crop_output(b.output.data() + i * net_size.pixels() * 2, scaled, net_size, ab);
             lstar_codes_to_lstar(b.codes[i], l_full);
             merge_codes_with_network_ab(b.codes[i], upsample(b.l_scaled[i], ab, l_full), frame);
-            sink.write(frame);
+            if (rank == 0)
+                sink.write(frame);
+            else
+                group.send(0, frame_bytes());
         }
         written += b.frames;
+        if (rank != 0) return;
+        ++own_written;
+        ++gathered;
         if (options.on_frames) options.on_frames(written);
     };
 
@@ -228,6 +299,22 @@ colorize_stats colorize(Net& net, S& gray, Sink& sink, const colorize_options& o
     }
     if (writing.valid()) writing.get();
     stats.frames = written;
+    if (rank != 0) {
+        if (!sent_last) send_count(0);
+        stats.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        return stats; // rank 0 writes and closes the output
+    }
+    if (ranks > 1) {
+        gather_until(std::numeric_limits<std::size_t>::max()); // up to the video's end
+        stats.frames = written;
+        for (std::size_t r = 1; r < ranks; ++r) { // the others' last messages: empty batches
+            if (finished[r]) continue;
+            std::uint64_t count = 0;
+            group.receive(r, std::as_writable_bytes(std::span(&count, 1)));
+            if (count != 0) throw format_error("colorization: a rank sent frames past the end");
+        }
+    }
     if (stats.frames == 0) throw format_error("the gray video has no frames: nothing to colorize");
     sink.close();
     stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

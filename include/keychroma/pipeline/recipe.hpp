@@ -15,6 +15,7 @@
 #include "keychroma/nn/fixed_string.hpp"
 #include "keychroma/nn/loss.hpp"
 #include "keychroma/nn/optimizer.hpp"
+#include "keychroma/nn/process_group.hpp"
 #include "keychroma/nn/schedule.hpp"
 #include "keychroma/nn/trainer.hpp"
 #include "keychroma/pipeline/augment.hpp"
@@ -55,6 +56,8 @@ struct train_options {
     std::size_t rate_cuts = 0; ///< times the rate is cut (x0.25, best weights) before stopping
     /// After every epoch (whole_frames) or report (random_patches); return false to stop.
     std::function<bool(const nn::epoch_report&)> on_epoch;
+    /// The ranks training together, data parallel (nn/trainer.hpp); nullptr: this process.
+    nn::process_group* group = nullptr;
 };
 
 template <class R>

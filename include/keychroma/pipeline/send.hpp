@@ -2,10 +2,14 @@
 // The paper's application: the sender turns a colour video into a package (gray L* video +
 // trained model + manifest, package.hpp); the receiver turns a package back into a colour
 // video. send() reads the video twice: the first pass writes the gray video and gives every frame
-// its keyframe point together, the second gathers the keyframes.
+// its keyframe point together, the second gathers the keyframes. With a process group of
+// several ranks in `send_options::train.group` every rank reads the video and trains, data
+// parallel (nn/trainer.hpp), and rank 0 alone writes the package.
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,7 +35,7 @@ struct send_options {
 };
 
 struct send_result {
-    package_manifest manifest; ///< as written (with files and bandwidth)
+    package_manifest manifest; ///< as written (with files and bandwidth); rank 0's only
     keyframes::keyframe_result keyframes;
     std::vector<std::size_t> held_out; ///< frames held out of training to check it on
     nn::training_result training;
@@ -54,7 +58,9 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
     };
     check_working_size(options.train.working);
     const auto start = clock::now();
-    package_writer writer(package);
+    const bool writes = !options.train.group || options.train.group->is_root();
+    std::optional<package_writer> writer;
+    if (writes) writer.emplace(package);
     send_result r;
 
     auto t0 = clock::now();
@@ -64,14 +70,16 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
         auto source = io::open_source(input, options.source);
         info = source->info();
         if (info.fps.num <= 0 || info.fps.den <= 0) info.fps = {25, 1};
-        auto gray = io::open_gray_sink(writer.gray_path(options.gray.codec), info, options.gray);
+        std::unique_ptr<io::any_sink> gray;
+        if (writes)
+            gray = io::open_gray_sink(writer->gray_path(options.gray.codec), info, options.gray);
         r.keyframes = extractor.scan(*source, [&](const rgb8_image& f) {
-            gray->write(f);
+            if (gray) gray->write(f);
             ++frames;
         });
-        gray->close();
+        if (gray) gray->close();
     }
-    if (options.audio) r.audio = io::copy_audio_track(input, writer.audio_path());
+    if (options.audio && writes) r.audio = io::copy_audio_track(input, writer->audio_path());
     r.keyframes_s = secs(t0);
 
     t0 = clock::now();
@@ -88,9 +96,13 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
     r.training = train_network<Recipe>(net, gathered.keyframes, options.train, gathered.held_out);
     gathered = {};
     r.train_s = secs(t0);
+    if (!writes) {
+        r.total_s = secs(start);
+        return r;
+    }
 
     t0 = clock::now();
-    nn::save(writer.model_path(), net, options.weights,
+    nn::save(writer->model_path(), net, options.weights,
              recipe_model_settings<Recipe>(options.train));
     package_manifest m;
     m.width = info.width;
@@ -112,7 +124,7 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
     r.total_s = secs(start);
     m.times.emplace_back("save", r.save_s);
     m.times.emplace_back("total", r.total_s);
-    r.manifest = writer.commit(std::move(m));
+    r.manifest = writer->commit(std::move(m));
     return r;
 }
 

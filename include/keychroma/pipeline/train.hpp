@@ -142,6 +142,7 @@ nn::training_result train_network(Net& net, const std::vector<rgb8_image>& keyfr
     nn::trainer_options t;
     t.batch_size = options.batch;
     t.seed = options.seed;
+    t.group = options.group;
     typename Recipe::optimizer opt;
     opt.learning_rate = options.learning_rate;
     if constexpr (std::same_as<sampling, whole_frames>) {

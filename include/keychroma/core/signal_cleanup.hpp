@@ -1,0 +1,97 @@
+#pragma once
+// Unfinished outputs removed when the process is told to stop: SIGTERM (kill, a batch system's
+// time limit, an MPI job ending because one rank failed), SIGINT (Ctrl-C), SIGHUP (the terminal
+// closed). Every temporary output (atomic_file.hpp) is registered here while it is written; the
+// handler a program installs with install_signal_cleanup() removes them, then lets the signal
+// end the process as it would have. The handler makes only async-signal-safe calls on fixed
+// slots (no allocation, no lock). SIGKILL cannot be caught: a killed process may still leave a
+// hidden temporary behind, never a partial file under a final name.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <climits>
+#include <cstddef>
+#include <cstring>
+#include <filesystem>
+
+namespace keychroma {
+
+namespace detail {
+
+struct cleanup_slot {
+    std::atomic<int> state{0}; ///< 0 free, 1 being filled, 2 a file, 3 a directory
+    char path[PATH_MAX]{};
+};
+inline constexpr std::size_t cleanup_slots = 64;
+inline cleanup_slot cleanup_registry[cleanup_slots];
+
+extern "C" inline void remove_registered_and_die(int signal_number) {
+    for (int pass : {2, 3}) // the files first, then the directories they were in
+        for (auto& slot : cleanup_registry)
+            if (slot.state.load(std::memory_order_acquire) != pass)
+                continue;
+            else if (pass == 2)
+                ::unlink(slot.path);
+            else
+                ::rmdir(slot.path); // only when empty: never what someone else put there
+    ::signal(signal_number, SIG_DFL);
+    ::raise(signal_number);
+}
+
+} // namespace detail
+
+/// A temporary registered for removal on a stopping signal while the object lives (or until
+/// `release()`). A path that does not fit, or more than 64 at once, is simply not registered:
+/// removal on a signal is a courtesy, the final names are safe either way.
+class signal_cleanup {
+public:
+    signal_cleanup() = default;
+    signal_cleanup(const std::filesystem::path& path, bool directory) {
+        const std::string& s = path.native();
+        if (s.size() >= PATH_MAX) return;
+        for (std::size_t i = 0; i < detail::cleanup_slots; ++i) {
+            int expected = 0;
+            auto& slot = detail::cleanup_registry[i];
+            if (!slot.state.compare_exchange_strong(expected, 1, std::memory_order_acquire))
+                continue;
+            std::memcpy(slot.path, s.c_str(), s.size() + 1);
+            slot.state.store(directory ? 3 : 2, std::memory_order_release);
+            slot_ = int(i);
+            return;
+        }
+    }
+    signal_cleanup(const signal_cleanup&) = delete;
+    signal_cleanup& operator=(const signal_cleanup&) = delete;
+    signal_cleanup(signal_cleanup&& other) noexcept : slot_(other.slot_) { other.slot_ = -1; }
+    signal_cleanup& operator=(signal_cleanup&& other) noexcept {
+        if (this != &other) {
+            release();
+            slot_ = other.slot_;
+            other.slot_ = -1;
+        }
+        return *this;
+    }
+    ~signal_cleanup() { release(); }
+
+    /// No longer removed on a signal (renamed into place, or removed by its owner).
+    void release() noexcept {
+        if (slot_ < 0) return;
+        detail::cleanup_registry[slot_].state.store(0, std::memory_order_release);
+        slot_ = -1;
+    }
+
+private:
+    int slot_ = -1;
+};
+
+/// Installs the handler for SIGTERM, SIGINT and SIGHUP (the keychroma tool does at start).
+inline void install_signal_cleanup() {
+    struct sigaction action {};
+    action.sa_handler = detail::remove_registered_and_die;
+    sigemptyset(&action.sa_mask);
+    for (int s : {SIGTERM, SIGINT, SIGHUP}) ::sigaction(s, &action, nullptr);
+}
+
+} // namespace keychroma

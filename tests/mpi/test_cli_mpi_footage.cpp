@@ -1,0 +1,176 @@
+#define BOOST_TEST_MODULE mpi_cli
+#include <boost/test/unit_test.hpp>
+
+// The keychroma tool as an MPI job (docs/distributed.md), on a small real clip: colorization by
+// 2 and 3 ranks is byte-identical to one process's, batches that do not divide the video
+// included; data-parallel training reproduces itself bit for bit and colours as well as one
+// process; send as 2 ranks writes one whole, reproducible package, and receiving it as 3 ranks
+// gives one process's output; a rank that fails stops the whole job with its one line, a
+// non-zero exit and no output; subcommands that do not share work refuse to run as several
+// ranks.
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "support/footage.hpp"
+#include "support/run_tool.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace keychroma::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+BOOST_TEST_GLOBAL_FIXTURE(footage_required);
+
+/// `keychroma ARGS` as an MPI job of `ranks` processes (more than this machine's cores is
+/// allowed: --oversubscribe).
+tool_result run_ranks(int ranks, const std::string& args) {
+    return run_tool(args, std::string("'") + KEYCHROMA_MPIEXEC + "' --oversubscribe -n " +
+                              std::to_string(ranks));
+}
+
+/// Runs a shell command line; exit code and stderr.
+tool_result run_shell(const std::string& command) {
+    temp_dir dir;
+    const auto err = dir / "err.txt";
+    const int status =
+        std::system((command + " </dev/null >/dev/null 2>'" + err.string() + "'").c_str());
+    tool_result r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r.err = read_text(err);
+    return r;
+}
+
+// a fixed length: which held-out check is kept is tested in test_data_parallel
+const std::string train_args = " --steps 40 --held-out 0 --size 32x32 --seed 3";
+
+/// A model of the clip trained by one process, in `dir`.
+fs::path trained_model(const fs::path& clip, const fs::path& dir) {
+    const auto model = dir / "m.kcm";
+    const auto r =
+        run_tool("train " + quote(clip) + " -o " + quote(model) + train_args + " --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    return model;
+}
+
+/// PSNR of `colorized` against the clip, all frames.
+double psnr_of(const fs::path& clip, const fs::path& colorized, const fs::path& dir) {
+    const auto summary = dir / "summary.json";
+    const auto r = run_tool("eval " + quote(clip) + " " + quote(colorized) + " --summary " +
+                            quote(summary) + " --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    return nlohmann::json::parse(read_text(summary))["all"]["psnr"].get<double>();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(colorization_by_several_ranks_is_byte_identical) {
+    const auto clip = footage("cockatoo_64x64_32f.y4m");
+    temp_dir dir;
+    const auto model = trained_model(clip, dir.path());
+    tool_result r;
+    for (const char* batch : {"8", "5"}) { // 5: the last batch holds 2 of the 32 frames
+        const auto alone = dir / (std::string("alone") + batch + ".y4m");
+        r = run_tool("colorize " + quote(clip) + " " + quote(model) + " -o " + quote(alone) +
+                     " --batch " + batch + " --threads 2 --quiet");
+        BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+        const std::string expected = read_text(alone);
+        BOOST_TEST_REQUIRE(expected.size() > 32u * 64 * 64);
+        for (int ranks : {2, 3}) {
+            const auto out = dir / ("ranks" + std::to_string(ranks) + "_" + batch + ".y4m");
+            r = run_ranks(ranks, "colorize " + quote(clip) + " " + quote(model) + " -o " +
+                                     quote(out) + " --batch " + batch + " --threads 1 --quiet");
+            BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+            BOOST_TEST((read_text(out) == expected), ranks << " ranks, batch " << batch);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(data_parallel_training_is_reproducible_and_as_good) {
+    const auto clip = footage("cockatoo_64x64_32f.y4m");
+    temp_dir dir;
+    const auto alone = dir / "alone.kcm", first = dir / "first.kcm", second = dir / "second.kcm";
+    auto r = run_tool("train " + quote(clip) + " -o " + quote(alone) + train_args +
+                      " --threads 2 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    for (const auto& m : {first, second}) {
+        r = run_ranks(2, "train " + quote(clip) + " -o " + quote(m) + train_args +
+                             " --threads 1 --quiet");
+        BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    }
+    BOOST_TEST((read_text(first) == read_text(second))); // same ranks, same seed: same bits
+    r = run_ranks(3, "train " + quote(clip) + " -o " + quote(dir / "three.kcm") + train_args +
+                         " --threads 1 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+
+    double psnr[3];
+    int i = 0;
+    for (const auto& m : {alone, first, dir / "three.kcm"}) {
+        const auto out = dir / "c.y4m";
+        r = run_tool("colorize " + quote(clip) + " " + quote(m) + " -o " + quote(out) + " --quiet");
+        BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+        psnr[i++] = psnr_of(clip, out, dir.path());
+        fs::remove(out);
+    }
+    BOOST_TEST_MESSAGE("PSNR one process " << psnr[0] << ", 2 ranks " << psnr[1] << ", 3 ranks "
+                                           << psnr[2]);
+    BOOST_TEST(std::abs(psnr[1] - psnr[0]) <= 0.1);
+    BOOST_TEST(std::abs(psnr[2] - psnr[0]) <= 0.1);
+}
+
+BOOST_AUTO_TEST_CASE(send_and_receive_as_several_ranks) {
+    const auto clip = footage("cockatoo_64x64_32f.y4m");
+    temp_dir dir;
+    for (const char* name : {"first", "second"}) {
+        const auto r = run_ranks(2, "send " + quote(clip) + " -o " + quote(dir / name) +
+                                        train_args + " --threads 1 --quiet");
+        BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    }
+    for (const char* file : {"model.kcm", "gray.y4m"})
+        BOOST_TEST((read_text(dir / "first" / file) == read_text(dir / "second" / file)), file);
+    // the package is whole (receive verifies its checksums), and receiving it as 3 ranks gives
+    // what one process gives
+    const auto alone = dir / "alone.y4m", ranks = dir / "ranks.y4m";
+    auto r = run_tool("receive " + quote(dir / "first") + " -o " + quote(alone) + " --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    r = run_ranks(3, "receive " + quote(dir / "first") + " -o " + quote(ranks) +
+                         " --threads 1 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST((read_text(alone) == read_text(ranks)));
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_rank_stops_the_job_and_leaves_no_output) {
+    const auto clip = footage("cockatoo_64x64_32f.y4m");
+    temp_dir dir;
+    const auto model = trained_model(clip, dir.path());
+    tool_result r;
+    const char* tool = std::getenv("KEYCHROMA_TOOL");
+    BOOST_TEST_REQUIRE(tool != nullptr);
+    const auto out = dir / "out.y4m";
+    // rank 1 is given a gray video that does not exist; rank 0 a good one
+    const std::string common = std::string(" '") + tool + "' colorize ";
+    const std::string tail = " " + quote(model) + " -o " + quote(out) + " --threads 1 --quiet";
+    r = run_shell(std::string("'") + KEYCHROMA_MPIEXEC + "' --oversubscribe -n 1" + common +
+                  quote(clip) + tail + " : -n 1" + common + quote(dir / "missing.y4m") + tail);
+    BOOST_TEST(r.exit_code != 0);
+    BOOST_TEST(r.err.find("keychroma: rank 1: ") != std::string::npos, r.err);
+    BOOST_TEST(!fs::exists(out));
+    for (const auto& e :
+         fs::directory_iterator(dir.path())) // nor a partial file under another name
+        BOOST_TEST(e.path().extension() != ".y4m", e.path());
+}
+
+BOOST_AUTO_TEST_CASE(subcommands_that_do_not_share_work_refuse_several_ranks) {
+    const auto clip = footage("cockatoo_64x64_32f.y4m");
+    temp_dir dir;
+    const auto r =
+        run_ranks(2, "keyframes " + quote(clip) + " -o " + quote(dir / "k") + " --quiet");
+    BOOST_TEST(r.exit_code == 6);
+    BOOST_TEST(r.err.find("runs as one process") != std::string::npos, r.err);
+    BOOST_TEST(!fs::exists(dir / "k"));
+}

@@ -1,0 +1,213 @@
+#define BOOST_TEST_MODULE mpi_data_parallel
+#include <boost/test/unit_test.hpp>
+
+// Data-parallel training under mpirun (tests/mpi/CMakeLists.txt runs this program with 2 and 3
+// ranks): every rank trains on its share of each batch and the ranks sum their gradients.
+// Checked against the same training in one process, which every rank also runs: the summed
+// gradients and the weights after one update agree to float rounding, a whole short run ends
+// within a small tolerance, every rank holds the same bits, and a second run with the same rank
+// count reproduces the first bit for bit.
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "keychroma/mpi/world.hpp"
+#include "keychroma/nn.hpp"
+
+namespace nn = keychroma::nn;
+namespace mpi = keychroma::mpi;
+
+namespace {
+
+using small_stack = nn::sequential<nn::input<1>, nn::conv<8, 3, 1>, nn::relu, nn::conv<8, 3, 2>,
+                                   nn::relu, nn::upsample<2>, nn::conv<2, 3, 1>, nn::tanh_act>;
+using small_net = nn::network<small_stack, nn::cpu_backend>;
+
+/// MPI for the whole test program (Boost.Test's global fixture).
+struct mpi_job {
+    mpi_job() {
+        int argc = boost::unit_test::framework::master_test_suite().argc;
+        char** argv = boost::unit_test::framework::master_test_suite().argv;
+        env.emplace(argc, argv);
+        group.emplace();
+    }
+    static inline std::optional<mpi::environment> env;
+    static inline std::optional<mpi::world> group;
+};
+BOOST_TEST_GLOBAL_FIXTURE(mpi_job);
+
+mpi::world& world() {
+    return *mpi_job::group;
+}
+
+/// Batch `step` of a fixed random data set: 7 samples of 16x16 (7 is shared unevenly by 2 and 3
+/// ranks), targets a smooth function of the input so that the loss can fall.
+struct random_batches {
+    void fill(std::uint64_t step, nn::host_tensor& x, nn::host_tensor& y) const {
+        x.resize({7, 16, 16, 1});
+        y.resize({7, 16, 16, 2});
+        std::uint64_t state = 0x9E3779B97F4A7C15ull * (step + 1);
+        for (std::size_t i = 0; i < x.size(); ++i) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            x.data()[i] = float(double(state >> 40) / double(1 << 24)) * 2 - 1;
+            y.data()[2 * i] = 0.5f * std::sin(2 * x.data()[i]);
+            y.data()[2 * i + 1] = 0.3f * x.data()[i];
+        }
+    }
+};
+
+small_net make_net() {
+    nn::cpu_options o;
+    o.threads = 1;
+    small_net net(0, nn::cpu_backend(o));
+    net.initialize(7);
+    return net;
+}
+
+/// `steps` updates on whole batches of random_batches, by `group` (nullptr: this process).
+nn::trainer_options steps_of(std::uint64_t steps, nn::process_group* group) {
+    nn::trainer_options t;
+    t.steps = steps;
+    t.batch_size = 7;
+    t.group = group;
+    return t;
+}
+
+std::vector<float> train(std::uint64_t steps, nn::process_group* group) {
+    auto net = make_net();
+    const auto t = steps_of(steps, group);
+    nn::adam opt;
+    opt.learning_rate = 0.01;
+    nn::trainer<small_net> trainer(net, opt, t);
+    trainer.fit(random_batches{});
+    return net.parameters();
+}
+
+/// Whether every rank holds exactly `values`.
+bool same_on_every_rank(std::span<const float> values) {
+    std::uint64_t hash = 1469598103934665603ull;
+    for (float v : values) {
+        std::uint32_t bits;
+        std::memcpy(&bits, &v, sizeof bits);
+        hash = (hash ^ bits) * 1099511628211ull;
+    }
+    // both collective calls on every rank, whatever the first one says
+    const bool none_below = world().minimum(hash) == hash;
+    const bool none_above = world().minimum(~hash) == ~hash;
+    return none_below && none_above;
+}
+
+double max_difference(std::span<const float> a, std::span<const float> b) {
+    double d = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) d = std::max(d, double(std::abs(a[i] - b[i])));
+    return d;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(runs_on_several_ranks) {
+    BOOST_TEST_REQUIRE(world().size() >= 2u, "run under mpirun -n 2 or more");
+}
+
+BOOST_AUTO_TEST_CASE(summed_gradients_equal_one_process_gradients) {
+    random_batches batches;
+    nn::host_tensor x, y;
+    batches.fill(1, x, y);
+    auto whole = make_net();
+    whole.forward(x, true);
+    (void)whole.loss<nn::mse>(y);
+    whole.backward();
+    const auto expected = whole.gradients();
+
+    // this rank's share, weighted by its size, summed over the ranks
+    const auto [b0, b1] = nn::share_of(7, world().rank(), world().size());
+    nn::host_tensor xs({b1 - b0, 16, 16, 1}), ys({b1 - b0, 16, 16, 2});
+    std::memcpy(xs.data(), x.data() + b0 * 256, xs.size() * sizeof(float));
+    std::memcpy(ys.data(), y.data() + b0 * 512, ys.size() * sizeof(float));
+    auto part = make_net();
+    part.forward(xs, true);
+    (void)part.loss<nn::mse>(ys);
+    part.backward();
+    auto summed = part.gradients();
+    for (auto& g : summed) g *= float(b1 - b0) / 7.0f;
+    world().sum(std::span<float>(summed));
+
+    double largest = 0;
+    for (float g : expected) largest = std::max(largest, double(std::abs(g)));
+    BOOST_TEST(largest > 1e-3); // the data does produce gradients
+    BOOST_TEST(max_difference(summed, expected) <= 1e-6 * largest);
+    BOOST_TEST(same_on_every_rank(summed));
+}
+
+BOOST_AUTO_TEST_CASE(one_update_matches_one_process) {
+    // SGD, whose update is linear in the gradient: Adam's first step is about lr * sign(g),
+    // which rounding can flip for a gradient near zero.
+    const auto alone = [&](nn::process_group* group) {
+        auto net = make_net();
+        const auto t = steps_of(1, group);
+        nn::sgd opt;
+        opt.learning_rate = 0.1;
+        nn::trainer<small_net, nn::mse, nn::sgd> trainer(net, opt, t);
+        const auto r = trainer.fit(random_batches{});
+        return std::pair(net.parameters(), r.losses.back());
+    };
+    const auto [w1, loss1] = alone(nullptr);
+    const auto [wr, lossr] = alone(&world());
+    const auto w0 = make_net().parameters();
+    BOOST_TEST(max_difference(w1, w0) > 1e-4); // the update moved the weights
+    BOOST_TEST(max_difference(wr, w1) <= 1e-6);
+    BOOST_TEST(std::abs(lossr - loss1) <= 1e-6 * loss1);
+    BOOST_TEST(same_on_every_rank(wr));
+}
+
+BOOST_AUTO_TEST_CASE(a_run_is_reproducible_and_close_to_one_process) {
+    const auto first = train(30, &world());
+    const auto second = train(30, &world());
+    BOOST_TEST(same_on_every_rank(first));
+    BOOST_TEST(std::memcmp(first.data(), second.data(), first.size() * sizeof(float)) == 0);
+    const auto alone = train(30, nullptr);
+    const auto start = make_net().parameters();
+    // Adam over 30 steps: rounding differences grow, but stay far below how far training moved
+    BOOST_TEST(max_difference(first, alone) <= 0.02 * max_difference(alone, start));
+}
+
+BOOST_AUTO_TEST_CASE(held_out_checks_agree_with_one_process) {
+    const auto run = [&](nn::process_group* group) {
+        auto net = make_net();
+        auto t = steps_of(20, group);
+        t.held_out_every = 5;
+        nn::training_set held;
+        random_batches{}.fill(1000, held.inputs, held.targets);
+        nn::adam opt;
+        opt.learning_rate = 0.01;
+        nn::trainer<small_net> trainer(net, opt, t);
+        return trainer.fit(random_batches{}, held);
+    };
+    const auto alone = run(nullptr);
+    const auto shared = run(&world());
+    BOOST_TEST_REQUIRE(shared.held_out_losses.size() == alone.held_out_losses.size());
+    for (std::size_t i = 0; i < alone.held_out_losses.size(); ++i)
+        BOOST_TEST(std::abs(shared.held_out_losses[i] - alone.held_out_losses[i]) <=
+                   1e-3 * alone.held_out_losses[i]);
+    BOOST_TEST(shared.kept_update == alone.kept_update);
+}
+
+BOOST_AUTO_TEST_CASE(a_time_budget_stops_every_rank_at_the_same_step_with_the_same_rate) {
+    // with a schedule, the rate depends on the elapsed time: every rank must use rank 0's
+    auto net = make_net();
+    auto t = steps_of(100000, &world());
+    t.seconds = 0.3;
+    nn::adam opt;
+    opt.learning_rate = 0.01;
+    nn::trainer<small_net, nn::mse, nn::adam, nn::warmup_cosine> trainer(net, opt, t);
+    const auto r = trainer.fit(random_batches{});
+    BOOST_TEST(r.stopped_early);
+    const std::uint64_t updates = r.epochs_run;
+    BOOST_TEST(world().minimum(updates) == updates);
+    BOOST_TEST(world().minimum(~updates) == ~updates);
+    BOOST_TEST(same_on_every_rank(net.parameters()));
+}
