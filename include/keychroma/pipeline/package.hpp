@@ -292,7 +292,12 @@ struct receiver_settings {
     std::uint64_t working_width = 0, working_height = 0;
     std::string fit;
     int rotation = 0; ///< the video's display rotation (0 in packages from before it was kept)
+    /// The video's frame count as the sender counted it (a coded gray video may not say).
+    std::optional<std::uint64_t> frames;
 };
+
+/// The most frames a manifest may say a video has (10^12, as `--frames` allows).
+inline constexpr std::uint64_t max_manifest_frames = 1'000'000'000'000;
 
 /// Reads a manifest's receiver settings; format_error naming the file and the key for anything
 /// missing or out of range.
@@ -327,6 +332,12 @@ read_receiver_settings(const std::filesystem::path& manifest) {
                 rotation->get<std::int64_t>() < 360 && rotation->get<std::int64_t>() % 90 == 0;
             if (!quarter) throw bad("rotation is not 0, 90, 180 or 270");
             r.rotation = static_cast<int>(rotation->get<std::int64_t>());
+        }
+        const auto frames = video->find("frames");
+        if (frames != video->end()) { // only a progress total: bounded, never allocated from
+            if (!frames->is_number_unsigned() || frames->get<std::uint64_t>() > max_manifest_frames)
+                throw bad("frames is not a frame count");
+            r.frames = frames->get<std::uint64_t>();
         }
     }
     return r;

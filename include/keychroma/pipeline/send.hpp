@@ -132,7 +132,10 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
 /// the manifest records. A receiver's sink is opened with it.
 [[nodiscard]] inline io::video_info package_video_info(const verified_package& package) {
     auto info = io::open_source(package.gray)->info();
-    info.rotation = read_receiver_settings(package.manifest).rotation;
+    const auto settings = read_receiver_settings(package.manifest);
+    info.rotation = settings.rotation;
+    if (!info.frame_count && settings.frames) // a Matroska gray video does not count its frames
+        info.frame_count = static_cast<std::int64_t>(*settings.frames);
     return info;
 }
 
