@@ -40,9 +40,7 @@ inline io::rational fps_option(const std::string& option, double fps) {
     return io::rational{milli, 1000}.reduced();
 }
 
-/// The largest frame number a range may name: 10^12 frames is over a thousand years at 30
-/// frames/s, and leaves room for A + 1 and for a frame rate divided by the step.
-inline constexpr std::int64_t largest_frame_number = 1'000'000'000'000;
+using io::largest_frame_number; // the largest frame number a range may name
 
 /// A Python-style frame slice "A:B[:S]": frames A, A+S, ... below B. A defaults to 0, B to the
 /// end, S to 1; "A" alone is the single frame A.

@@ -10,7 +10,6 @@
 // ranks.
 
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -32,18 +31,6 @@ BOOST_TEST_GLOBAL_FIXTURE(footage_required);
 tool_result run_ranks(int ranks, const std::string& args) {
     return run_tool(args, std::string("'") + KEYCHROMA_MPIEXEC + "' --oversubscribe -n " +
                               std::to_string(ranks));
-}
-
-/// Runs a shell command line; exit code and stderr.
-tool_result run_shell(const std::string& command) {
-    temp_dir dir;
-    const auto err = dir / "err.txt";
-    const int status =
-        std::system((command + " </dev/null >/dev/null 2>'" + err.string() + "'").c_str());
-    tool_result r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.err = read_text(err);
-    return r;
 }
 
 // a fixed length: which held-out check is kept is tested in test_data_parallel
@@ -149,11 +136,9 @@ BOOST_AUTO_TEST_CASE(a_failing_rank_stops_the_job_and_leaves_no_output) {
     temp_dir dir;
     const auto model = trained_model(clip, dir.path());
     tool_result r;
-    const char* tool = std::getenv("KEYCHROMA_TOOL");
-    BOOST_TEST_REQUIRE(tool != nullptr);
     const auto out = dir / "out.y4m";
     // rank 1 is given a gray video that does not exist; rank 0 a good one
-    const std::string common = std::string(" '") + tool + "' colorize ";
+    const std::string common = " " + tool_command() + " colorize ";
     const std::string tail = " " + quote(model) + " -o " + quote(out) + " --threads 1 --quiet";
     r = run_shell(std::string("'") + KEYCHROMA_MPIEXEC + "' --oversubscribe -n 1" + common +
                   quote(clip) + tail + " : -n 1" + common + quote(dir / "missing.y4m") + tail);

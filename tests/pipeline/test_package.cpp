@@ -336,3 +336,29 @@ BOOST_AUTO_TEST_CASE(rename_no_replace_keeps_whatever_is_there) {
     BOOST_TEST(fs::exists(tmp / "to" / "a"));
     BOOST_TEST(!fs::exists(tmp / "from"));
 }
+
+// Where the file system lacks RENAME_NOREPLACE the name is claimed first (link for a file, an
+// empty mkdir for a directory): the same promise, with no instant in which an entry that
+// appears at the target could be replaced.
+BOOST_AUTO_TEST_CASE(rename_by_claiming_keeps_whatever_is_there_too) {
+    keychroma::test::temp_dir tmp;
+    fs::create_directory(tmp / "from");
+    write_bytes(tmp / "from" / "a", 3, 'a');
+    write_bytes(tmp / "file", 4, 'f');
+    fs::create_directory(tmp / "users_empty_dir");
+    write_bytes(tmp / "users_file", 5, 'u');
+    for (const char* from : {"from", "file"})
+        for (const char* target : {"users_empty_dir", "users_file"}) {
+            const auto ec = keychroma::detail::rename_by_claiming(tmp / from, tmp / target);
+            BOOST_TEST((ec == std::errc::file_exists), from << " -> " << target);
+            BOOST_TEST(fs::exists(tmp / from), from << " -> " << target);
+        }
+    BOOST_TEST(fs::is_empty(tmp / "users_empty_dir"));
+    BOOST_TEST(fs::file_size(tmp / "users_file") == 5u);
+    BOOST_TEST(!keychroma::detail::rename_by_claiming(tmp / "from", tmp / "to"));
+    BOOST_TEST(fs::exists(tmp / "to" / "a"));
+    BOOST_TEST(!fs::exists(tmp / "from"));
+    BOOST_TEST(!keychroma::detail::rename_by_claiming(tmp / "file", tmp / "moved"));
+    BOOST_TEST(fs::file_size(tmp / "moved") == 4u);
+    BOOST_TEST(!fs::exists(tmp / "file"));
+}

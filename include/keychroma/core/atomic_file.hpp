@@ -132,20 +132,41 @@ private:
     signal_cleanup on_signal_;
 };
 
+namespace detail {
+
+/// rename_no_replace without RENAME_NOREPLACE: the name `to` is first claimed exclusively --
+/// by link(2) for a file, by an empty mkdir(2) for a directory, which rename(2) then replaces
+/// -- so whatever appears at `to` is never replaced: a file or directory already there fails the
+/// claim with EEXIST, and a file put into the claimed directory makes the rename fail
+/// (ENOTEMPTY) and stays. A process killed between the claim and the rename leaves an empty
+/// directory under the final name (directories only).
+[[nodiscard]] inline std::error_code rename_by_claiming(const std::filesystem::path& from,
+                                                        const std::filesystem::path& to) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(std::filesystem::symlink_status(from, ec))) {
+        if (::link(from.c_str(), to.c_str()) != 0) return {errno, std::generic_category()};
+        ::unlink(from.c_str()); // the file now lives under `to`
+        return {};
+    }
+    if (::mkdir(to.c_str(), 0700) != 0) return {errno, std::generic_category()};
+    if (::rename(from.c_str(), to.c_str()) == 0) return {};
+    const std::error_code failed{errno, std::generic_category()};
+    ::rmdir(to.c_str()); // the claim, unless someone put something in it: then it is theirs
+    return failed;
+}
+
+} // namespace detail
+
 /// Renames `from` to `to` only if nothing is there: unlike rename(2), which silently replaces an
 /// empty directory (or a file, for a file), an entry that appeared at `to` -- even an empty
 /// directory a user made while a long run wrote its output -- is kept, and the rename fails with
 /// EEXIST. Linux's renameat2(RENAME_NOREPLACE); on a file system without it (EINVAL: NFS, some
-/// FUSE), a check just before a plain rename, which leaves only that instant open.
+/// FUSE), detail::rename_by_claiming.
 [[nodiscard]] inline std::error_code rename_no_replace(const std::filesystem::path& from,
                                                        const std::filesystem::path& to) {
     if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return {};
     if (errno != EINVAL && errno != ENOSYS) return {errno, std::generic_category()};
-    std::error_code ec;
-    if (std::filesystem::exists(std::filesystem::symlink_status(to, ec)))
-        return std::make_error_code(std::errc::file_exists);
-    std::filesystem::rename(from, to, ec);
-    return ec;
+    return detail::rename_by_claiming(from, to);
 }
 
 /// A fresh directory `dir/.<name>.tmp-XXXXXX` made by mkdtemp (exclusive, never an existing

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <climits>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 
@@ -22,20 +23,27 @@ namespace detail {
 
 struct cleanup_slot {
     std::atomic<int> state{0}; ///< 0 free, 1 being filled, 2 a file, 3 a directory
+    /// Changes whenever the slot is taken or freed: the handler, which may run while another
+    /// thread reuses the slot, acts only on a path it read whole between two equal readings.
+    std::atomic<std::uint64_t> generation{0};
     char path[PATH_MAX]{};
 };
 inline constexpr std::size_t cleanup_slots = 64;
 inline cleanup_slot cleanup_registry[cleanup_slots];
 
 extern "C" inline void remove_registered_and_die(int signal_number) {
-    for (int pass : {2, 3}) // the files first, then the directories they were in
-        for (auto& slot : cleanup_registry)
-            if (slot.state.load(std::memory_order_acquire) != pass)
-                continue;
-            else if (pass == 2)
-                ::unlink(slot.path);
+    static char path[PATH_MAX]; // not on the stack of a thread that may be deep already
+    for (int pass : {2, 3})     // the files first, then the directories they were in
+        for (auto& slot : cleanup_registry) {
+            const std::uint64_t before = slot.generation.load(std::memory_order_acquire);
+            if (slot.state.load(std::memory_order_acquire) != pass) continue;
+            std::memcpy(path, slot.path, sizeof path);
+            if (slot.generation.load(std::memory_order_acquire) != before) continue;
+            if (pass == 2)
+                ::unlink(path);
             else
-                ::rmdir(slot.path); // only when empty: never what someone else put there
+                ::rmdir(path); // only when empty: never what someone else put there
+        }
     ::signal(signal_number, SIG_DFL);
     ::raise(signal_number);
 }
@@ -56,6 +64,7 @@ public:
             auto& slot = detail::cleanup_registry[i];
             if (!slot.state.compare_exchange_strong(expected, 1, std::memory_order_acquire))
                 continue;
+            slot.generation.fetch_add(1, std::memory_order_acq_rel);
             std::memcpy(slot.path, s.c_str(), s.size() + 1);
             slot.state.store(directory ? 3 : 2, std::memory_order_release);
             slot_ = int(i);
@@ -78,7 +87,9 @@ public:
     /// No longer removed on a signal (renamed into place, or removed by its owner).
     void release() noexcept {
         if (slot_ < 0) return;
-        detail::cleanup_registry[slot_].state.store(0, std::memory_order_release);
+        auto& slot = detail::cleanup_registry[slot_];
+        slot.generation.fetch_add(1, std::memory_order_acq_rel);
+        slot.state.store(0, std::memory_order_release);
         slot_ = -1;
     }
 

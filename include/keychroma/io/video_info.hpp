@@ -27,6 +27,11 @@ struct rational {
     }
 };
 
+/// The most frames keychroma believes a video can have, and the largest frame number it
+/// accepts from a user or a file: 10^12 frames is over a thousand years at 30 frames/s, and
+/// leaves room for A + 1 and for a frame rate divided by a step.
+inline constexpr std::int64_t largest_frame_number = 1'000'000'000'000;
+
 /// Stream parameters common to every source and sink.
 struct video_info {
     std::size_t width = 0;

@@ -296,9 +296,6 @@ struct receiver_settings {
     std::optional<std::uint64_t> frames;
 };
 
-/// The most frames a manifest may say a video has (10^12, as `--frames` allows).
-inline constexpr std::uint64_t max_manifest_frames = 1'000'000'000'000;
-
 /// Reads a manifest's receiver settings; format_error naming the file and the key for anything
 /// missing or out of range.
 [[nodiscard]] inline receiver_settings
@@ -335,7 +332,8 @@ read_receiver_settings(const std::filesystem::path& manifest) {
         }
         const auto frames = video->find("frames");
         if (frames != video->end()) { // only a progress total: bounded, never allocated from
-            if (!frames->is_number_unsigned() || frames->get<std::uint64_t>() > max_manifest_frames)
+            if (!frames->is_number_unsigned() ||
+                frames->get<std::uint64_t>() > std::uint64_t(io::largest_frame_number))
                 throw bad("frames is not a frame count");
             r.frames = frames->get<std::uint64_t>();
         }
