@@ -4,7 +4,8 @@
 //    real frames (cockatoo_256x144_yuv444p.rgb, nearest-resized exactly as the Python peer does);
 //  * bandwidth estimate + mean shift on 1-D data of 1,800, 27,000 and 108,000 points (the same
 //    deterministic data as benchmarks/peers/meanshift_sklearn.py). With
-//    KEYCHROMA_BENCH_LABELS_DIR set, the labels are written there for the script to compare.
+//    KEYCHROMA_BENCH_LABELS_DIR set, the labels are written there for the script to compare;
+//  * the paper's whole extraction by its typed extractor and by the tool's run-time one.
 
 #include <benchmark/benchmark.h>
 
@@ -50,8 +51,9 @@ void histogram_hellinger(benchmark::State& state) {
     const auto w = static_cast<std::size_t>(state.range(0)),
                h = static_cast<std::size_t>(state.range(1));
     const auto frames = frames_at(w, h);
-    const paper::keyframe_binning binning;
-    const paper::keyframe_distance distance;
+    const paper::keyframe_extractor paper_stages;
+    const auto& binning = paper_stages.binning;
+    const auto& distance = paper_stages.distance;
     std::vector<std::uint32_t> counts(512);
     std::vector<double> hist(512), black(512, 0.0);
     black[0] = double(w * h);
@@ -93,7 +95,9 @@ void bandwidth_and_mean_shift_1d(benchmark::State& state) {
     const auto v = paper_like(n);
     point_matrix pts = point_matrix::from_shape({n, std::size_t{1}});
     std::copy(v.begin(), v.end(), pts.data());
-    const paper::keyframe_clustering ms; // bandwidth 0: estimate (quantile 0.3), then cluster
+    const paper::keyframe_clustering ms =
+        paper::keyframe_extractor{}
+            .clustering; // bandwidth 0: estimate (quantile 0.3), then cluster
     clustering_result r;
     for (auto _ : state) {
         r = ms.cluster(pts);
@@ -123,5 +127,51 @@ void bandwidth_only_1d(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(estimate_bandwidth(pts, 0.3));
 }
 BENCHMARK(bandwidth_only_1d)->Arg(1800)->Arg(27000)->Arg(108000)->Unit(benchmark::kMillisecond);
+
+/// In-memory frames as a frame source, replayed from the start on each pass.
+class replay_source {
+public:
+    explicit replay_source(const std::vector<rgb8_image>& frames) : frames_(&frames) {}
+    [[nodiscard]] io::video_info info() const {
+        io::video_info i;
+        i.width = (*frames_)[0].shape()[1];
+        i.height = (*frames_)[0].shape()[0];
+        i.frame_count = static_cast<std::int64_t>(frames_->size());
+        return i;
+    }
+    bool next(rgb8_image& frame) {
+        if (pos_ == frames_->size()) return false;
+        frame = (*frames_)[pos_++];
+        return true;
+    }
+
+private:
+    const std::vector<rgb8_image>* frames_;
+    std::size_t pos_ = 0;
+};
+
+/// The paper's extraction of 300 real 256x256 frames (the 30 decoded frames ten times), by the
+/// extractor of its types (Arg 0) and by the one keychroma keyframes builds from names at run
+/// time (Arg 1, any_policy.hpp): the indirection is one call per frame, so the two should match.
+void paper_extraction(benchmark::State& state) {
+    const auto thirty = frames_at(256, 256);
+    std::vector<rgb8_image> frames;
+    for (int r = 0; r < 10; ++r) frames.insert(frames.end(), thirty.begin(), thirty.end());
+    const paper::keyframe_extractor typed;
+    registry::extractor_choice choice{typed.binning.name(),   typed.reference.name(),
+                                      typed.distance.name(),  typed.clustering.name(),
+                                      typed.selection.name(), {}};
+    choice.values.scale = typed.distance.factor;
+    const auto chosen = registry::make_extractor(choice);
+    std::size_t keys = 0;
+    for (auto _ : state) {
+        replay_source src(frames);
+        keys = (state.range(0) == 0 ? typed(src) : chosen(src)).keyframes.size();
+    }
+    state.counters["keyframes"] = double(keys);
+    state.counters["frames/s"] =
+        benchmark::Counter(double(state.iterations() * frames.size()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(paper_extraction)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 } // namespace

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "keychroma/io/open.hpp"
@@ -15,30 +16,37 @@
 namespace kf = keychroma::keyframes;
 
 // 1. The paper: RGB 8x8x8, Hellinger x 10,000 from black, mean shift, every 30th frame.
-using paper_extractor = keychroma::paper::keyframe_extractor;
+const keychroma::paper::keyframe_extractor paper_extractor;
 
 // 2. Content instead of darkness: distance from the video's mean histogram (Jensen-Shannon on
-//    HSV), mean shift seeded on a grid (scikit-learn's bin_seeding), one medoid per cluster.
-using content_extractor = kf::keyframe_extractor<
-    kf::hsv_uniform<8, 4, 4>, kf::mean_reference, kf::scaled<kf::jensen_shannon, 1000>,
-    kf::mean_shift<kf::flat_kernel, kf::binned_seeds<>>, kf::medoid_per_cluster>;
+//    HSV, x 1,000), mean shift seeded on a grid (scikit-learn's bin_seeding), one medoid per
+//    cluster. The types pick the algorithms; the numbers are values.
+kf::keyframe_extractor<kf::hsv_uniform<8, 4, 4>, kf::mean_reference, kf::scaled<kf::jensen_shannon>,
+                       kf::mean_shift<kf::flat_kernel, kf::binned_seeds>, kf::medoid_per_cluster>
+content_extractor() {
+    return {.distance = {.factor = 1000}};
+}
 
 // 3. Shots: cuts where the Lab histogram jumps, at most 8 keyframes spread over the shots.
-using shot_extractor = kf::keyframe_extractor<kf::lab_uniform<4, 8, 8>, kf::black_reference,
-                                              kf::hellinger, kf::shot_threshold, kf::budget<8>>;
+kf::keyframe_extractor<kf::lab_uniform<4, 8, 8>, kf::black_reference, kf::hellinger,
+                       kf::shot_threshold, kf::budget>
+shot_extractor() {
+    return {.selection = {.count = 8}};
+}
 
 template <class Extractor>
-kf::keyframe_result run(const std::string& path) {
+std::pair<std::string, kf::keyframe_result> run(const Extractor& extractor,
+                                                const std::string& path) {
     auto source = keychroma::io::open_source(path);
-    return Extractor{}(*source);
+    return {extractor.description(), extractor(*source)};
 }
 
 int main(int argc, char** argv) try {
     const std::string path = argc > 1 ? argv[1] : std::string("cache/footage/cockatoo_256.y4m");
     const std::vector<std::pair<std::string, kf::keyframe_result>> runs = {
-        {paper_extractor::description(), run<paper_extractor>(path)},
-        {content_extractor::description(), run<content_extractor>(path)},
-        {shot_extractor::description(), run<shot_extractor>(path)},
+        run(paper_extractor, path),
+        run(content_extractor(), path),
+        run(shot_extractor(), path),
     };
     std::printf("%s: %zu frames\n\n", path.c_str(), runs[0].second.frame_count);
     for (std::size_t e = 0; e < runs.size(); ++e)

@@ -19,6 +19,7 @@
 #include "keychroma/keyframes/extractor.hpp"
 #include "keychroma/keyframes/given.hpp"
 
+#include "keychroma/keyframes/any_policy.hpp"
 #include "keychroma/keyframes/registry.hpp"
 #include "keychroma/keyframes/report.hpp"
 #include "keychroma/keyframes/svg_plot.hpp"

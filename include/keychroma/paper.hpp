@@ -15,7 +15,7 @@ namespace keychroma::paper {
 /// 8 uniform bins per RGB channel (bin = value >> 5): 512 bins.
 inline constexpr std::size_t histogram_bins_per_channel = 8;
 /// Hellinger distance from the black image, multiplied by 10,000.
-inline constexpr long long distance_scale = 10000;
+inline constexpr double distance_scale = 10000;
 /// From each cluster every 30th frame is a keyframe.
 inline constexpr std::size_t keyframe_every = 30;
 /// Mean-shift bandwidth estimated as scikit-learn's estimate_bandwidth(quantile=0.3).
@@ -23,16 +23,22 @@ inline constexpr double bandwidth_quantile = 0.3;
 
 using keyframe_binning = keyframes::rgb_uniform<histogram_bins_per_channel>;
 using keyframe_reference = keyframes::black_reference;
-using keyframe_distance = keyframes::scaled<keyframes::hellinger, distance_scale>;
-/// Flat kernel, every point a seed, bandwidth 0 = estimated with quantile 0.3 (the default).
+using keyframe_distance = keyframes::scaled<keyframes::hellinger>;
+/// Flat kernel, every point a seed, bandwidth 0 = estimated.
 using keyframe_clustering =
     keyframes::mean_shift<keyframes::flat_kernel, keyframes::all_points_seeds>;
-using keyframe_selection = keyframes::every_nth<keyframe_every>;
+using keyframe_selection = keyframes::every_nth;
 
-/// The paper's keyframe extractor.
-using keyframe_extractor =
-    keyframes::keyframe_extractor<keyframe_binning, keyframe_reference, keyframe_distance,
-                                  keyframe_clustering, keyframe_selection>;
+/// The paper's keyframe extractor: its types, and its numbers as their values.
+struct keyframe_extractor
+    : keyframes::keyframe_extractor<keyframe_binning, keyframe_reference, keyframe_distance,
+                                    keyframe_clustering, keyframe_selection> {
+    keyframe_extractor() {
+        distance.factor = distance_scale;
+        clustering.quantile = bandwidth_quantile;
+        selection.step = keyframe_every;
+    }
+};
 
 static_assert(keyframe_binning::bins == 512);
 

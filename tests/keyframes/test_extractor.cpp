@@ -177,9 +177,10 @@ BOOST_AUTO_TEST_CASE(other_policies_compose) {
     for (int i = 0; i < 60; ++i) frames.push_back(frame_with_dark(i < 30 ? 10 : 150, rng));
     {
         memory_source src(frames);
-        keyframe_extractor<hsv_uniform<8, 4, 4>, mean_reference, jensen_shannon, kmeans<2>,
+        keyframe_extractor<hsv_uniform<8, 4, 4>, mean_reference, jensen_shannon, kmeans,
                            medoid_per_cluster>
             ex;
+        ex.clustering.k = 2;
         const auto r = ex(src);
         BOOST_TEST(r.clusters.cluster_count() == 2u);
         BOOST_TEST(r.keyframes.size() == 2u);
@@ -190,7 +191,8 @@ BOOST_AUTO_TEST_CASE(other_policies_compose) {
         std::vector<rgb8_image> shots(30, frames[0]);
         shots.insert(shots.end(), 30, frames[59]);
         memory_source src(shots);
-        keyframe_extractor<luma_uniform<16>, black_reference, l1, shot_threshold, budget<4>> ex;
+        keyframe_extractor<luma_uniform<16>, black_reference, l1, shot_threshold, budget> ex;
+        ex.selection.count = 4;
         const auto r = ex(src);
         BOOST_TEST(r.clusters.cluster_count() == 2u); // one cut at frame 30
         BOOST_TEST(r.clusters.labels[29] == 0u);
@@ -200,14 +202,133 @@ BOOST_AUTO_TEST_CASE(other_policies_compose) {
     {
         memory_source src(frames);
         keyframe_extractor<rgb_uniform<4>, no_reference, hellinger,
-                           mean_shift<flat_kernel, binned_seeds<>>, every_nth<30>>
+                           mean_shift<flat_kernel, binned_seeds>, every_nth>
             ex;
         const auto r = ex(src);
         BOOST_TEST(r.features.points.shape()[1] == 64u);
         BOOST_TEST(r.clusters.cluster_count() >= 1u);
     }
-    BOOST_TEST(paper::keyframe_extractor::description() ==
-               "rgb8/black/hellingerx10000/mean_shift(flat)/every30");
+    BOOST_TEST(paper::keyframe_extractor{}.description() ==
+               "rgb8/black/hellingerx10000/mean-shift(q=0.3)/every(30)");
+}
+
+// Stages chosen at run time (any_policy.hpp, registry.hpp): an extractor the registry makes from
+// names and values extracts exactly what the extractor of the same policies as types does, and
+// describes itself the same way.
+BOOST_AUTO_TEST_CASE(registry_extractor_equals_the_typed_extractor) {
+    namespace reg = keyframes::registry;
+    std::mt19937 rng(21);
+    std::vector<rgb8_image> frames;
+    for (int i = 0; i < 90; ++i)
+        frames.push_back(frame_with_dark(i < 30 ? 10 : (i < 60 ? 150 : 240), rng));
+    const auto same = [&](const auto& typed, const reg::extractor_choice& choice) {
+        const reg::any_extractor chosen = reg::make_extractor(choice);
+        BOOST_TEST(chosen.description() == typed.description());
+        memory_source a(frames), b(frames);
+        const auto want = typed(a);
+        const auto got = chosen(b);
+        BOOST_TEST(got.features.distance == want.features.distance,
+                   boost::test_tools::per_element());
+        BOOST_TEST((got.features.points == want.features.points));
+        BOOST_TEST(got.clusters.labels == want.clusters.labels, boost::test_tools::per_element());
+        BOOST_TEST(got.keyframes == want.keyframes, boost::test_tools::per_element());
+        BOOST_TEST((got.clusters.bandwidth == want.clusters.bandwidth ||
+                    (std::isnan(got.clusters.bandwidth) && std::isnan(want.clusters.bandwidth))));
+    };
+    {
+        reg::extractor_choice paper_choice{"rgb8", "black", "hellinger", "mean-shift", "every", {}};
+        paper_choice.values.scale = 10000;
+        same(paper::keyframe_extractor{}, paper_choice);
+    }
+    {
+        keyframe_extractor<hsv_uniform<8, 4, 4>, mean_reference, scaled<jensen_shannon>, kmeans,
+                           medoid_per_cluster>
+            typed;
+        typed.distance.factor = 1000;
+        typed.clustering.k = 2;
+        reg::extractor_choice c{"hsv", "mean", "jensen-shannon", "kmeans", "medoid", {}};
+        c.values.scale = 1000;
+        c.values.clusters = 2;
+        same(typed, c);
+    }
+    {
+        keyframe_extractor<rgb_uniform<4>, no_reference, hellinger,
+                           mean_shift<flat_kernel, binned_seeds>, every_nth>
+            typed;
+        typed.clustering.min_bin_freq = 3;
+        typed.selection.step = 7;
+        reg::extractor_choice c{"rgb4", "none", "hellinger", "mean-shift-binned", "every", {}};
+        c.values.min_bin_freq = 3;
+        c.values.step = 7;
+        same(typed, c);
+    }
+    {
+        keyframe_extractor<luma_uniform<32>, previous_frame, l1, shot_threshold, budget> typed;
+        typed.selection.count = 4;
+        reg::extractor_choice c{"luma", "previous", "l1", "shots", "budget", {}};
+        c.values.budget_count = 4;
+        same(typed, c);
+    }
+}
+
+// The registry offers each policy under the policy's own name(), once; an unknown name or an
+// empty stage is a configuration error, not a crash; a reference chosen at run time streams
+// exactly when the policy it holds does.
+BOOST_AUTO_TEST_CASE(registry_names_are_the_policies_names) {
+    namespace reg = keyframes::registry;
+    const auto unique = [](std::vector<std::string> names) {
+        std::sort(names.begin(), names.end());
+        return std::adjacent_find(names.begin(), names.end()) == names.end();
+    };
+    BOOST_TEST(unique(reg::names(reg::binnings())));
+    BOOST_TEST(unique(reg::names(reg::references())));
+    BOOST_TEST(unique(reg::names(reg::distances())));
+    BOOST_TEST(unique(reg::names(reg::clusterings())));
+    BOOST_TEST(unique(reg::names(reg::selections())));
+    for (const auto& o : reg::clusterings())
+        BOOST_TEST(o.make(reg::policy_values{}).name() == o.name);
+    BOOST_TEST(reg::names(reg::distances())[1] == chi_square::name());
+    BOOST_TEST(reg::names(reg::clusterings())[4] == shot_threshold::name());
+
+    reg::extractor_choice bad{"rgb8", "black", "hellinger", "mean-shift", "every", {}};
+    bad.clustering = "dbscan";
+    try {
+        (void)reg::make_extractor(bad);
+        BOOST_FAIL("an unknown clustering was accepted");
+    } catch (const keychroma::config_error& e) {
+        const std::string what = e.what();
+        BOOST_TEST(what.find("'dbscan'") != std::string::npos);
+        BOOST_TEST(what.find("mean-shift, ") != std::string::npos);
+    }
+    BOOST_CHECK_THROW((void)any_binning{}.name(), keychroma::config_error);
+    memory_source src(identical(3));
+    BOOST_CHECK_THROW((void)reg::any_extractor{}(src), keychroma::config_error);
+
+    const any_binning b(rgb_uniform<8>{});
+    const any_distance d(hellinger{});
+    BOOST_TEST(b.bins == 512u);
+    BOOST_TEST(any_reference(black_reference{}).streams());
+    BOOST_TEST(feature_pass(b, any_reference(previous_frame{}), d).streams());
+    BOOST_TEST(!any_reference(mean_reference{}).streams());
+    BOOST_TEST(!feature_pass(b, any_reference(no_reference{}), d).streams());
+}
+
+// description() spells the values a policy runs with, not the ones its type was written with.
+BOOST_AUTO_TEST_CASE(descriptions_report_the_values_used) {
+    BOOST_TEST(kmeans{.k = 7}.description() == "kmeans(7)");
+    BOOST_TEST(any_clustering(kmeans{.k = 7, .seed = 3}).description() == "kmeans(7, seed=3)");
+    BOOST_TEST(every_nth{.step = 12}.description() == "every(12)");
+    BOOST_TEST(budget{.count = 39}.description() == "budget(39)");
+    BOOST_TEST(shot_threshold{}.description() == "shots(auto)");
+    BOOST_TEST(shot_threshold{.threshold = 2.5}.description() == "shots(2.5)");
+    BOOST_TEST(mean_shift<>{.bandwidth = 120}.description() == "mean-shift(bandwidth=120)");
+    BOOST_TEST((mean_shift<gaussian_kernel, binned_seeds>{.min_bin_freq = 3}.description() ==
+                "mean-shift-gaussian-binned(q=0.3, min=3)"));
+    BOOST_TEST(scaled<l2>{.factor = 0.5}.description() == "l2x0.5");
+    BOOST_TEST((solid_reference{.colour = {255, 0, 0}}.description() == "solid(255,0,0)"));
+    BOOST_TEST((hsv_uniform<8, 4, 4>::name() == "hsv"));
+    BOOST_TEST((hsv_uniform<16, 4, 4>::name() == "hsv16x4x4"));
+    BOOST_TEST(describe(rgb_uniform<8>{}) == "rgb8");
 }
 
 // given_keyframes (keyframes/given.hpp): a list chosen elsewhere, checked against the video.
@@ -245,8 +366,9 @@ BOOST_AUTO_TEST_CASE(streamed_points_equal_naive_points) {
         return std::vector<double>(c.begin(), c.end());
     };
     const auto check = [&](auto binning, auto reference, auto distance, auto naive) {
-        using P = feature_pass<decltype(binning), decltype(reference), decltype(distance)>;
-        static_assert(P::streams);
+        static_assert(
+            streaming_reference<decltype(reference), decltype(binning), decltype(distance)>);
+        BOOST_TEST(feature_pass(binning, reference, distance).streams());
         memory_source src(frames), again(frames);
         const auto streamed = read_features(src, binning, reference, distance);
         const auto stored = reference.features(binning, read_histograms(again, binning), distance);
@@ -268,17 +390,18 @@ BOOST_AUTO_TEST_CASE(streamed_points_equal_naive_points) {
             return distance(std::span<const double>(h), std::span<const double>(ref));
         };
     };
-    check(rgb_uniform<8>{}, black_reference{}, scaled<hellinger, 10000>{},
-          solid(rgb_uniform<8>{}, scaled<hellinger, 10000>{}, 0, 0, 0));
-    check(hsv_uniform<8, 4, 4>{}, solid_reference<255, 255, 255>{}, chi_square{},
+    check(rgb_uniform<8>{}, black_reference{}, scaled<hellinger>{.factor = 10000},
+          solid(rgb_uniform<8>{}, scaled<hellinger>{.factor = 10000}, 0, 0, 0));
+    check(hsv_uniform<8, 4, 4>{}, solid_reference{.colour = {255, 255, 255}}, chi_square{},
           solid(hsv_uniform<8, 4, 4>{}, chi_square{}, 255, 255, 255));
     check(luma_uniform<16>{}, previous_frame{}, l1{}, [&](std::size_t i) {
         const auto prev = as_doubles(histogram_of(frames[i == 0 ? 0 : i - 1], luma_uniform<16>{}));
         const auto cur = as_doubles(histogram_of(frames[i], luma_uniform<16>{}));
         return l1{}(std::span<const double>(prev), std::span<const double>(cur));
     });
-    static_assert(!feature_pass<rgb_uniform<8>, mean_reference, hellinger>::streams);
-    static_assert(!feature_pass<rgb_uniform<8>, no_reference, hellinger>::streams);
+    static_assert(!streaming_reference<mean_reference, rgb_uniform<8>, hellinger>);
+    static_assert(!streaming_reference<no_reference, rgb_uniform<8>, hellinger>);
+    BOOST_TEST(!feature_pass(rgb_uniform<8>{}, mean_reference{}, hellinger{}).streams());
 
     // The extractor's one pass sees every frame once and extracts what the stages give.
     paper::keyframe_extractor extractor;

@@ -131,7 +131,8 @@ BOOST_AUTO_TEST_CASE(black_reference_is_closed_form_of_near_black_share) {
         check_close(p0, img["p0"], 1e-15, name + " p0");
         histogram_table t(512);
         t.add(rgb_uniform<8>{}, pixels);
-        const auto f = black_reference{}.features(rgb_uniform<8>{}, t, scaled<hellinger, 10000>{});
+        const auto f =
+            black_reference{}.features(rgb_uniform<8>{}, t, scaled<hellinger>{.factor = 10000});
         check_close(f.distance[0], 10000.0 * std::sqrt(1.0 - std::sqrt(p0)), 1e-12,
                     name + " closed form");
         check_close(f.points(0, 0), 10000.0 * double(img["vs_black"]["hellinger"]), 1e-12,

@@ -93,7 +93,7 @@ BOOST_AUTO_TEST_CASE(mean_shift_equals_scikit_learn) {
                                      std::string(run["bandwidth_source"]) +
                                      (run["bin_seeding"] ? " binned" : " all seeds");
             if (run["bin_seeding"]) {
-                mean_shift<flat_kernel, binned_seeds<>> ms;
+                mean_shift<flat_kernel, binned_seeds> ms;
                 ms.bandwidth = bw;
                 check_run(ms, x, run, what);
             } else {
@@ -126,9 +126,9 @@ BOOST_AUTO_TEST_CASE(one_dimensional_path_equals_general_path) {
         const auto what = "set " + std::to_string(s);
         mean_shift<flat_kernel, all_points_seeds> a;
         same_clustering(a.cluster(sets[s]), a.cluster_general(sets[s]), what + " flat/all");
-        mean_shift<flat_kernel, binned_seeds<>> b;
+        mean_shift<flat_kernel, binned_seeds> b;
         same_clustering(b.cluster(sets[s]), b.cluster_general(sets[s]), what + " flat/binned");
-        mean_shift<flat_kernel, binned_seeds<3>> c;
+        mean_shift<flat_kernel, binned_seeds> c{.min_bin_freq = 3};
         same_clustering(c.cluster(sets[s]), c.cluster_general(sets[s]), what + " flat/binned3");
     }
     // The 1-D path climbs each distinct value once and sums a value's repeats one by one in

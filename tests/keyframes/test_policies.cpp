@@ -127,10 +127,10 @@ BOOST_AUTO_TEST_CASE(every_nth_takes_positions_within_each_cluster) {
     // cluster 0 = even frames, cluster 1 = odd frames, 100 frames.
     std::vector<std::size_t> labels(100);
     for (std::size_t i = 0; i < 100; ++i) labels[i] = i % 2;
-    const auto k = every_nth<30>{}.select(labelled(labels, 2), column(std::vector<double>(100)));
+    const auto k = every_nth{}.select(labelled(labels, 2), column(std::vector<double>(100)));
     // Even frames: positions 0, 30 -> frames 0, 60; odd: 1, 61.
     BOOST_TEST(k == (std::vector<std::size_t>{0, 1, 60, 61}), boost::test_tools::per_element());
-    every_nth<30> five;
+    every_nth five;
     five.step = 25;
     BOOST_TEST(five.select(labelled(labels, 2), column(std::vector<double>(100))).size() == 4u);
 }
@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(budget_is_proportional_with_one_each) {
     for (int i = 0; i < 60; ++i) labels.push_back(0);
     for (int i = 0; i < 30; ++i) labels.push_back(1);
     for (int i = 0; i < 10; ++i) labels.push_back(2);
-    budget<10> b;
+    budget b;
     const auto k = b.select(labelled(labels, 3), column(std::vector<double>(100)));
     BOOST_TEST(k.size() == 10u);
     std::size_t per[3] = {0, 0, 0};
@@ -178,11 +178,11 @@ BOOST_AUTO_TEST_CASE(budget_is_proportional_with_one_each) {
     BOOST_TEST(per[0] == 6u);
     BOOST_TEST(per[1] == 3u);
     BOOST_TEST(per[2] == 1u);
-    budget<10> two;
+    budget two;
     two.count = 2; // more clusters than the budget: the two largest get one each
     const auto k2 = two.select(labelled(labels, 3), column(std::vector<double>(100)));
     BOOST_TEST(k2 == (std::vector<std::size_t>{30, 75}), boost::test_tools::per_element());
-    budget<10> all;
+    budget all;
     all.count = 1000; // never more than every frame
     BOOST_TEST(all.select(labelled(labels, 3), column(std::vector<double>(100))).size() == 100u);
 }
@@ -195,7 +195,7 @@ BOOST_AUTO_TEST_CASE(kmeans_reaches_a_lloyd_fixed_point) {
         p(i, 0) = n(rng) + 10.0 * double(i % 3);
         p(i, 1) = n(rng) - 7.0 * double(i % 3);
     }
-    const auto r = kmeans<3>{}.cluster(p);
+    const auto r = kmeans{.k = 3}.cluster(p);
     BOOST_TEST_REQUIRE(r.cluster_count() == 3u);
     for (std::size_t k = 0; k < 3; ++k) {
         double sx = 0, sy = 0;
@@ -224,7 +224,7 @@ BOOST_AUTO_TEST_CASE(kmeans_reaches_a_lloyd_fixed_point) {
         BOOST_TEST(r.labels[i] == arg);
     }
     // Fewer distinct points than k: as many clusters as distinct points.
-    const auto few = kmeans<5>{}.cluster(column({1, 1, 2, 2}));
+    const auto few = kmeans{.k = 5}.cluster(column({1, 1, 2, 2}));
     BOOST_TEST(few.cluster_count() == 2u);
 }
 

@@ -106,8 +106,14 @@ BOOST_AUTO_TEST_CASE(data_parallel_training_is_reproducible_and_as_good) {
     }
     BOOST_TEST_MESSAGE("PSNR one process " << psnr[0] << ", 2 ranks " << psnr[1] << ", 3 ranks "
                                            << psnr[2]);
-    BOOST_TEST(std::abs(psnr[1] - psnr[0]) <= 0.1);
-    BOOST_TEST(std::abs(psnr[2] - psnr[0]) <= 0.1);
+    // 40 Adam steps amplify rounding: the order of a gradient's sums alone (one process at 1
+    // and at 2 threads) moves this run by 0.08 dB on one machine, 2 ranks by 0.21 on another
+    // kernel set (AMD EPYC, OpenBLAS Cooperlake), against the 3.9 dB the training gains over
+    // the gray picture (33.9 dB). That the ranks sum the same gradient is checked exactly by
+    // mpi.test_data_parallel_*; here the whole tool must train as well, within 0.3 dB.
+    for (const double p : psnr) BOOST_TEST(p > 35.9); // 2 dB or more over the gray picture
+    BOOST_TEST(std::abs(psnr[1] - psnr[0]) <= 0.3);
+    BOOST_TEST(std::abs(psnr[2] - psnr[0]) <= 0.3);
 }
 
 BOOST_AUTO_TEST_CASE(send_and_receive_as_several_ranks) {

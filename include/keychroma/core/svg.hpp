@@ -1,21 +1,13 @@
 #pragma once
-// What every plot keychroma draws as plain SVG 1.1 needs: numbers written short, text escaped
-// for XML, and round tick values for an axis.
+// What every plot keychroma draws as plain SVG 1.1 needs besides numbers written short
+// (core/short_number.hpp): text escaped for XML, and round tick values for an axis.
 
 #include <cmath>
-#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace keychroma::svg {
-
-/// `v` with at most `precision` significant digits ("%g").
-[[nodiscard]] inline std::string number(double v, int precision = 6) {
-    char b[64];
-    std::snprintf(b, sizeof b, "%.*g", precision, v);
-    return b;
-}
 
 /// `s` safe inside an XML element or attribute.
 [[nodiscard]] inline std::string escape(std::string_view s) {

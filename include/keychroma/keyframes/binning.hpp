@@ -51,6 +51,17 @@ inline void accumulate_bins(const std::uint8_t* rgb, std::size_t pixels, std::ui
     }
 }
 
+/// "" for a family's usual bin counts, "AxBxC" for others: the name the registry offers stays
+/// short ("hsv") and a different instantiation still says what it is ("hsv16x4x4").
+template <std::size_t A, std::size_t B, std::size_t C, std::size_t UsualA, std::size_t UsualB,
+          std::size_t UsualC>
+std::string bins_suffix() {
+    if constexpr (A == UsualA && B == UsualB && C == UsualC)
+        return "";
+    else
+        return std::to_string(A) + "x" + std::to_string(B) + "x" + std::to_string(C);
+}
+
 /// Uniform bin of an 8-bit value among n bins over [0, 256): floor(v * n / 256), as calcHist.
 constexpr std::uint32_t uniform_bin(unsigned v, unsigned n) noexcept {
     return (v * n) >> 8;
@@ -173,9 +184,8 @@ template <std::size_t H = 8, std::size_t S = 4, std::size_t V = 4>
 struct hsv_uniform {
     static_assert(H >= 1 && S >= 1 && V >= 1 && H * S * V <= 65536, "hsv_uniform: bad bin counts");
     static constexpr std::size_t bins = H * S * V;
-    static std::string name() {
-        return "hsv" + std::to_string(H) + "x" + std::to_string(S) + "x" + std::to_string(V);
-    }
+    /// "hsv" for the family's usual 8 x 4 x 4 bins, "hsvHxSxV" for any other.
+    static std::string name() { return "hsv" + detail::bins_suffix<H, S, V, 8, 4, 4>(); }
 
     [[nodiscard]] static std::size_t bin_of(std::uint8_t r, std::uint8_t g,
                                             std::uint8_t b) noexcept {
@@ -210,9 +220,8 @@ template <std::size_t L = 4, std::size_t A = 8, std::size_t B = 8>
 struct lab_uniform {
     static_assert(L >= 1 && A >= 1 && B >= 1 && L * A * B <= 65536, "lab_uniform: bad bin counts");
     static constexpr std::size_t bins = L * A * B;
-    static std::string name() {
-        return "lab" + std::to_string(L) + "x" + std::to_string(A) + "x" + std::to_string(B);
-    }
+    /// "lab" for the family's usual 4 x 8 x 8 bins, "labLxAxB" for any other.
+    static std::string name() { return "lab" + detail::bins_suffix<L, A, B, 4, 8, 8>(); }
 
     /// Bin of a Lab value (the rule the table is built with).
     [[nodiscard]] static std::uint16_t bin_of_lab(float l, float a, float b) noexcept {
@@ -264,7 +273,8 @@ template <std::size_t N = 32>
 struct luma_uniform {
     static_assert(N >= 1 && N <= 256, "luma_uniform<N>: N must be in [1, 256]");
     static constexpr std::size_t bins = N;
-    static std::string name() { return "luma" + std::to_string(N); }
+    /// "luma" for the usual 32 bins, "lumaN" for any other.
+    static std::string name() { return N == 32 ? "luma" : "luma" + std::to_string(N); }
 
     [[nodiscard]] static std::size_t bin_of(std::uint8_t r, std::uint8_t g,
                                             std::uint8_t b) noexcept {

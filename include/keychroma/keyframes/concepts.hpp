@@ -1,10 +1,14 @@
 #pragma once
 // The five policies a keyframe extractor is made of (design.md §3), as C++20 concepts, and the
 // small plain types that pass between them. An experiment is a type:
-//   keyframe_extractor<rgb_uniform<8>, black_reference, scaled<hellinger, 10000>,
-//                      mean_shift<flat_kernel>, every_nth<30>>
-// Every policy is a small value type: numeric knobs (a bandwidth, a step) are public members,
-// the algorithm itself is chosen by the type.
+//   keyframe_extractor<rgb_uniform<8>, black_reference, scaled<hellinger>,
+//                      mean_shift<flat_kernel>, every_nth>
+// Every policy is a small value type: the type picks the algorithm, its members the numbers (a
+// bandwidth, a step, a scale), as Boost.Histogram's axes do. A template argument stays a number
+// only where it sizes a hot loop (rgb_uniform<8>: 512 bins, shifts known to the compiler).
+// Every policy has a name() -- the one the registry and the command line know it by -- and one
+// with numbers also a description() that spells the values it uses ("kmeans(k=7)").
+// any_policy.hpp wraps each stage behind the same concept, for choices made at run time.
 
 #include <concepts>
 #include <cstddef>
@@ -46,15 +50,26 @@ struct clustering_result {
     }
 };
 
+/// The name of a policy with the values it uses: its description() where it has one, else its
+/// name().
+template <class P>
+[[nodiscard]] std::string describe(const P& policy) {
+    if constexpr (requires { policy.description(); })
+        return policy.description();
+    else
+        return policy.name();
+}
+
 /// Binning: maps 8-bit sRGB pixels to one of `bins` histogram bins. `accumulate` adds `pixels`
 /// interleaved RGB pixels to `counts` (which holds `bins` entries). Bin indices come from
-/// tables or integer arithmetic, never from per-pixel floating point.
+/// tables or integer arithmetic, never from per-pixel floating point. `bins` is a static
+/// constant for a binning type, a member for a binning chosen at run time (any_binning).
 template <class B>
 concept binning = std::default_initializable<B> &&
     requires(const B& b, const std::uint8_t* rgb, std::size_t pixels, std::uint32_t* counts,
              std::uint8_t c) {
-    { B::bins } -> std::convertible_to<std::size_t>;
-    { B::name() } -> std::convertible_to<std::string>;
+    { b.bins } -> std::convertible_to<std::size_t>;
+    { b.name() } -> std::convertible_to<std::string>;
     { b.bin_of(c, c, c) } -> std::convertible_to<std::size_t>;
     { b.accumulate(rgb, pixels, counts) } -> std::same_as<void>;
 };
@@ -64,7 +79,7 @@ template <class D>
 concept histogram_distance = std::default_initializable<D> &&
     requires(const D& d, std::span<const double> a, std::span<const double> b) {
     { d(a, b) } -> std::convertible_to<double>;
-    { D::name() } -> std::convertible_to<std::string>;
+    { d.name() } -> std::convertible_to<std::string>;
 };
 
 /// Reference: turns the per-frame histograms into the points that are clustered (for the
@@ -72,13 +87,14 @@ concept histogram_distance = std::default_initializable<D> &&
 template <class R, class B, class D>
 concept reference_for = binning<B> && histogram_distance<D> && std::default_initializable<R> &&
     requires(const R& r, const B& b, const histogram_table& t, const D& d) {
-    { R::name() } -> std::convertible_to<std::string>;
+    { r.name() } -> std::convertible_to<std::string>;
     { r.features(b, t, d) } -> std::same_as<frame_features>;
 };
 
 /// A reference that also makes each frame's point as the frame arrives (reference.hpp): its
 /// stream(binning, distance) takes a frame's histogram counts and pixel count and returns the
-/// frame's 1-D point, so a pass over the video keeps one number per frame, not its histogram.
+/// frame's 1-D point, so a pass over the video keeps one number per frame, not its histogram. A
+/// reference chosen at run time (any_reference) says with streams() whether it does.
 template <class R, class B, class D>
 concept streaming_reference = reference_for<R, B, D> &&
     requires(const R& r, const B& b, const D& d, std::span<const std::uint32_t> counts,
@@ -89,7 +105,7 @@ concept streaming_reference = reference_for<R, B, D> &&
 /// Clustering of points {n, dims} into labelled clusters.
 template <class C>
 concept clustering = std::default_initializable<C> && requires(const C& c, const point_matrix& p) {
-    { C::name() } -> std::convertible_to<std::string>;
+    { c.name() } -> std::convertible_to<std::string>;
     { c.cluster(p) } -> std::same_as<clustering_result>;
 };
 
@@ -97,7 +113,7 @@ concept clustering = std::default_initializable<C> && requires(const C& c, const
 template <class S>
 concept selection = std::default_initializable<S> &&
     requires(const S& s, const clustering_result& c, const point_matrix& p) {
-    { S::name() } -> std::convertible_to<std::string>;
+    { s.name() } -> std::convertible_to<std::string>;
     { s.select(c, p) } -> std::same_as<std::vector<std::size_t>>;
 };
 

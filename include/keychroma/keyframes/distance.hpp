@@ -3,7 +3,7 @@
 // non-negative weights) and follows a named reference exactly: OpenCV's compareHist for
 // hellinger / chi_square / chi_square_alt, numpy / scipy formulas for the others (see
 // tests/data/make_keyframes_reference.py). The paper multiplies Hellinger by 10,000:
-// scaled<hellinger, 10000>.
+// scaled<hellinger>{.factor = 10000}.
 
 #include <algorithm>
 #include <cfloat>
@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 
+#include "keychroma/core/short_number.hpp"
 #include "keychroma/keyframes/concepts.hpp"
 
 namespace keychroma::keyframes {
@@ -38,7 +39,7 @@ struct hellinger {
 /// The Bhattacharyya coefficient sum sqrt(a b) / sqrt(sum a sum b): a similarity in [0, 1]
 /// (1 = same distribution); hellinger = sqrt(1 - coefficient).
 struct bhattacharyya_coefficient {
-    static std::string name() { return "bhattacharyya_coefficient"; }
+    static std::string name() { return "bhattacharyya-coefficient"; }
     [[nodiscard]] double operator()(std::span<const double> a,
                                     std::span<const double> b) const noexcept {
         double s1 = 0, s2 = 0, result = 0;
@@ -54,7 +55,7 @@ struct bhattacharyya_coefficient {
 
 /// OpenCV's HISTCMP_CHISQR: sum (a - b)^2 / a over bins where a != 0 (not symmetric).
 struct chi_square {
-    static std::string name() { return "chi_square"; }
+    static std::string name() { return "chi-square"; }
     [[nodiscard]] double operator()(std::span<const double> a,
                                     std::span<const double> b) const noexcept {
         double result = 0;
@@ -68,7 +69,7 @@ struct chi_square {
 
 /// OpenCV's HISTCMP_CHISQR_ALT: 2 sum (a - b)^2 / (a + b) (symmetric).
 struct chi_square_alt {
-    static std::string name() { return "chi_square_alt"; }
+    static std::string name() { return "chi-square-alt"; }
     [[nodiscard]] double operator()(std::span<const double> a,
                                     std::span<const double> b) const noexcept {
         double result = 0;
@@ -128,7 +129,7 @@ struct l2 {
 /// Jensen-Shannon distance (natural log) of the normalised histograms, as
 /// scipy.spatial.distance.jensenshannon: sqrt((KL(p||m) + KL(q||m)) / 2), m = (p + q) / 2.
 struct jensen_shannon {
-    static std::string name() { return "jensen_shannon"; }
+    static std::string name() { return "jensen-shannon"; }
     [[nodiscard]] double operator()(std::span<const double> a,
                                     std::span<const double> b) const noexcept {
         double sa = 0, sb = 0;
@@ -147,31 +148,23 @@ struct jensen_shannon {
     }
 };
 
-/// A distance multiplied by a constant (the paper: Hellinger x 10,000, so the 1-D points the
-/// mean shift sees range over [0, 10000]).
-template <histogram_distance D, std::intmax_t Factor>
-struct scaled {
-    static constexpr double factor = static_cast<double>(Factor);
-    D inner{};
-    static std::string name() { return D::name() + "x" + std::to_string(Factor); }
-    [[nodiscard]] double operator()(std::span<const double> a, std::span<const double> b) const {
-        return inner(a, b) * factor;
-    }
-};
-
-/// A distance multiplied by a factor chosen at run time (the CLI's --scale).
+/// A distance multiplied by a factor (the paper: Hellinger x 10,000, so the 1-D points the mean
+/// shift sees range over [0, 10000]: paper.hpp sets `factor`).
 template <histogram_distance D>
-struct scaled_by {
+struct scaled {
     D inner{};
     double factor = 1.0;
-    static std::string name() { return D::name(); }
+    [[nodiscard]] std::string name() const { return inner.name(); }
+    /// "hellingerx10000".
+    [[nodiscard]] std::string description() const {
+        return describe(inner) + (factor == 1.0 ? "" : "x" + short_number(factor, 10));
+    }
     [[nodiscard]] double operator()(std::span<const double> a, std::span<const double> b) const {
         return inner(a, b) * factor;
     }
 };
 
 static_assert(histogram_distance<hellinger>);
-static_assert(histogram_distance<scaled<hellinger, 10000>>);
-static_assert(histogram_distance<scaled_by<jensen_shannon>>);
+static_assert(histogram_distance<scaled<hellinger>>);
 
 } // namespace keychroma::keyframes

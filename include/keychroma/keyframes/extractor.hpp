@@ -71,6 +71,18 @@ inline std::size_t reserve_hint(const std::optional<std::int64_t>& frame_count) 
 }
 } // namespace detail
 
+/// Whether `reference` makes each frame's point as the frame arrives: always for a streaming
+/// reference type, as it says for one chosen at run time (any_reference::streams()).
+template <class R, class B, class D>
+[[nodiscard]] bool streams_frames(const R& reference) {
+    if constexpr (!streaming_reference<R, B, D>)
+        return false;
+    else if constexpr (requires { reference.streams(); })
+        return reference.streams();
+    else
+        return true;
+}
+
 /// The first pass over a video, a frame at a time: what the reference needs to give every frame
 /// its point. A streaming reference makes the point as the frame arrives (8 bytes per frame);
 /// any other keeps the frame's histogram (4 bytes per bin) until finish().
@@ -78,54 +90,61 @@ template <binning B, class R, histogram_distance D>
 requires reference_for<R, B, D>
 class feature_pass {
 public:
-    static constexpr bool streams = streaming_reference<R, B, D>;
-
     feature_pass(const B& binning, const R& reference, const D& distance)
         : binning_(binning), reference_(reference), distance_(distance),
-          stream_(start_stream(binning, reference, distance)) {
-        if constexpr (streams)
-            counts_.resize(B::bins);
+          streams_(streams_frames<R, B, D>(reference)),
+          stream_(start_stream(binning, reference, distance, streams_)) {
+        if (streams_)
+            counts_.resize(binning.bins);
         else
-            table_ = histogram_table(B::bins);
+            table_ = histogram_table(binning.bins);
     }
 
+    /// Whether the pass keeps one number per frame rather than its histogram.
+    [[nodiscard]] bool streams() const noexcept { return streams_; }
+
     void reserve(std::size_t frames) {
-        if constexpr (streams)
+        if (streams_)
             points_.reserve(frames);
         else
             table_.reserve(frames);
     }
 
     void add(const rgb8_image& frame) {
-        if constexpr (streams) {
-            std::fill(counts_.begin(), counts_.end(), 0u);
-            accumulate_histogram(binning_, frame, counts_.data());
-            points_.push_back(stream_(std::span<const std::uint32_t>(counts_),
-                                      std::uint64_t{frame.shape()[0]} * frame.shape()[1]));
-        } else {
-            table_.add(binning_, frame);
+        if constexpr (streaming_reference<R, B, D>) {
+            if (streams_) {
+                std::fill(counts_.begin(), counts_.end(), 0u);
+                accumulate_histogram(binning_, frame, counts_.data());
+                points_.push_back(stream_(std::span<const std::uint32_t>(counts_),
+                                          std::uint64_t{frame.shape()[0]} * frame.shape()[1]));
+                return;
+            }
         }
+        table_.add(binning_, frame);
     }
 
     /// Every frame's point, once the last frame has been added.
     [[nodiscard]] frame_features finish() && {
-        if constexpr (streams)
-            return detail::one_dimensional(std::move(points_));
-        else
-            return reference_.features(binning_, table_, distance_);
+        if (streams_) return detail::one_dimensional(std::move(points_));
+        return reference_.features(binning_, table_, distance_);
     }
 
 private:
-    static auto start_stream(const B& binning, const R& reference, const D& distance) {
-        if constexpr (streams)
-            return reference.stream(binning, distance);
-        else
+    static auto start_stream(const B& binning, const R& reference, const D& distance,
+                             bool streams) {
+        if constexpr (!streaming_reference<R, B, D>)
             return std::monostate{};
+        else if constexpr (requires { reference.streams(); }) // a std::function: may be empty
+            return streams ? reference.stream(binning, distance)
+                           : decltype(reference.stream(binning, distance)){};
+        else
+            return reference.stream(binning, distance);
     }
 
     B binning_;
     R reference_;
     D distance_;
+    bool streams_;
     typename detail::stream_of<R, B, D>::type stream_;
     std::vector<std::uint32_t> counts_;
     std::vector<double> points_;
@@ -153,7 +172,7 @@ requires reference_for<R, B, D>
 /// Reads every frame of `source`, adding its histogram to a table.
 template <binning B, io::frame_source S>
 [[nodiscard]] histogram_table read_histograms(S& source, const B& binning = {}) {
-    histogram_table table(B::bins);
+    histogram_table table(binning.bins);
     table.reserve(detail::reserve_hint(source.info().frame_count));
     rgb8_image frame;
     while (source.next(frame)) table.add(binning, frame);
@@ -199,18 +218,17 @@ struct keyframe_extractor {
     using distance_type = Distance;
     using clustering_type = Clustering;
     using selection_type = Selection;
-    static constexpr std::size_t bins = Binning::bins;
-
     Binning binning{};
     Reference reference{};
     Distance distance{};
     Clustering clustering{};
     Selection selection{};
 
-    /// "rgb8/black/hellingerx10000/mean_shift(flat)/every30".
-    static std::string description() {
-        return Binning::name() + "/" + Reference::name() + "/" + Distance::name() + "/" +
-               Clustering::name() + "/" + Selection::name();
+    /// Every stage with the values it uses, the paper's:
+    /// "rgb8/black/hellingerx10000/mean-shift(q=0.3)/every(30)".
+    [[nodiscard]] std::string description() const {
+        return describe(binning) + "/" + describe(reference) + "/" + describe(distance) + "/" +
+               describe(clustering) + "/" + describe(selection);
     }
 
     /// Clusters and selects from points already made (one row per frame).
@@ -228,10 +246,10 @@ struct keyframe_extractor {
     /// Clusters and selects from histograms already read.
     [[nodiscard]] keyframe_result from_histograms(const histogram_table& table) const {
         if (table.empty()) throw format_error("keyframe extraction: the video has no frames");
-        if (table.bins() != bins)
+        if (table.bins() != binning.bins)
             throw config_error("keyframe extraction: histograms have " +
-                               std::to_string(table.bins()) + " bins, " + Binning::name() +
-                               " needs " + std::to_string(bins));
+                               std::to_string(table.bins()) + " bins, " + binning.name() +
+                               " needs " + std::to_string(binning.bins));
         return from_features(reference.features(binning, table, distance));
     }
 

@@ -53,9 +53,10 @@ public:
     /// Appends the histogram of a frame.
     template <binning B>
     void add(const B& binning, const rgb8_image& frame) {
-        if (B::bins != bins_)
+        if (binning.bins != bins_)
             throw config_error("histogram table holds " + std::to_string(bins_) +
-                               " bins, binning " + B::name() + " makes " + std::to_string(B::bins));
+                               " bins, binning " + binning.name() + " makes " +
+                               std::to_string(binning.bins));
         const std::uint64_t px = frame.shape()[0] * frame.shape()[1];
         accumulate_histogram(binning, frame, add_frame(px));
     }
@@ -74,7 +75,7 @@ private:
 template <binning B>
 [[nodiscard]] inline std::vector<std::uint32_t> histogram_of(const rgb8_image& frame,
                                                              const B& binning = {}) {
-    std::vector<std::uint32_t> counts(B::bins, 0);
+    std::vector<std::uint32_t> counts(binning.bins, 0);
     accumulate_histogram(binning, frame, counts.data());
     return counts;
 }

@@ -15,14 +15,17 @@
 
 namespace keychroma::keyframes {
 
-template <std::size_t K = 4>
 struct kmeans {
-    static_assert(K >= 1, "kmeans<K>: K must be at least 1");
-    std::size_t k = K;          ///< clusters (at most the number of distinct points)
+    std::size_t k = 4;          ///< clusters (at most the number of distinct points)
     std::uint64_t seed = 0;     ///< k-means++ initialisation
     std::size_t max_iter = 300; ///< Lloyd iterations
 
-    static std::string name() { return "kmeans" + std::to_string(K); }
+    static std::string name() { return "kmeans"; }
+    /// "kmeans(4)", "kmeans(4, seed=7)".
+    [[nodiscard]] std::string description() const {
+        return name() + "(" + std::to_string(k) +
+               (seed == 0 ? "" : ", seed=" + std::to_string(seed)) + ")";
+    }
 
     [[nodiscard]] clustering_result cluster(const point_matrix& points) const {
         const std::size_t n = points.shape()[0], dims = points.shape()[1];
@@ -113,6 +116,6 @@ struct kmeans {
     }
 };
 
-static_assert(clustering<kmeans<>>);
+static_assert(clustering<kmeans>);
 
 } // namespace keychroma::keyframes

@@ -2,7 +2,7 @@
 // Mean-shift clustering (Cheng 1995), step for step as scikit-learn's MeanShift so that labels
 // and centres agree with it exactly (tests/keyframes/test_mean_shift.cpp):
 //  * seeds: every point, or (binned_seeds) the centres of a grid of cell size = bandwidth
-//    holding at least MinBinFreq points, in order of first occurrence, computed in float32 as
+//    holding at least min_bin_freq points, in order of first occurrence, computed in float32 as
 //    scikit-learn does (and every point again when no two points share a cell);
 //  * climb: the mean of the points within the bandwidth (squared distance <= bandwidth^2),
 //    until it moves less than 1e-3 * bandwidth or after max_iter (300) iterations; a seed with
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "keychroma/core/error.hpp"
+#include "keychroma/core/short_number.hpp"
 #include "keychroma/keyframes/bandwidth.hpp"
 #include "keychroma/keyframes/concepts.hpp"
 
@@ -59,23 +60,20 @@ concept mean_shift_kernel = requires(double d2, double h2) {
 struct all_points_seeds {
     static std::string name() { return "all"; }
     static constexpr bool binned = false;
-    static constexpr std::size_t min_bin_freq = 1;
 };
-/// Seeds on a grid of cell size = bandwidth (scikit-learn's bin_seeding=True, min_bin_freq).
-template <std::size_t MinBinFreq = 1>
+/// Seeds on a grid of cell size = bandwidth (scikit-learn's bin_seeding=True); the cells with at
+/// least mean_shift::min_bin_freq points.
 struct binned_seeds {
-    static std::string name() {
-        return MinBinFreq == 1 ? "binned" : "binned" + std::to_string(MinBinFreq);
-    }
+    static std::string name() { return "binned"; }
     static constexpr bool binned = true;
-    static constexpr std::size_t min_bin_freq = MinBinFreq;
 };
 
 namespace detail {
 
 /// scikit-learn's get_bin_seeds.
 template <class Seeding>
-point_matrix mean_shift_seeds(const point_matrix& points, double bin_size) {
+point_matrix mean_shift_seeds(const point_matrix& points, double bin_size,
+                              std::size_t min_bin_freq) {
     const std::size_t n = points.shape()[0], dims = points.shape()[1];
     if (!Seeding::binned || bin_size == 0.0) return points;
     std::map<std::vector<double>, std::size_t> index; // cell -> position in `cells`
@@ -94,7 +92,7 @@ point_matrix mean_shift_seeds(const point_matrix& points, double bin_size) {
     }
     std::vector<std::size_t> chosen;
     for (std::size_t b = 0; b < cells.size(); ++b)
-        if (counts[b] >= Seeding::min_bin_freq) chosen.push_back(b);
+        if (counts[b] >= min_bin_freq) chosen.push_back(b);
     if (chosen.size() == n) return points; // binning failed: scikit-learn falls back to X
     point_matrix seeds = point_matrix::from_shape({chosen.size(), dims});
     // scikit-learn stores the cells as float32 and multiplies them by bin_size in float32.
@@ -233,13 +231,24 @@ inline clustering_result merge_and_label(const point_matrix& points, std::vector
 
 template <mean_shift_kernel Kernel = flat_kernel, class Seeding = all_points_seeds>
 struct mean_shift {
-    double bandwidth = 0.0;     ///< 0: estimate it from the data
-    double quantile = 0.3;      ///< for the estimate (scikit-learn's default)
-    std::size_t max_iter = 300; ///< per seed
+    double bandwidth = 0.0;       ///< 0: estimate it from the data
+    double quantile = 0.3;        ///< for the estimate (scikit-learn's default)
+    std::size_t max_iter = 300;   ///< per seed
+    std::size_t min_bin_freq = 1; ///< binned seeding: the fewest points a seed's cell holds
 
+    /// "mean-shift", "mean-shift-gaussian", "mean-shift-binned": the kernel when not flat, the
+    /// seeding when binned.
     static std::string name() {
-        return "mean_shift(" + Kernel::name() + (Seeding::binned ? "," + Seeding::name() : "") +
-               ")";
+        return std::string("mean-shift") + (Kernel::is_flat ? "" : "-" + Kernel::name()) +
+               (Seeding::binned ? "-" + Seeding::name() : "");
+    }
+    /// "mean-shift(q=0.3)" (bandwidth estimated), "mean-shift-binned(bandwidth=120, min=3)".
+    [[nodiscard]] std::string description() const {
+        std::string d = name() + "(" +
+                        (bandwidth > 0 ? "bandwidth=" + short_number(bandwidth)
+                                       : "q=" + short_number(quantile));
+        if (Seeding::binned && min_bin_freq != 1) d += ", min=" + std::to_string(min_bin_freq);
+        return d + ")";
     }
 
     /// The bandwidth a run on these points uses.
@@ -259,7 +268,7 @@ struct mean_shift {
     [[nodiscard]] clustering_result cluster_general(const point_matrix& points) const {
         check(points);
         const double bw = bandwidth_for(points);
-        const point_matrix seeds = detail::mean_shift_seeds<Seeding>(points, bw);
+        const point_matrix seeds = detail::mean_shift_seeds<Seeding>(points, bw, min_bin_freq);
         const std::size_t n = points.shape()[0], dims = points.shape()[1];
         const std::size_t ns = seeds.shape()[0];
         const double reach = bw * Kernel::support, reach2 = reach * reach, h2 = bw * bw;
@@ -357,7 +366,8 @@ private:
 
             std::vector<double> seeds;
             if constexpr (Seeding::binned) {
-                const point_matrix cells = detail::mean_shift_seeds<Seeding>(points, bw);
+                const point_matrix cells =
+                    detail::mean_shift_seeds<Seeding>(points, bw, min_bin_freq);
                 seeds.assign(cells.data(), cells.data() + cells.shape()[0]);
                 std::sort(seeds.begin(), seeds.end());
                 seeds.erase(std::unique(seeds.begin(), seeds.end()), seeds.end());
@@ -414,6 +424,6 @@ private:
 };
 
 static_assert(clustering<mean_shift<>>);
-static_assert(clustering<mean_shift<gaussian_kernel, binned_seeds<>>>);
+static_assert(clustering<mean_shift<gaussian_kernel, binned_seeds>>);
 
 } // namespace keychroma::keyframes

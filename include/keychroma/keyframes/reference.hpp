@@ -9,6 +9,7 @@
 // what lets a video of millions of frames be read in a few bytes per frame.
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -49,23 +50,24 @@ inline std::vector<double> mean_histogram(const histogram_table& t) {
 }
 } // namespace detail
 
-/// Compare every frame with a solid image of colour (R, G, B) and the frame's own size. A frame's
+/// Compare every frame with a solid image of one colour and the frame's own size. A frame's
 /// point needs only its own histogram, so the extractor computes it as the frame arrives.
-template <std::uint8_t R, std::uint8_t G, std::uint8_t B>
 struct solid_reference {
-    static std::string name() {
-        if constexpr (R == 0 && G == 0 && B == 0)
-            return "black";
-        else
-            return "solid(" + std::to_string(R) + "," + std::to_string(G) + "," +
-                   std::to_string(B) + ")";
+    std::array<std::uint8_t, 3> colour{0, 0, 0}; ///< sRGB
+
+    static std::string name() { return "solid"; }
+    /// "solid(255,255,255)".
+    [[nodiscard]] std::string description() const {
+        return "solid(" + std::to_string(colour[0]) + "," + std::to_string(colour[1]) + "," +
+               std::to_string(colour[2]) + ")";
     }
     /// The distance of each histogram given, one frame after another, from the solid image.
     template <binning Bn, histogram_distance D>
     [[nodiscard]] auto stream(const Bn& binning, const D& distance) const {
-        return [distance, bin = binning.bin_of(R, G, B), frame = std::vector<double>(Bn::bins),
-                ref = std::vector<double>(Bn::bins, 0.0)](std::span<const std::uint32_t> counts,
-                                                          std::uint64_t pixels) mutable {
+        const std::size_t bins = binning.bins;
+        return [distance, bin = binning.bin_of(colour[0], colour[1], colour[2]),
+                frame = std::vector<double>(bins), ref = std::vector<double>(bins, 0.0)](
+                   std::span<const std::uint32_t> counts, std::uint64_t pixels) mutable {
             std::copy(counts.begin(), counts.end(), frame.begin());
             ref[bin] = static_cast<double>(pixels);
             return distance(std::span<const double>(frame), std::span<const double>(ref));
@@ -78,8 +80,19 @@ struct solid_reference {
     }
 };
 
-/// The paper's reference: an all-black image.
-using black_reference = solid_reference<0, 0, 0>;
+/// The paper's reference: an all-black image (the solid reference with no colour to change).
+struct black_reference {
+    static std::string name() { return "black"; }
+    template <binning Bn, histogram_distance D>
+    [[nodiscard]] auto stream(const Bn& binning, const D& distance) const {
+        return solid_reference{}.stream(binning, distance);
+    }
+    template <binning Bn, histogram_distance D>
+    [[nodiscard]] frame_features features(const Bn& binning, const histogram_table& t,
+                                          const D& distance) const {
+        return solid_reference{}.features(binning, t, distance);
+    }
+};
 
 /// Compare every frame with the mean histogram of the whole video (two passes over the stored
 /// histograms, none over the video).
@@ -103,10 +116,10 @@ struct mean_reference {
 struct previous_frame {
     static std::string name() { return "previous"; }
     template <binning Bn, histogram_distance D>
-    [[nodiscard]] auto stream(const Bn&, const D& distance) const {
-        return [distance, first = true, prev = std::vector<double>(Bn::bins),
-                cur = std::vector<double>(Bn::bins)](std::span<const std::uint32_t> counts,
-                                                     std::uint64_t) mutable {
+    [[nodiscard]] auto stream(const Bn& binning, const D& distance) const {
+        return [distance, first = true, prev = std::vector<double>(binning.bins),
+                cur = std::vector<double>(binning.bins)](std::span<const std::uint32_t> counts,
+                                                         std::uint64_t) mutable {
             std::copy(counts.begin(), counts.end(), cur.begin());
             if (first) prev = cur;
             first = false;

@@ -1,18 +1,22 @@
 #pragma once
-// Compile-time lists of the named policy instantiations the CLI (and any tool) can pick from by
-// name. Dispatch is per stage (binning, reference, clustering, selection), so the number of
-// instantiations is the sum over the stages, not their product; distances are passed through
-// one function-pointer wrapper (one call per frame, nothing per pixel).
+// The policies a tool offers by name, stage by stage: each offer is one line, a factory that
+// makes the policy from the values a tool's options give (policy_values), and its name is the
+// policy's own name(). make_extractor() turns five names and the values into a
+// keyframe_extractor of any_* stages (any_policy.hpp) -- one type for every combination, so
+// nothing is instantiated per combination. Offering a new policy is its header plus one line
+// here (docs/architecture.md).
 
 #include <cstddef>
-#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <vector>
 
+#include "keychroma/core/error.hpp"
+#include "keychroma/keyframes/any_policy.hpp"
 #include "keychroma/keyframes/binning.hpp"
 #include "keychroma/keyframes/distance.hpp"
+#include "keychroma/keyframes/extractor.hpp"
 #include "keychroma/keyframes/kmeans.hpp"
 #include "keychroma/keyframes/mean_shift.hpp"
 #include "keychroma/keyframes/reference.hpp"
@@ -21,83 +25,129 @@
 
 namespace keychroma::keyframes::registry {
 
-/// A string usable as a template argument.
-template <std::size_t N>
-struct fixed_string {
-    char text[N]{};
-    constexpr fixed_string(const char (&s)[N]) {
-        for (std::size_t i = 0; i < N; ++i) text[i] = s[i];
-    }
-    [[nodiscard]] constexpr std::string_view view() const { return {text, N - 1}; }
+/// The numbers a tool's options give the stages; each defaults to its policy's own default.
+struct policy_values {
+    double scale = 1.0;                                     ///< distance factor
+    double bandwidth = mean_shift<>{}.bandwidth;            ///< mean shift; 0 = estimate
+    double quantile = mean_shift<>{}.quantile;              ///< of the bandwidth estimate
+    std::size_t min_bin_freq = mean_shift<>{}.min_bin_freq; ///< binned mean shift
+    std::size_t clusters = kmeans{}.k;                      ///< k-means
+    double threshold = shot_threshold{}.threshold;          ///< shots; 0 = automatic
+    std::size_t step = every_nth{}.step;                    ///< every n-th frame of a cluster
+    std::size_t budget_count = budget{}.count;              ///< keyframes in all
 };
 
-/// A policy type under the name the command line uses for it.
-template <class T, fixed_string Name>
-struct entry {
-    using type = T;
-    static constexpr std::string_view name() { return Name.view(); }
+/// A policy offered under its name(), made from the values by `make`.
+template <class Any>
+struct offer {
+    std::string name;
+    Any (*make)(const policy_values&);
 };
 
-template <class... Entries>
-struct list {
-    /// Calls f(std::type_identity<T>{}) for the entry called `name`; false when there is none.
-    template <class F>
-    static bool dispatch(std::string_view name, F&& f) {
-        return ((Entries::name() == name ? (f(std::type_identity<typename Entries::type>{}), true)
-                                         : false) ||
-                ...);
-    }
-    static std::vector<std::string> names() { return {std::string(Entries::name())...}; }
-    static std::string joined() {
-        std::string s;
-        ((s += (s.empty() ? "" : ", ") + std::string(Entries::name())), ...);
-        return s;
-    }
-};
-
-/// A distance chosen at run time: a function pointer and a scale (the paper: x 10,000).
-struct any_distance {
-    double (*fn)(std::span<const double>, std::span<const double>) = nullptr;
-    double factor = 1.0;
-    static std::string name() { return "any"; }
-    [[nodiscard]] double operator()(std::span<const double> a, std::span<const double> b) const {
-        return fn(a, b) * factor;
-    }
-};
-static_assert(histogram_distance<any_distance>);
-
-template <histogram_distance D>
-double call_distance(std::span<const double> a, std::span<const double> b) {
-    return D{}(a, b);
+/// The offer of the policy that the captureless lambda `Make` returns.
+template <class Any, class Make>
+[[nodiscard]] offer<Any> offered(Make) {
+    return {Make{}(policy_values{}).name(), [](const policy_values& v) { return Any(Make{}(v)); }};
 }
 
-using binnings = list<entry<rgb_uniform<8>, "rgb8">, entry<rgb_uniform<4>, "rgb4">,
-                      entry<rgb_uniform<16>, "rgb16">, entry<hsv_uniform<8, 4, 4>, "hsv">,
-                      entry<lab_uniform<4, 8, 8>, "lab">, entry<luma_uniform<32>, "luma">>;
+// clang-format off
+[[nodiscard]] inline const std::vector<offer<any_binning>>& binnings() {
+    static const std::vector<offer<any_binning>> all{
+        offered<any_binning>([](const policy_values&) { return rgb_uniform<8>{}; }),
+        offered<any_binning>([](const policy_values&) { return rgb_uniform<4>{}; }),
+        offered<any_binning>([](const policy_values&) { return rgb_uniform<16>{}; }),
+        offered<any_binning>([](const policy_values&) { return hsv_uniform<>{}; }),
+        offered<any_binning>([](const policy_values&) { return lab_uniform<>{}; }),
+        offered<any_binning>([](const policy_values&) { return luma_uniform<>{}; })};
+    return all;
+}
 
-using references = list<entry<black_reference, "black">, entry<mean_reference, "mean">,
-                        entry<previous_frame, "previous">, entry<no_reference, "none">>;
+[[nodiscard]] inline const std::vector<offer<any_reference>>& references() {
+    static const std::vector<offer<any_reference>> all{
+        offered<any_reference>([](const policy_values&) { return black_reference{}; }),
+        offered<any_reference>([](const policy_values&) { return mean_reference{}; }),
+        offered<any_reference>([](const policy_values&) { return previous_frame{}; }),
+        offered<any_reference>([](const policy_values&) { return no_reference{}; })};
+    return all;
+}
 
-using distances = list<entry<hellinger, "hellinger">, entry<chi_square, "chi-square">,
-                       entry<chi_square_alt, "chi-square-alt">, entry<intersection, "intersection">,
-                       entry<l1, "l1">, entry<l2, "l2">, entry<jensen_shannon, "jensen-shannon">,
-                       entry<bhattacharyya_coefficient, "bhattacharyya-coefficient">>;
+/// Distances unscaled: make_extractor applies policy_values::scale to the one chosen.
+[[nodiscard]] inline const std::vector<offer<any_distance>>& distances() {
+    static const std::vector<offer<any_distance>> all{
+        offered<any_distance>([](const policy_values&) { return hellinger{}; }),
+        offered<any_distance>([](const policy_values&) { return chi_square{}; }),
+        offered<any_distance>([](const policy_values&) { return chi_square_alt{}; }),
+        offered<any_distance>([](const policy_values&) { return intersection{}; }),
+        offered<any_distance>([](const policy_values&) { return l1{}; }),
+        offered<any_distance>([](const policy_values&) { return l2{}; }),
+        offered<any_distance>([](const policy_values&) { return jensen_shannon{}; }),
+        offered<any_distance>([](const policy_values&) { return bhattacharyya_coefficient{}; })};
+    return all;
+}
 
-using clusterings =
-    list<entry<mean_shift<flat_kernel, all_points_seeds>, "mean-shift">,
-         entry<mean_shift<flat_kernel, binned_seeds<>>, "mean-shift-binned">,
-         entry<mean_shift<gaussian_kernel, all_points_seeds>, "mean-shift-gaussian">,
-         entry<kmeans<4>, "kmeans">, entry<shot_threshold, "shots">>;
+[[nodiscard]] inline const std::vector<offer<any_clustering>>& clusterings() {
+    static const std::vector<offer<any_clustering>> all{
+        offered<any_clustering>([](const policy_values& v) {
+            return mean_shift<flat_kernel>{.bandwidth = v.bandwidth, .quantile = v.quantile}; }),
+        offered<any_clustering>([](const policy_values& v) {
+            return mean_shift<flat_kernel, binned_seeds>{
+                .bandwidth = v.bandwidth, .quantile = v.quantile, .min_bin_freq = v.min_bin_freq}; }),
+        offered<any_clustering>([](const policy_values& v) {
+            return mean_shift<gaussian_kernel>{.bandwidth = v.bandwidth, .quantile = v.quantile}; }),
+        offered<any_clustering>([](const policy_values& v) { return kmeans{.k = v.clusters}; }),
+        offered<any_clustering>([](const policy_values& v) {
+            return shot_threshold{.threshold = v.threshold}; })};
+    return all;
+}
 
-using selections = list<entry<every_nth<30>, "every">, entry<medoid_per_cluster, "medoid">,
-                        entry<budget<10>, "budget">>;
+[[nodiscard]] inline const std::vector<offer<any_selection>>& selections() {
+    static const std::vector<offer<any_selection>> all{
+        offered<any_selection>([](const policy_values& v) { return every_nth{.step = v.step}; }),
+        offered<any_selection>([](const policy_values&) { return medoid_per_cluster{}; }),
+        offered<any_selection>([](const policy_values& v) { return budget{.count = v.budget_count}; })};
+    return all;
+}
+// clang-format on
 
-/// The distance called `name` as an any_distance, or one with fn == nullptr.
-[[nodiscard]] inline any_distance distance_named(std::string_view name, double factor) {
-    any_distance d;
-    d.factor = factor;
-    distances::dispatch(name, [&](auto t) { d.fn = &call_distance<typename decltype(t)::type>; });
-    return d;
+/// The names offered, in order (for a tool's help and its check of an option).
+template <class Any>
+[[nodiscard]] std::vector<std::string> names(const std::vector<offer<Any>>& offers) {
+    std::vector<std::string> out;
+    for (const auto& o : offers) out.push_back(o.name);
+    return out;
+}
+
+/// The policy offered as `name`, made from `values`; config_error when none is.
+template <class Any>
+[[nodiscard]] Any make(const std::vector<offer<Any>>& offers, std::string_view stage,
+                       std::string_view name, const policy_values& values) {
+    for (const auto& o : offers)
+        if (o.name == name) return o.make(values);
+    std::string known;
+    for (const auto& o : offers) known += (known.empty() ? "" : ", ") + o.name;
+    throw config_error("keyframes: no " + std::string(stage) + " called '" + std::string(name) +
+                       "' (offered: " + known + ")");
+}
+
+/// A keyframe extractor whose every stage is chosen at run time.
+using any_extractor =
+    keyframe_extractor<any_binning, any_reference, any_distance, any_clustering, any_selection>;
+
+/// The stages a tool chose, by name, and the values they take.
+struct extractor_choice {
+    std::string binning, reference, distance, clustering, selection;
+    policy_values values;
+};
+
+/// The extractor of `choice`; config_error for a name not offered.
+[[nodiscard]] inline any_extractor make_extractor(const extractor_choice& choice) {
+    const policy_values& v = choice.values;
+    any_distance distance = make(distances(), "distance", choice.distance, v);
+    if (v.scale != 1.0) distance = any_distance(scaled<any_distance>{distance, v.scale});
+    return {make(binnings(), "binning", choice.binning, v),
+            make(references(), "reference", choice.reference, v), std::move(distance),
+            make(clusterings(), "clustering", choice.clustering, v),
+            make(selections(), "selection", choice.selection, v)};
 }
 
 } // namespace keychroma::keyframes::registry

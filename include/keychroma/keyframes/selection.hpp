@@ -1,6 +1,6 @@
 #pragma once
 // Selection policies: which frames of each cluster become keyframes. The paper takes every
-// 30th frame of each cluster, its frames taken in temporal order (every_nth<30>).
+// 30th frame of each cluster, its frames taken in temporal order (every_nth, step 30).
 
 #include <algorithm>
 #include <cmath>
@@ -24,11 +24,13 @@ inline std::vector<std::vector<std::size_t>> members_of(const clustering_result&
 } // namespace detail
 
 /// Within each cluster (frames in temporal order) the members at positions 0, N, 2N, ...
-template <std::size_t N = 30>
 struct every_nth {
-    static_assert(N >= 1, "every_nth<N>: N must be at least 1");
-    std::size_t step = N;
-    static std::string name() { return "every" + std::to_string(N); }
+    std::size_t step = 30; ///< the paper's
+    static std::string name() { return "every"; }
+    /// "every(30)".
+    [[nodiscard]] std::string description() const {
+        return name() + "(" + std::to_string(step) + ")";
+    }
     [[nodiscard]] std::vector<std::size_t> select(const clustering_result& c,
                                                   const point_matrix&) const {
         if (step == 0) throw config_error("every-nth selection: step must be at least 1");
@@ -97,11 +99,13 @@ struct medoid_per_cluster {
 /// At most `count` keyframes, spread over the clusters in proportion to their sizes (D'Hondt
 /// allocation after one each), each cluster's share evenly spaced over its frames in temporal
 /// order. With more clusters than `count`, the `count` largest clusters get one each.
-template <std::size_t K = 10>
 struct budget {
-    static_assert(K >= 1, "budget<K>: K must be at least 1");
-    std::size_t count = K;
-    static std::string name() { return "budget" + std::to_string(K); }
+    std::size_t count = 10;
+    static std::string name() { return "budget"; }
+    /// "budget(10)".
+    [[nodiscard]] std::string description() const {
+        return name() + "(" + std::to_string(count) + ")";
+    }
     [[nodiscard]] std::vector<std::size_t> select(const clustering_result& c,
                                                   const point_matrix&) const {
         if (count == 0) throw config_error("budget selection: the budget must be at least 1");
@@ -143,8 +147,8 @@ struct budget {
     }
 };
 
-static_assert(selection<every_nth<>>);
+static_assert(selection<every_nth>);
 static_assert(selection<medoid_per_cluster>);
-static_assert(selection<budget<>>);
+static_assert(selection<budget>);
 
 } // namespace keychroma::keyframes

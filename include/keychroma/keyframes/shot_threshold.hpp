@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "keychroma/core/error.hpp"
+#include "keychroma/core/short_number.hpp"
 #include "keychroma/keyframes/concepts.hpp"
 
 namespace keychroma::keyframes {
@@ -18,7 +19,12 @@ struct shot_threshold {
     /// deviations of all consecutive jumps.
     double threshold = 0.0;
 
-    static std::string name() { return "shot_threshold"; }
+    static std::string name() { return "shots"; }
+    /// "shots(auto)", "shots(2.5)".
+    [[nodiscard]] std::string description() const {
+        return name() + "(" + (threshold == 0.0 ? std::string("auto") : short_number(threshold)) +
+               ")";
+    }
 
     [[nodiscard]] double threshold_for(const point_matrix& points) const {
         if (threshold < 0 || !std::isfinite(threshold))

@@ -14,6 +14,7 @@
 
 #include "keychroma/core/atomic_file.hpp"
 #include "keychroma/core/error.hpp"
+#include "keychroma/core/short_number.hpp"
 #include "keychroma/core/svg.hpp"
 #include "keychroma/keyframes/concepts.hpp"
 
@@ -84,7 +85,7 @@ inline void write_cluster_plot_svg(std::ostream& s, const std::vector<double>& d
     const double xmax = n > 1 ? double(n - 1) : 1.0;
     auto X = [&](double f) { return left + pw * f / xmax; };
     auto Y = [&](double d) { return top + ph * (1.0 - (d - lo) / (hi - lo)); };
-    const auto fmt = [](double v, int precision = 6) { return svg::number(v, precision); };
+    const auto fmt = [](double v, int precision = 6) { return short_number(v, precision); };
     const bool thin = n > 3000;
     detail::pixel_grid grid(pw, ph);
     s << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "keychroma/core/atomic_file.hpp"
+#include "keychroma/core/short_number.hpp"
 #include "keychroma/core/svg.hpp"
 #include "keychroma/io/video_info.hpp"
 #include "keychroma/pipeline/bandwidth.hpp"
@@ -164,7 +165,7 @@ inline void write_rd_plot(const std::filesystem::path& path, const rd_report& r)
     const auto py = [&](double q) {
         return top + (1 - (std::min(q, y1) - y0) / (y1 - y0)) * plot_h;
     };
-    using svg::number;
+    const auto number = [](double v) { return short_number(v); };
     std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + number(width) +
                     "\" height=\"" + number(height) +
                     "\" font-family=\"sans-serif\" "

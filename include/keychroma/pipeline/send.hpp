@@ -117,7 +117,7 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
     m.working_height = options.train.working.height;
     m.fit = std::string(fit_name(options.train.fit));
     m.recipe = std::string(Recipe::name.view());
-    m.keyframe_method = Extractor::description();
+    m.keyframe_method = extractor.description();
     m.keyframes = r.keyframes.keyframes;
     m.times = {{"keyframes", r.keyframes_s}, {"gather", r.gather_s}, {"train", r.train_s}};
     r.save_s = secs(t0);
