@@ -106,7 +106,7 @@ struct recording_optimizer {
     void update(Backend& b, T* w, const T* g, const std::array<T*, slots>& state, std::size_t n,
                 std::uint64_t step) const {
         if (rates->size() < step) rates->push_back(learning_rate); // once per step
-        b.sgd_update(w, g, state[0], n, learning_rate, 0.0, false);
+        nn::sgd{.learning_rate = learning_rate}.update(b, w, g, state, n, step);
     }
 };
 

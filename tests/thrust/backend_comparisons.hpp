@@ -346,10 +346,8 @@ void compare_optimizers() {
                                             host_vec(n)};
     compare("adam x5", b, adam_bufs,
             [&](auto& be, auto p) {
-                for (int t = 1; t <= 5; ++t) {
-                    const double lr_t =
-                        1e-3 * std::sqrt(1 - std::pow(0.999, t)) / (1 - std::pow(0.9, t));
-                    be.adam_update(p[0], p[1], p[2], p[3], n, lr_t, 0.9, 0.999, 1e-7);
+                for (std::uint64_t t = 1; t <= 5; ++t) {
+                    nn::adam{}.update(be, p[0], p[1], {p[2], p[3]}, n, t);
                     be.template activation_forward<nn::tanh_act>(
                         p[1], n); // a different gradient next time
                 }
@@ -360,8 +358,8 @@ void compare_optimizers() {
                                                random_values(n, 21, -0.1, 0.1)};
         compare(std::string("sgd") + (nesterov ? " nesterov" : ""), b, sgd_bufs,
                 [&](auto& be, auto p) {
-                    for (int t = 0; t < 3; ++t)
-                        be.sgd_update(p[0], p[1], p[2], n, 0.01, 0.9, nesterov);
+                    const nn::sgd sgd{.learning_rate = 0.01, .momentum = 0.9, .nesterov = nesterov};
+                    for (std::uint64_t t = 1; t <= 3; ++t) sgd.update(be, p[0], p[1], {p[2]}, n, t);
                 },
                 elementwise_tolerance, {true, false, true});
     }

@@ -14,20 +14,11 @@ namespace keychroma::nn {
 namespace detail {
 /// The bound layer every activation shares: in place, shape preserving, no parameters.
 template <class Act, std::size_t InC>
-struct activation_layer {
-    static_assert(InC > 0, "keychroma::nn: the first layer of a sequential must be input<C>");
+struct activation_layer : layer_base<InC> {
     using activation = Act;
-    static constexpr std::size_t in_channels = InC;
-    static constexpr std::size_t out_channels = InC;
-    static constexpr std::size_t stride = 1;
-    static constexpr std::size_t upscale = 1;
     static constexpr bool is_activation = true;
     static constexpr bool in_place = true;
-    static constexpr bool is_conv = false;
-    static constexpr std::array<param_spec, 0> params{};
     static constexpr auto signature = Act::name;
-    static constexpr std::size_t scratch_size(tensor_shape) noexcept { return 0; }
-    static constexpr tensor_shape output_shape(tensor_shape in) noexcept { return in; }
     /// `fused`: the convolution before this layer already applied the activation.
     template <class Backend, class T>
     static void forward(Backend& b, const layer_io<T>& io, bool fused) {

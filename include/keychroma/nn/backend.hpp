@@ -1,6 +1,7 @@
 #pragma once
 // What a backend provides: a buffer type in its own memory, host transfers, and the primitive
-// operations every layer, loss and optimizer is written in. Pointers passed to the operations
+// operations every layer, loss and optimizer is written in, the last of them for_each_index: f(i)
+// over [0, n), which element-wise code is written once over. Pointers passed to the operations
 // point into the backend's memory (data(buffer) + offset); all tensors are NHWC and convolution
 // weights HWIO (tensor.hpp), so network<Stack, Backend> and the model files stay the same for
 // every backend. The CPU backend is nn/backend/cpu.hpp; a Thrust backend implements the same.
@@ -14,6 +15,13 @@
 #include "keychroma/nn/tensor.hpp"
 
 namespace keychroma::nn {
+
+namespace detail {
+/// An element-wise functor, to check that a backend runs one.
+struct index_probe {
+    KEYCHROMA_HD void operator()(std::size_t) const noexcept {}
+};
+} // namespace detail
 
 template <class B>
 concept backend = requires(B& b, typename B::buffer& buf, typename B::value_type* p,
@@ -47,9 +55,8 @@ concept backend = requires(B& b, typename B::buffer& buf, typename B::value_type
     b.batch_norm_backward(ts, cp, cp, cp, cp, p, p, p);
     // Loss averaged over n elements; writes d(loss)/d(prediction) into the third pointer.
     { b.template loss<mse>(cp, cp, p, n) } -> std::convertible_to<double>;
-    // Optimizer updates (see optimizer.hpp for the formulas).
-    b.adam_update(p, cp, p, p, n, x, x, x, x);
-    b.sgd_update(p, cp, p, n, x, x, flag);
+    // f(i) for i in [0, n): what element-wise code is written over (optimizer.hpp).
+    b.for_each_index(n, detail::index_probe{});
 };
 
 } // namespace keychroma::nn

@@ -16,15 +16,7 @@ struct batch_norm {
     static constexpr double epsilon = 1e-3;
 
     template <std::size_t InC>
-    struct bind {
-        static_assert(InC > 0, "keychroma::nn: the first layer of a sequential must be input<C>");
-        static constexpr std::size_t in_channels = InC;
-        static constexpr std::size_t out_channels = InC;
-        static constexpr std::size_t stride = 1;
-        static constexpr std::size_t upscale = 1;
-        static constexpr bool is_activation = false;
-        static constexpr bool in_place = false;
-        static constexpr bool is_conv = false;
+    struct bind : layer_base<InC> {
         static constexpr std::array<param_spec, 4> params{
             param_spec{{InC, 0, 0, 0}, 1, 0, 0, init_kind::ones, true},   // gamma
             param_spec{{InC, 0, 0, 0}, 1, 0, 0, init_kind::zeros, true},  // beta
@@ -33,7 +25,6 @@ struct batch_norm {
         static constexpr fixed_string signature{"batch_norm"};
         /// The batch's mean and inverse standard deviation, kept for backward.
         static constexpr std::size_t scratch_size(tensor_shape) noexcept { return 2 * InC; }
-        static constexpr tensor_shape output_shape(tensor_shape in) noexcept { return in; }
         template <class Act, class Backend, class T>
         static void forward(Backend& b, const layer_io<T>& io) {
             b.batch_norm_forward(io.in_shape, io.in, io.out, io.params[0], io.params[1],

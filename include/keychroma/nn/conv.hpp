@@ -17,15 +17,9 @@ struct conv {
                   "keychroma::nn: conv stride must be between 1 and the kernel size");
 
     template <std::size_t InC>
-    struct bind {
-        static_assert(InC > 0, "keychroma::nn: the first layer of a sequential must be input<C>");
-        static constexpr std::size_t in_channels = InC;
-        static constexpr std::size_t out_channels = Out;
+    struct bind : layer_base<InC, Out> {
         static constexpr std::size_t kernel = K;
         static constexpr std::size_t stride = Stride;
-        static constexpr std::size_t upscale = 1;
-        static constexpr bool is_activation = false;
-        static constexpr bool in_place = false;
         static constexpr bool is_conv = true;
         static constexpr std::array<param_spec, 2> params{
             param_spec{{K, K, InC, Out}, 4, K* K* InC, K* K* Out, init_kind::glorot_uniform, true},
@@ -33,7 +27,6 @@ struct conv {
         static constexpr auto signature =
             fixed_string{"conv<"} + number_string<Out>() + fixed_string{","} + number_string<K>() +
             fixed_string{","} + number_string<Stride>() + fixed_string{">"};
-        static constexpr std::size_t scratch_size(tensor_shape) noexcept { return 0; }
         static constexpr conv_shape geometry(tensor_shape in) noexcept {
             return make_conv_shape(in, Out, K, Stride);
         }

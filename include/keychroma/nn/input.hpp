@@ -12,17 +12,8 @@ namespace keychroma::nn {
 
 namespace detail {
 template <std::size_t C>
-struct pass_through_layer {
-    static constexpr std::size_t in_channels = C;
-    static constexpr std::size_t out_channels = C;
-    static constexpr std::size_t stride = 1;
-    static constexpr std::size_t upscale = 1;
-    static constexpr bool is_activation = false;
+struct pass_through_layer : layer_base<C> {
     static constexpr bool in_place = true;
-    static constexpr bool is_conv = false;
-    static constexpr std::array<param_spec, 0> params{};
-    static constexpr std::size_t scratch_size(tensor_shape) noexcept { return 0; }
-    static constexpr tensor_shape output_shape(tensor_shape in) noexcept { return in; }
     template <class Act, class Backend, class T>
     static void forward(Backend&, const layer_io<T>&) {}
     template <class Backend, class T>

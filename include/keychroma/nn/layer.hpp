@@ -45,6 +45,27 @@ struct layer_io {
     bool training = false;
 };
 
+/// What a bound layer states, at the values most layers have: InC channels in, OutC out, no
+/// change of size, no parameters, no scratch memory, not in place. A layer's bind<InC> derives
+/// from it and states only what differs, then gives forward and backward (upsample.hpp is the
+/// shortest example; docs/architecture.md adds a layer).
+template <std::size_t InC, std::size_t OutC = InC>
+struct layer_base {
+    static_assert(InC > 0, "keychroma::nn: the first layer of a sequential must be input<C>");
+    static constexpr std::size_t in_channels = InC;
+    static constexpr std::size_t out_channels = OutC;
+    static constexpr std::size_t stride = 1;  ///< the output is the input's size / stride
+    static constexpr std::size_t upscale = 1; ///< ... times upscale
+    static constexpr bool is_activation = false;
+    static constexpr bool in_place = false; ///< writes its output over its input
+    static constexpr bool is_conv = false;
+    static constexpr std::array<param_spec, 0> params{};
+    static constexpr std::size_t scratch_size(tensor_shape) noexcept { return 0; }
+    static constexpr tensor_shape output_shape(tensor_shape in) noexcept {
+        return {in.n, in.h, in.w, OutC};
+    }
+};
+
 /// Activations that can be folded into the epilogue of the convolution before them. Their
 /// derivative must be expressible from the output alone (y -> dy/dx), which lets them run in
 /// place: relu, leaky relu, tanh, sigmoid and identity all qualify.

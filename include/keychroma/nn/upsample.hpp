@@ -12,19 +12,10 @@ template <std::size_t F = 2>
 struct upsample {
     static_assert(F >= 1, "keychroma::nn: upsample factor must be at least 1");
     template <std::size_t InC>
-    struct bind {
-        static_assert(InC > 0, "keychroma::nn: the first layer of a sequential must be input<C>");
-        static constexpr std::size_t in_channels = InC;
-        static constexpr std::size_t out_channels = InC;
-        static constexpr std::size_t stride = 1;
+    struct bind : layer_base<InC> {
         static constexpr std::size_t upscale = F;
-        static constexpr bool is_activation = false;
-        static constexpr bool in_place = false;
-        static constexpr bool is_conv = false;
-        static constexpr std::array<param_spec, 0> params{};
         static constexpr auto signature =
             fixed_string{"upsample<"} + number_string<F>() + fixed_string{">"};
-        static constexpr std::size_t scratch_size(tensor_shape) noexcept { return 0; }
         static constexpr tensor_shape output_shape(tensor_shape in) noexcept {
             return {in.n, in.h * F, in.w * F, in.c};
         }

@@ -332,27 +332,13 @@ public:
         return total / double(n);
     }
 
-    void adam_update(T* w, const T* g, T* m, T* v, std::size_t n, double lr_t, double beta1,
-                     double beta2, double eps) const {
-        const T b1 = T(beta1), b2 = T(beta2), c1 = T(1 - beta1), c2 = T(1 - beta2), lr = T(lr_t),
-                e = T(eps);
+    /// f(i) for every i in [0, n), spread over the threads and vectorised: the one loop
+    /// element-wise code (optimizers, element-wise layers) is written for.
+    template <class F>
+    void for_each_index(std::size_t n, F f) const {
         const std::ptrdiff_t count = std::ptrdiff_t(n);
 #pragma omp parallel for simd num_threads(threads_) schedule(static)
-        for (std::ptrdiff_t i = 0; i < count; ++i) {
-            m[i] = b1 * m[i] + c1 * g[i];
-            v[i] = b2 * v[i] + c2 * g[i] * g[i];
-            w[i] -= lr * m[i] / (std::sqrt(v[i]) + e);
-        }
-    }
-    void sgd_update(T* w, const T* g, T* velocity, std::size_t n, double lr, double momentum,
-                    bool nesterov) const {
-        const T l = T(lr), mu = T(momentum);
-        const std::ptrdiff_t count = std::ptrdiff_t(n);
-#pragma omp parallel for simd num_threads(threads_) schedule(static)
-        for (std::ptrdiff_t i = 0; i < count; ++i) {
-            velocity[i] = mu * velocity[i] - l * g[i];
-            w[i] += nesterov ? mu * velocity[i] - l * g[i] : velocity[i];
-        }
+        for (std::ptrdiff_t i = 0; i < count; ++i) f(std::size_t(i));
     }
 
 private:

@@ -215,25 +215,17 @@ public:
         return total / double(n);
     }
 
-    void adam_update(T* w, const T* g, T* m, T* v, std::size_t n, double lr_t, double beta1,
-                     double beta2, double eps) const {
-        for_each_index(n, thrust_detail::adam_step<T>{w, g, m, v, T(lr_t), T(beta1), T(beta2),
-                                                      T(1 - beta1), T(1 - beta2), T(eps)});
-    }
-    void sgd_update(T* w, const T* g, T* velocity, std::size_t n, double lr, double momentum,
-                    bool nesterov) const {
-        for_each_index(n, thrust_detail::sgd_step<T>{w, g, velocity, T(lr), T(momentum), nesterov});
+    /// f(i) for every i in [0, n) as one kernel: the one loop element-wise code (optimizers,
+    /// element-wise layers) is written for. f must be callable on the device (KEYCHROMA_HD).
+    template <class F>
+    static void for_each_index(std::size_t n, F f) {
+        if (n)
+            thrust::for_each_n(traits::policy(), thrust::counting_iterator<std::size_t>(0), n, f);
     }
 
 private:
     static bool is_pointwise(const conv_shape& s) noexcept {
         return s.k == 1 && s.stride == 1 && s.pad_h == 0 && s.pad_w == 0;
-    }
-
-    template <class F>
-    static void for_each_index(std::size_t n, F f) {
-        if (n)
-            thrust::for_each_n(traits::policy(), thrust::counting_iterator<std::size_t>(0), n, f);
     }
 
     /// Runs fn(n0, n1) over chunks of whole images whose column matrix fits the workspace.

@@ -180,39 +180,6 @@ struct loss_value {
     }
 };
 
-/// Adam as optimizer.hpp defines it (bias correction folded into lr_t).
-template <class T>
-struct adam_step {
-    T* w;
-    const T* g;
-    T* m;
-    T* v;
-    T lr, b1, b2, c1, c2, eps;
-    KEYCHROMA_HD void operator()(std::size_t i) const {
-        const T gi = g[i];
-        const T mi = b1 * m[i] + c1 * gi;
-        const T vi = b2 * v[i] + c2 * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        w[i] -= lr * mi / (std::sqrt(vi) + eps);
-    }
-};
-
-/// SGD with (Nesterov) momentum, Keras' formulation.
-template <class T>
-struct sgd_step {
-    T* w;
-    const T* g;
-    T* velocity;
-    T lr, mu;
-    bool nesterov;
-    KEYCHROMA_HD void operator()(std::size_t i) const {
-        const T v = mu * velocity[i] - lr * g[i];
-        velocity[i] = v;
-        w[i] += nesterov ? mu * v - lr * g[i] : v;
-    }
-};
-
 // --- per-channel reductions -------------------------------------------------------------------
 // A [rows x cols] matrix is summed per column in two deterministic passes: `parts` row ranges
 // per column (in double), then the parts in order. Terms are f(element index, column).
