@@ -26,3 +26,4 @@
 #include "keychroma/paper.hpp"
 #include "keychroma/pipeline.hpp"
 #include "keychroma/recipes.hpp"
+#include "keychroma/report.hpp"

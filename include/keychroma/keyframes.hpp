@@ -9,7 +9,7 @@
 #include "keychroma/keyframes/distance.hpp"
 #include "keychroma/keyframes/reference.hpp"
 
-#include "keychroma/keyframes/bandwidth.hpp"
+#include "keychroma/keyframes/kernel_bandwidth.hpp"
 #include "keychroma/keyframes/kmeans.hpp"
 #include "keychroma/keyframes/mean_shift.hpp"
 #include "keychroma/keyframes/shot_threshold.hpp"
@@ -21,6 +21,4 @@
 
 #include "keychroma/keyframes/any_policy.hpp"
 #include "keychroma/keyframes/registry.hpp"
-#include "keychroma/keyframes/report.hpp"
-#include "keychroma/keyframes/svg_plot.hpp"
 #include "keychroma/keyframes/working_size.hpp"

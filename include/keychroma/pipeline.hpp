@@ -3,14 +3,12 @@
 // bandwidth report, evaluation and its files, progress reporting.
 
 #include "keychroma/pipeline/augment.hpp"
-#include "keychroma/pipeline/bandwidth.hpp"
+#include "keychroma/pipeline/transmission.hpp"
 #include "keychroma/pipeline/colorize.hpp"
 #include "keychroma/pipeline/evaluate.hpp"
-#include "keychroma/pipeline/evaluation_report.hpp"
 #include "keychroma/pipeline/json.hpp"
 #include "keychroma/pipeline/model_settings.hpp"
 #include "keychroma/pipeline/package.hpp"
-#include "keychroma/pipeline/progress.hpp"
 #include "keychroma/pipeline/recipe.hpp"
 #include "keychroma/pipeline/references.hpp"
 #include "keychroma/pipeline/send.hpp"

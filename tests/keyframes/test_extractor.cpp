@@ -15,6 +15,7 @@
 
 #include "keychroma/keyframes.hpp"
 #include "keychroma/paper.hpp"
+#include "keychroma/report/cluster_plot.hpp"
 
 using namespace keychroma;
 using namespace keychroma::keyframes;
@@ -418,7 +419,7 @@ BOOST_AUTO_TEST_CASE(streamed_points_equal_naive_points) {
     BOOST_TEST(r.keyframes == staged.keyframes, boost::test_tools::per_element());
 }
 
-// clusters.svg (svg_plot.hpp): every frame is drawn up to 3,000 frames; above, one mark per
+// clusters.svg (report/cluster_plot.hpp): every frame is drawn up to 3,000 frames; above, one mark per
 // pixel a cluster covers, so two million frames make a file of kilobytes, not hundreds of MB.
 BOOST_AUTO_TEST_CASE(cluster_plot_draws_every_frame_or_every_pixel_once) {
     const auto plot = [](std::size_t n) {

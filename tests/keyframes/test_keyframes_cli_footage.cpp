@@ -16,6 +16,7 @@
 
 #include "keychroma/io/y4m.hpp"
 #include "keychroma/keyframes.hpp"
+#include "keychroma/report/keyframe_files.hpp"
 #include "keychroma/paper.hpp"
 #include "support/footage.hpp"
 #include "support/temp_dir.hpp"

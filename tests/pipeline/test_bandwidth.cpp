@@ -5,7 +5,7 @@
 
 #include <limits>
 
-#include "keychroma/pipeline/bandwidth.hpp"
+#include "keychroma/pipeline/transmission.hpp"
 
 using namespace keychroma::pipeline;
 

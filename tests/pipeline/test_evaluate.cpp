@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "keychroma/pipeline/evaluate.hpp"
-#include "keychroma/pipeline/evaluation_report.hpp"
+#include "keychroma/report/evaluation_report.hpp"
 #include "memory_video.hpp"
 #include "support/temp_dir.hpp"
 

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <string>
 
-#include "keychroma/pipeline/progress.hpp"
+#include "keychroma/report/progress.hpp"
 
 using namespace keychroma::pipeline;
 

@@ -25,7 +25,7 @@
 
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/short_number.hpp"
-#include "keychroma/keyframes/bandwidth.hpp"
+#include "keychroma/keyframes/kernel_bandwidth.hpp"
 #include "keychroma/keyframes/concepts.hpp"
 
 namespace keychroma::keyframes {

@@ -10,7 +10,7 @@
 //                 colorized as the receiver does.
 // Every sent file is written into the report's directory and its size read back from the file
 // system, so the report's bytes are the files' real sizes; what arrives is written there too, and
-// the report (pipeline/rate_distortion_report.hpp). The directory is built under a temporary name
+// the report (report/rate_distortion_report.hpp). The directory is built under a temporary name
 // and appears complete or not at all.
 
 #include <cmath>
@@ -31,10 +31,41 @@
 #include "keychroma/io/open.hpp"
 #include "keychroma/nn/serialize.hpp"
 #include "keychroma/pipeline/evaluate.hpp"
-#include "keychroma/pipeline/rate_distortion_report.hpp"
+#include "keychroma/pipeline/transmission.hpp"
 #include "keychroma/pipeline/send.hpp"
 
 namespace keychroma::pipeline {
+
+/// One way of delivering the video.
+struct rd_delivery {
+    std::string name;
+    bool package = false;             ///< gray video + model, rather than the colour video
+    std::vector<std::string> files;   ///< what is sent, in the report's directory
+    std::uint64_t bytes = 0;          ///< sent in all: the files' sizes (raw RGB: computed)
+    std::uint64_t once_bytes = 0;     ///< of which sent once whatever the length (the model)
+    std::string delivered;            ///< what arrives, in the report's directory
+    double psnr = 0, psnr_pooled = 0; ///< what arrives against the original (inf: the same)
+};
+
+struct rd_report {
+    std::uint64_t width = 0, height = 0, frames = 0;
+    io::rational fps{25, 1};
+    std::string original, model;
+    std::vector<rd_delivery> rows;
+};
+
+/// Frames from which `package` sends fewer bytes than `colour`, each frame costing what it cost
+/// on the report's clip; nullopt when it never does.
+[[nodiscard]] inline std::optional<std::uint64_t>
+break_even_frames(const rd_report& report, const rd_delivery& package, const rd_delivery& colour) {
+    const auto frames = static_cast<double>(report.frames);
+    return break_even_frames(package.once_bytes,
+                             static_cast<double>(package.bytes - package.once_bytes) / frames,
+                             static_cast<double>(colour.bytes) / frames);
+}
+
+/// Where a report's file of a given name goes (inside the directory being built).
+using report_file_path = std::function<std::filesystem::path(const std::string& name)>;
 
 struct rate_distortion_options {
     std::vector<int> crfs{18, 23, 28, 35}; ///< H.264 CRFs, of the colour and of the gray video
@@ -42,6 +73,9 @@ struct rate_distortion_options {
     /// colorize_gray_video checks), the batch.
     colorize_options colorize;
     std::function<void(const std::string&)> on_step; ///< told what is measured next
+    /// Writes the report's own files beside the delivered ones (presentation lives apart:
+    /// report/rate_distortion_report.hpp's write_rate_distortion_report); none when empty.
+    std::function<void(const rd_report&, const report_file_path&)> write_report;
 };
 
 #ifdef KEYCHROMA_HAS_FFMPEG
@@ -180,9 +214,8 @@ rd_report measure_rate_distortion(Net& net, const std::filesystem::path& origina
             r.rows.push_back(std::move(row));
         }
     }
-    write_json_file(out.file("rd.json"), rd_json(r));
-    write_text_file(out.file("rd.md"), rd_markdown(r));
-    write_rd_plot(out.file("rd.svg"), r);
+    if (options.write_report)
+        options.write_report(r, [&](const std::string& name) { return out.file(name); });
     // Not rename(2): it would replace an empty directory made at `dir` during the run.
     if (const auto moved = rename_no_replace(out.path(), dir)) {
         out.release(); // the finished report is kept where it is, and named

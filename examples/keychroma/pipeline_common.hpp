@@ -20,6 +20,7 @@
 #include "keychroma/nn/backends.hpp"
 #include "keychroma/paper.hpp"
 #include "keychroma/pipeline.hpp"
+#include "keychroma/report.hpp"
 #include "keychroma/recipes.hpp"
 #include "keyframes_json.hpp"
 #include "parse.hpp"

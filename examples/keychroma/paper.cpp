@@ -243,7 +243,7 @@ void run(const paper_cli& o, const global_options& global) {
     for (std::size_t i = 0; i < outcomes.size(); ++i)
         md += outcomes[i].recipe + (i + 1 < outcomes.size() ? " / " : "");
     md += "](sheet.png)\n";
-    pipeline::write_png_file(dir / "sheet.png", pipeline::contact_sheet(results));
+    write_png(dir / "sheet.png", pipeline::contact_sheet(results));
     j["outputs"] = {"report.md", "report.json", "sheet.png"};
     for (const auto& out : outcomes) j["outputs"].push_back(out.recipe + "/");
     pipeline::write_json_file(dir / "report.json", j);

@@ -15,7 +15,7 @@
 #include "keychroma/core/atomic_file.hpp"
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/short_number.hpp"
-#include "keychroma/core/svg.hpp"
+#include "keychroma/report/svg.hpp"
 #include "keychroma/keyframes/concepts.hpp"
 
 namespace keychroma::keyframes {

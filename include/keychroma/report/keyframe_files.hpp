@@ -1,6 +1,6 @@
 #pragma once
 // File outputs of an extraction: frames.csv (frame, distance, cluster, is_keyframe) and the
-// keyframes as PNG images. Every file is written under a temporary name and renamed.
+// names of the keyframes' PNG images (report/png.hpp writes them). Every file is written under a temporary name and renamed.
 
 #include <cstdio>
 #include <filesystem>
@@ -8,12 +8,11 @@
 #include <string>
 #include <vector>
 
-#include <stb_image_write.h>
-
 #include "keychroma/core/atomic_file.hpp"
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/image.hpp"
 #include "keychroma/keyframes/extractor.hpp"
+#include "keychroma/report/png.hpp"
 
 namespace keychroma::keyframes {
 
@@ -34,15 +33,6 @@ inline void write_frames_csv(const std::filesystem::path& path, const keyframe_r
         }
         if (!f.flush()) throw io_error(path.string() + ": cannot write");
     }
-    out.commit();
-}
-
-/// One RGB image as PNG.
-inline void write_png(const std::filesystem::path& path, const rgb8_image& img) {
-    atomic_output out(path);
-    const int w = static_cast<int>(img.shape()[1]), h = static_cast<int>(img.shape()[0]);
-    if (stbi_write_png(out.temp_path().c_str(), w, h, 3, img.data(), w * 3) == 0)
-        throw io_error(path.string() + ": cannot write PNG");
     out.commit();
 }
 

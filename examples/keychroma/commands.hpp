@@ -9,7 +9,7 @@
 
 #include "keychroma/io/frame_source.hpp"
 #include "keychroma/nn/process_group.hpp"
-#include "keychroma/pipeline/progress.hpp"
+#include "keychroma/report/progress.hpp"
 
 namespace keychroma::cli {
 

@@ -14,8 +14,9 @@
 #include "commands.hpp"
 #include "keychroma/io/open.hpp"
 #include "keychroma/pipeline/evaluate.hpp"
-#include "keychroma/pipeline/evaluation_report.hpp"
+#include "keychroma/report/evaluation_report.hpp"
 #include "keychroma/pipeline/rate_distortion.hpp"
+#include "keychroma/report/rate_distortion_report.hpp"
 #include "keychroma/pipeline/text_file.hpp"
 #include "keyframes_json.hpp"
 #include "pipeline_common.hpp"
@@ -82,6 +83,7 @@ void run_rate_distortion(const eval_options& o, const global_options& global) {
             std::filesystem::is_directory(given) ? given / pipeline::package_model_name : given;
         pipeline::rate_distortion_options ro;
         ro.crfs = o.crfs;
+        ro.write_report = &pipeline::write_rate_distortion_report;
         ro.colorize = o.p.colorize(
             pipeline::from_model_settings(nn::load(file, *net), file.string()), file.string());
         if (!global.quiet)

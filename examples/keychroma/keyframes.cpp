@@ -17,6 +17,7 @@
 #include "keychroma/io/open.hpp"
 #include "keychroma/keyframes.hpp"
 #include "keychroma/paper.hpp"
+#include "keychroma/report.hpp"
 #include "parse.hpp"
 
 namespace keychroma::cli {
@@ -87,7 +88,7 @@ void run(const keyframes_options& o, const global_options& global) {
         auto again = io::open_source(o.input);
         kf::visit_frames(*again, r.keyframes, [&](std::size_t k, const rgb8_image& frame) {
             files.push_back(kf::keyframe_file_name(r.keyframes[k]));
-            kf::write_png(dir / files.back(), png_size ? kf::resize_to{*png_size}(frame) : frame);
+            write_png(dir / files.back(), png_size ? kf::resize_to{*png_size}(frame) : frame);
         });
     }
 

@@ -16,41 +16,14 @@
 
 #include "keychroma/core/atomic_file.hpp"
 #include "keychroma/core/short_number.hpp"
-#include "keychroma/core/svg.hpp"
+#include "keychroma/report/svg.hpp"
 #include "keychroma/io/video_info.hpp"
-#include "keychroma/pipeline/bandwidth.hpp"
 #include "keychroma/pipeline/json.hpp"
+#include "keychroma/pipeline/rate_distortion.hpp"
+#include "keychroma/pipeline/transmission.hpp"
 #include "keychroma/pipeline/text_file.hpp"
 
 namespace keychroma::pipeline {
-
-/// One way of delivering the video.
-struct rd_delivery {
-    std::string name;
-    bool package = false;             ///< gray video + model, rather than the colour video
-    std::vector<std::string> files;   ///< what is sent, in the report's directory
-    std::uint64_t bytes = 0;          ///< sent in all: the files' sizes (raw RGB: computed)
-    std::uint64_t once_bytes = 0;     ///< of which sent once whatever the length (the model)
-    std::string delivered;            ///< what arrives, in the report's directory
-    double psnr = 0, psnr_pooled = 0; ///< what arrives against the original (inf: the same)
-};
-
-struct rd_report {
-    std::uint64_t width = 0, height = 0, frames = 0;
-    io::rational fps{25, 1};
-    std::string original, model;
-    std::vector<rd_delivery> rows;
-};
-
-/// Frames from which `package` sends fewer bytes than `colour`, each frame costing what it cost
-/// on the report's clip; nullopt when it never does.
-[[nodiscard]] inline std::optional<std::uint64_t>
-break_even_frames(const rd_report& report, const rd_delivery& package, const rd_delivery& colour) {
-    const auto frames = static_cast<double>(report.frames);
-    return break_even_frames(package.once_bytes,
-                             static_cast<double>(package.bytes - package.once_bytes) / frames,
-                             static_cast<double>(colour.bytes) / frames);
-}
 
 /// rd.json's content.
 [[nodiscard]] inline json rd_json(const rd_report& r) {
@@ -217,6 +190,14 @@ inline void write_rd_plot(const std::filesystem::path& path, const rd_report& r)
     }
     s += "</svg>\n";
     write_text_file(path, s);
+}
+
+/// The report's own files, rd.json, rd.md and rd.svg, each where `file` puts it: what
+/// rate_distortion_options::write_report is set to.
+inline void write_rate_distortion_report(const rd_report& r, const report_file_path& file) {
+    write_json_file(file("rd.json"), rd_json(r));
+    write_text_file(file("rd.md"), rd_markdown(r));
+    write_rd_plot(file("rd.svg"), r);
 }
 
 } // namespace keychroma::pipeline

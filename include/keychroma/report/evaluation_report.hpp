@@ -8,14 +8,13 @@
 #include <filesystem>
 #include <string>
 
-#include <stb_image_write.h>
-
 #include "keychroma/core/atomic_file.hpp"
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/image.hpp"
 #include "keychroma/pipeline/evaluate.hpp"
 #include "keychroma/pipeline/json.hpp"
 #include "keychroma/pipeline/text_file.hpp"
+#include "keychroma/report/png.hpp"
 
 namespace keychroma::pipeline {
 
@@ -132,17 +131,8 @@ inline void write_evaluation_csv(const std::filesystem::path& path, const evalua
     return contact_sheet(std::vector<const evaluation*>{&ev}, gap);
 }
 
-/// Writes an RGB image as PNG, atomically.
-inline void write_png_file(const std::filesystem::path& path, const rgb8_image& img) {
-    atomic_output out(path);
-    const int w = static_cast<int>(img.shape()[1]), h = static_cast<int>(img.shape()[0]);
-    if (stbi_write_png(out.temp_path().c_str(), w, h, 3, img.data(), w * 3) == 0)
-        throw io_error(path.string() + ": cannot write PNG");
-    out.commit();
-}
-
 inline void write_contact_sheet(const std::filesystem::path& path, const evaluation& ev) {
-    write_png_file(path, contact_sheet(ev));
+    write_png(path, contact_sheet(ev));
 }
 
 } // namespace keychroma::pipeline
