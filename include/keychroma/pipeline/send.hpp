@@ -40,8 +40,8 @@ struct send_result {
     std::vector<std::size_t> held_out; ///< frames held out of training to check it on
     nn::training_result training;
     bool audio = false;     ///< the package carries the video's sound
-    double keyframes_s = 0; ///< first pass: gray video + frame points + clustering + sound
-    double gather_s = 0;    ///< second pass: keyframes -> training pairs
+    double keyframes_s = 0; ///< first pass: gray video + frame points + clustering
+    double gather_s = 0;    ///< the sound's copy, second pass: keyframes -> training pairs
     double train_s = 0;
     double save_s = 0; ///< model file + checksums
     double total_s = 0;
@@ -63,45 +63,46 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
     if (writes) writer.emplace(package);
     send_result r;
 
-    auto t0 = clock::now();
+    // The sender is train_on_video plus the package. Its first pass also writes the gray video:
+    // the sink opens with the first source (it needs the video's size and rate); when the second
+    // pass opens, the gray video is closed and the sound copied, so that a full disk or a bad
+    // audio stream is known before training starts.
     io::video_info info;
+    std::unique_ptr<io::any_sink> gray;
     std::uint64_t frames = 0;
-    {
+    int passes = 0;
+    const auto open = [&] {
         auto source = io::open_source(input, options.source);
-        info = source->info();
-        if (info.fps.num <= 0 || info.fps.den <= 0) info.fps = {25, 1};
-        std::unique_ptr<io::any_sink> gray;
-        if (writes)
-            gray = io::open_gray_sink(writer->gray_path(options.gray.codec), info, options.gray);
-        r.keyframes = extractor.scan(*source, [&](const rgb8_image& f) {
+        if (passes++ == 0) {
+            info = source->info();
+            if (info.fps.num <= 0 || info.fps.den <= 0) info.fps = {25, 1};
+            if (writes)
+                gray =
+                    io::open_gray_sink(writer->gray_path(options.gray.codec), info, options.gray);
+        } else if (passes == 2 && writes) {
+            gray->close();
+            gray.reset();
+            if (options.audio) r.audio = io::copy_audio_track(input, writer->audio_path());
+        }
+        return source;
+    };
+    video_training trained =
+        train_on_video<Recipe>(net, open, extractor, options.train, [&](const rgb8_image& f) {
             if (gray) gray->write(f);
             ++frames;
         });
-        if (gray) gray->close();
-    }
-    if (options.audio && writes) r.audio = io::copy_audio_track(input, writer->audio_path());
-    r.keyframes_s = secs(t0);
-
-    t0 = clock::now();
-    r.held_out = held_out_frames<Recipe>(r.keyframes, options.train);
-    training_frames gathered;
-    {
-        auto source = io::open_source(input, options.source);
-        gathered =
-            gather_training_frames(*source, r.keyframes.keyframes, r.held_out, options.train);
-    }
-    r.gather_s = secs(t0);
-
-    t0 = clock::now();
-    r.training = train_network<Recipe>(net, gathered.keyframes, options.train, gathered.held_out);
-    gathered = {};
-    r.train_s = secs(t0);
+    r.keyframes = std::move(trained.keyframes);
+    r.held_out = std::move(trained.held_out);
+    r.training = std::move(trained.training);
+    r.keyframes_s = trained.keyframes_s;
+    r.gather_s = trained.gather_s;
+    r.train_s = trained.train_s;
     if (!writes) {
         r.total_s = secs(start);
         return r;
     }
 
-    t0 = clock::now();
+    const auto saving = clock::now();
     nn::save(writer->model_path(), net, options.weights,
              recipe_model_settings<Recipe>(options.train));
     package_manifest m;
@@ -120,7 +121,7 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
     m.keyframe_method = extractor.description();
     m.keyframes = r.keyframes.keyframes;
     m.times = {{"keyframes", r.keyframes_s}, {"gather", r.gather_s}, {"train", r.train_s}};
-    r.save_s = secs(t0);
+    r.save_s = secs(saving);
     r.total_s = secs(start);
     m.times.emplace_back("save", r.save_s);
     m.times.emplace_back("total", r.total_s);
