@@ -113,7 +113,7 @@ void add_convert(CLI::App& app, global_options& global) {
             if (range.contains(index)) {
                 rgb8_image* out = &frame;
                 if (size && size_of(frame) != *size) {
-                    fit_rgb8(frame, *size, fit, resized);
+                    resized = fit_to{*size, fit}(frame);
                     out = &resized;
                 }
                 if (gray_rgb) to_gray(*out);

@@ -14,10 +14,10 @@
 #include "commands.hpp"
 #include "keychroma/io/open.hpp"
 #include "keychroma/pipeline/evaluate.hpp"
-#include "keychroma/report/evaluation_report.hpp"
 #include "keychroma/pipeline/rate_distortion.hpp"
-#include "keychroma/report/rate_distortion_report.hpp"
 #include "keychroma/pipeline/text_file.hpp"
+#include "keychroma/report/evaluation_report.hpp"
+#include "keychroma/report/rate_distortion_report.hpp"
 #include "keyframes_json.hpp"
 #include "pipeline_common.hpp"
 

@@ -88,7 +88,7 @@ void run(const keyframes_options& o, const global_options& global) {
         auto again = io::open_source(o.input);
         kf::visit_frames(*again, r.keyframes, [&](std::size_t k, const rgb8_image& frame) {
             files.push_back(kf::keyframe_file_name(r.keyframes[k]));
-            write_png(dir / files.back(), png_size ? kf::resize_to{*png_size}(frame) : frame);
+            write_png(dir / files.back(), png_size ? fit_to{*png_size}(frame) : frame);
         });
     }
 

@@ -21,4 +21,3 @@
 
 #include "keychroma/keyframes/any_policy.hpp"
 #include "keychroma/keyframes/registry.hpp"
-#include "keychroma/keyframes/working_size.hpp"

@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE resize
 #include <boost/test/unit_test.hpp>
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <stb_image.h>
 #include <xtensor/xview.hpp>
 
+#include <keychroma/core/fit.hpp>
 #include <keychroma/core/resize.hpp>
 
 #include "support/test_data.hpp"
@@ -155,4 +157,42 @@ BOOST_AUTO_TEST_CASE(bad_requests_are_errors) {
     BOOST_CHECK_THROW((void)resize_bilinear(p, {0, 4}), config_error);
     BOOST_CHECK_THROW((void)centre_crop(rgb8_image({4, 4, 3}), {5, 2}), config_error);
     BOOST_CHECK_THROW((void)pad(rgb8_image({4, 4, 3}), {6, 6}, 3, 0), config_error);
+}
+
+// fit_to (core/fit.hpp), on a 64x32 frame whose outer quarters are red and middle half green:
+// crop keeps the middle (all green), letterbox keeps everything inside black bars, stretch keeps
+// every column, squeezed.
+BOOST_AUTO_TEST_CASE(fit_to_crops_letterboxes_or_stretches) {
+    rgb8_image img = rgb8_image::from_shape({32, 64, 3});
+    for (std::size_t y = 0; y < 32; ++y)
+        for (std::size_t x = 0; x < 64; ++x) {
+            const bool middle = x >= 16 && x < 48;
+            img(y, x, 0) = middle ? 0 : 255;
+            img(y, x, 1) = middle ? 255 : 0;
+            img(y, x, 2) = 0;
+        }
+    const auto colour_at = [](const rgb8_image& f, std::size_t y, std::size_t x) {
+        return std::array<int, 3>{f(y, x, 0), f(y, x, 1), f(y, x, 2)};
+    };
+    const std::array<int, 3> red{255, 0, 0}, green{0, 255, 0}, black{0, 0, 0};
+
+    const rgb8_image crop = fit_to{{16, 16}, fit_mode::crop}(img);
+    BOOST_TEST_REQUIRE((size_of(crop) == image_size{16, 16}));
+    for (std::size_t y = 0; y < 16; ++y)
+        for (std::size_t x = 0; x < 16; ++x) BOOST_TEST((colour_at(crop, y, x) == green));
+
+    const rgb8_image box = fit_to{{16, 16}, fit_mode::letterbox}(img);
+    BOOST_TEST_REQUIRE((size_of(box) == image_size{16, 16}));
+    BOOST_TEST((colour_at(box, 0, 8) == black)); // the 16x8 picture sits between bars of 4 rows
+    BOOST_TEST((colour_at(box, 15, 8) == black));
+    BOOST_TEST((colour_at(box, 8, 0) == red));
+    BOOST_TEST((colour_at(box, 8, 8) == green));
+    BOOST_TEST((colour_at(box, 8, 15) == red));
+
+    const rgb8_image squeezed = fit_to{{16, 16}}(img); // stretch, area-averaged: 4x2 blocks
+    BOOST_TEST_REQUIRE((size_of(squeezed) == image_size{16, 16}));
+    BOOST_TEST((squeezed == resize_area(img, {16, 16})));
+    BOOST_TEST((colour_at(squeezed, 3, 0) == red));
+    BOOST_TEST((colour_at(squeezed, 3, 8) == green));
+    BOOST_TEST((fit_to{{128, 64}}(img) == resize_bilinear(img, {128, 64}))); // enlarging
 }

@@ -160,7 +160,7 @@ BOOST_AUTO_TEST_CASE(kept_pixels_at_a_working_size) {
     std::vector<rgb8_image> frames;
     for (int i = 0; i < 40; ++i) frames.push_back(frame_with_dark(i < 20 ? 0 : 128, rng));
     memory_source src(frames);
-    const auto r = paper::keyframe_extractor{}(src, resize_to{{8, 4}});
+    const auto r = paper::keyframe_extractor{}(src, fit_to{{8, 4}});
     BOOST_TEST_REQUIRE(r.keyframe_images.size() == r.keyframes.size());
     for (std::size_t k = 0; k < r.keyframes.size(); ++k) {
         BOOST_TEST(r.keyframe_images[k].shape()[0] == 4u);
@@ -168,7 +168,7 @@ BOOST_AUTO_TEST_CASE(kept_pixels_at_a_working_size) {
         BOOST_TEST(r.keyframe_images[k] == resize_area(frames[r.keyframes[k]], {8, 4}));
     }
     memory_source again(frames);
-    const auto big = gather_frames(again, r.keyframes, resize_to{{32, 32}});
+    const auto big = gather_frames(again, r.keyframes, fit_to{{32, 32}});
     BOOST_TEST(big[0] == resize_bilinear(frames[r.keyframes[0]], {32, 32}));
 }
 
@@ -419,8 +419,8 @@ BOOST_AUTO_TEST_CASE(streamed_points_equal_naive_points) {
     BOOST_TEST(r.keyframes == staged.keyframes, boost::test_tools::per_element());
 }
 
-// clusters.svg (report/cluster_plot.hpp): every frame is drawn up to 3,000 frames; above, one mark per
-// pixel a cluster covers, so two million frames make a file of kilobytes, not hundreds of MB.
+// clusters.svg (report/cluster_plot.hpp): every frame is drawn up to 3,000 frames; above, one mark
+// per pixel a cluster covers, so two million frames make a file of kilobytes, not hundreds of MB.
 BOOST_AUTO_TEST_CASE(cluster_plot_draws_every_frame_or_every_pixel_once) {
     const auto plot = [](std::size_t n) {
         std::vector<double> distance(n);

@@ -1,7 +1,10 @@
 #pragma once
-// Bringing a frame to an exact output size when the aspect ratios differ: centre-crop (as the
-// paper's 256x256 frames were made: scale to cover, crop the middle), letterbox (scale to fit,
-// pad black), or stretch.
+// Bringing a frame to an exact size, the one home for it: stretch (area average when shrinking,
+// bilinear otherwise), centre-crop (as the paper's 256x256 frames were made: scale to cover,
+// crop the middle) or letterbox (scale to fit, pad black). fit_to is the frame transform
+// (`keychroma convert --size`, the keyframe PNGs at a working size, keyframe_extractor's kept
+// copies). How frames meet the network's working size, where a frame keeps its aspect ratio
+// and so has no exact size, is pipeline/working_size.hpp's frame_fit.
 
 #include <algorithm>
 #include <cmath>
@@ -22,28 +25,31 @@ enum class fit_mode { crop, letterbox, stretch };
     return resize_bilinear(img, to);
 }
 
-/// `img` brought to exactly `to` by the chosen fit, into `out`.
-inline void fit_rgb8(const rgb8_image& img, image_size to, fit_mode mode, rgb8_image& out) {
-    const image_size from = size_of(img);
-    switch (mode) {
-    case fit_mode::stretch:
-        out = resize_auto(img, to);
-        return;
-    case fit_mode::letterbox:
-        out = letterbox(img, to);
-        return;
-    case fit_mode::crop: {
-        // Scale to cover: the smaller scale factor would leave bars, so take the larger.
-        const double s = std::max(double(to.width) / double(from.width),
-                                  double(to.height) / double(from.height));
-        const image_size cover{
-            std::max(to.width, static_cast<std::size_t>(std::lround(double(from.width) * s))),
-            std::max(to.height, static_cast<std::size_t>(std::lround(double(from.height) * s)))};
-        const rgb8_image scaled = resize_auto(img, cover);
-        out = centre_crop(scaled, to);
-        return;
+/// A frame brought to exactly `size` by `mode` (stretch: the aspect ratio is not kept).
+struct fit_to {
+    image_size size;
+    fit_mode mode = fit_mode::stretch;
+
+    [[nodiscard]] rgb8_image operator()(const rgb8_image& img) const {
+        const image_size from = size_of(img);
+        switch (mode) {
+        case fit_mode::letterbox:
+            return letterbox(img, size);
+        case fit_mode::crop: {
+            // Scale to cover: the smaller scale factor would leave bars, so take the larger.
+            const double s = std::max(double(size.width) / double(from.width),
+                                      double(size.height) / double(from.height));
+            const image_size cover{
+                std::max(size.width, static_cast<std::size_t>(std::lround(double(from.width) * s))),
+                std::max(size.height,
+                         static_cast<std::size_t>(std::lround(double(from.height) * s)))};
+            return centre_crop(resize_auto(img, cover), size);
+        }
+        case fit_mode::stretch:
+            break;
+        }
+        return resize_auto(img, size);
     }
-    }
-}
+};
 
 } // namespace keychroma

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "keychroma/core/error.hpp"
+#include "keychroma/core/fit.hpp"
 #include "keychroma/core/image.hpp"
 #include "keychroma/io/frame_source.hpp"
 #include "keychroma/keyframes/concepts.hpp"
@@ -50,6 +51,7 @@ concept frame_transform = std::invocable<const F&, const rgb8_image&> &&
 struct keep_as_is {
     rgb8_image operator()(const rgb8_image& f) const { return f; }
 };
+static_assert(frame_transform<fit_to>); // a working size: core/fit.hpp
 
 namespace detail {
 template <class R, class B, class D>
