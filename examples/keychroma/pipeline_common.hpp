@@ -20,8 +20,8 @@
 #include "keychroma/nn/backends.hpp"
 #include "keychroma/paper.hpp"
 #include "keychroma/pipeline.hpp"
-#include "keychroma/report.hpp"
 #include "keychroma/recipes.hpp"
+#include "keychroma/report.hpp"
 #include "keyframes_json.hpp"
 #include "parse.hpp"
 

@@ -3,7 +3,6 @@
 // bandwidth report, evaluation and its files, progress reporting.
 
 #include "keychroma/pipeline/augment.hpp"
-#include "keychroma/pipeline/transmission.hpp"
 #include "keychroma/pipeline/colorize.hpp"
 #include "keychroma/pipeline/evaluate.hpp"
 #include "keychroma/pipeline/json.hpp"
@@ -14,4 +13,5 @@
 #include "keychroma/pipeline/send.hpp"
 #include "keychroma/pipeline/text_file.hpp"
 #include "keychroma/pipeline/train.hpp"
+#include "keychroma/pipeline/transmission.hpp"
 #include "keychroma/pipeline/working_size.hpp"

@@ -16,8 +16,8 @@
 
 #include "keychroma/io/y4m.hpp"
 #include "keychroma/keyframes.hpp"
-#include "keychroma/report/keyframe_files.hpp"
 #include "keychroma/paper.hpp"
+#include "keychroma/report/keyframe_files.hpp"
 #include "support/footage.hpp"
 #include "support/temp_dir.hpp"
 

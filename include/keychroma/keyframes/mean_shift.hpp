@@ -25,8 +25,8 @@
 
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/short_number.hpp"
-#include "keychroma/keyframes/kernel_bandwidth.hpp"
 #include "keychroma/keyframes/concepts.hpp"
+#include "keychroma/keyframes/kernel_bandwidth.hpp"
 
 namespace keychroma::keyframes {
 

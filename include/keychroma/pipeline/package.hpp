@@ -35,9 +35,9 @@
 #include "keychroma/core/sha256.hpp"
 #include "keychroma/io/gray_video.hpp"
 #include "keychroma/io/video_info.hpp"
-#include "keychroma/pipeline/transmission.hpp"
 #include "keychroma/pipeline/json.hpp"
 #include "keychroma/pipeline/text_file.hpp"
+#include "keychroma/pipeline/transmission.hpp"
 #include "keychroma/version.hpp"
 
 namespace keychroma::pipeline {

@@ -31,8 +31,8 @@
 #include "keychroma/io/open.hpp"
 #include "keychroma/nn/serialize.hpp"
 #include "keychroma/pipeline/evaluate.hpp"
-#include "keychroma/pipeline/transmission.hpp"
 #include "keychroma/pipeline/send.hpp"
+#include "keychroma/pipeline/transmission.hpp"
 
 namespace keychroma::pipeline {
 

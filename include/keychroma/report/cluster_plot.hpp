@@ -15,8 +15,8 @@
 #include "keychroma/core/atomic_file.hpp"
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/short_number.hpp"
-#include "keychroma/report/svg.hpp"
 #include "keychroma/keyframes/concepts.hpp"
+#include "keychroma/report/svg.hpp"
 
 namespace keychroma::keyframes {
 

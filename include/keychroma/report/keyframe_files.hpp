@@ -1,6 +1,7 @@
 #pragma once
 // File outputs of an extraction: frames.csv (frame, distance, cluster, is_keyframe) and the
-// names of the keyframes' PNG images (report/png.hpp writes them). Every file is written under a temporary name and renamed.
+// names of the keyframes' PNG images (report/png.hpp writes them). Every file is written under a
+// temporary name and renamed.
 
 #include <cstdio>
 #include <filesystem>

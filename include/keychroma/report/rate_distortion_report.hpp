@@ -16,12 +16,12 @@
 
 #include "keychroma/core/atomic_file.hpp"
 #include "keychroma/core/short_number.hpp"
-#include "keychroma/report/svg.hpp"
 #include "keychroma/io/video_info.hpp"
 #include "keychroma/pipeline/json.hpp"
 #include "keychroma/pipeline/rate_distortion.hpp"
-#include "keychroma/pipeline/transmission.hpp"
 #include "keychroma/pipeline/text_file.hpp"
+#include "keychroma/pipeline/transmission.hpp"
+#include "keychroma/report/svg.hpp"
 
 namespace keychroma::pipeline {
 
