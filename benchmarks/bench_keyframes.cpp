@@ -158,11 +158,7 @@ void paper_extraction(benchmark::State& state) {
     std::vector<rgb8_image> frames;
     for (int r = 0; r < 10; ++r) frames.insert(frames.end(), thirty.begin(), thirty.end());
     const paper::keyframe_extractor typed;
-    registry::extractor_choice choice{typed.binning.name(),   typed.reference.name(),
-                                      typed.distance.name(),  typed.clustering.name(),
-                                      typed.selection.name(), {}};
-    choice.values.scale = typed.distance.factor;
-    const auto chosen = registry::make_extractor(choice);
+    const auto chosen = registry::make_extractor(paper::keyframe_choice());
     std::size_t keys = 0;
     for (auto _ : state) {
         replay_source src(frames);

@@ -27,21 +27,10 @@ namespace {
 namespace kf = keychroma::keyframes;
 namespace reg = keychroma::keyframes::registry;
 
-/// The paper's stages by name, and its numbers: the defaults of every option.
-reg::extractor_choice paper_choice() {
-    const paper::keyframe_extractor p;
-    reg::extractor_choice c{p.binning.name(),    p.reference.name(), p.distance.name(),
-                            p.clustering.name(), p.selection.name(), {}};
-    c.values.scale = p.distance.factor;
-    c.values.quantile = p.clustering.quantile;
-    c.values.step = p.selection.step;
-    return c;
-}
-
 struct keyframes_options {
     std::string input;
     std::string out;
-    reg::extractor_choice choice = paper_choice();
+    reg::extractor_choice choice = paper::keyframe_choice(); ///< every option's default
     bool no_images = false;
     std::string keyframe_size; ///< "WxH": write the keyframe PNGs at this working size
 };

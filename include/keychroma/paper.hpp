@@ -42,6 +42,19 @@ struct keyframe_extractor
 
 static_assert(keyframe_binning::bins == 512);
 
+/// The same extractor as a tool names it (keyframes/registry.hpp): its stages' names and its
+/// values, read from keyframe_extractor. `keychroma keyframes`' defaults.
+[[nodiscard]] inline keyframes::registry::extractor_choice keyframe_choice() {
+    const keyframe_extractor p;
+    keyframes::registry::extractor_choice c{p.binning.name(),   p.reference.name(),
+                                            p.distance.name(),  p.clustering.name(),
+                                            p.selection.name(), {}};
+    c.values.scale = p.distance.factor;
+    c.values.quantile = p.clustering.quantile;
+    c.values.step = p.selection.step;
+    return c;
+}
+
 } // namespace keychroma::paper
 // ======================================== end keyframe extraction ===========================
 

@@ -50,7 +50,6 @@ class erased_stage {
 public:
     [[nodiscard]] std::string name() const { return held().name(); }
     [[nodiscard]] std::string description() const { return held().description(); }
-    [[nodiscard]] bool empty() const noexcept { return policy_ == nullptr; }
 
 protected:
     explicit erased_stage(const char* stage, std::shared_ptr<const Interface> policy = nullptr)

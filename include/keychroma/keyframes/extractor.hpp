@@ -73,6 +73,7 @@ inline std::size_t reserve_hint(const std::optional<std::int64_t>& frame_count) 
 }
 } // namespace detail
 
+namespace detail {
 /// Whether `reference` makes each frame's point as the frame arrives: always for a streaming
 /// reference type, as it says for one chosen at run time (any_reference::streams()).
 template <class R, class B, class D>
@@ -84,6 +85,7 @@ template <class R, class B, class D>
     else
         return true;
 }
+} // namespace detail
 
 /// The first pass over a video, a frame at a time: what the reference needs to give every frame
 /// its point. A streaming reference makes the point as the frame arrives (8 bytes per frame);
@@ -94,8 +96,8 @@ class feature_pass {
 public:
     feature_pass(const B& binning, const R& reference, const D& distance)
         : binning_(binning), reference_(reference), distance_(distance),
-          streams_(streams_frames<R, B, D>(reference)),
-          stream_(start_stream(binning, reference, distance, streams_)) {
+          streams_(detail::streams_frames<R, B, D>(reference)),
+          stream_(start_stream(binning, reference, distance)) {
         if (streams_)
             counts_.resize(binning.bins);
         else
@@ -132,15 +134,13 @@ public:
     }
 
 private:
-    static auto start_stream(const B& binning, const R& reference, const D& distance,
-                             bool streams) {
-        if constexpr (!streaming_reference<R, B, D>)
-            return std::monostate{};
-        else if constexpr (requires { reference.streams(); }) // a std::function: may be empty
-            return streams ? reference.stream(binning, distance)
-                           : decltype(reference.stream(binning, distance)){};
-        else
+    /// The reference's stream (any_reference's is empty when the policy it holds does not
+    /// stream), or nothing.
+    static auto start_stream(const B& binning, const R& reference, const D& distance) {
+        if constexpr (streaming_reference<R, B, D>)
             return reference.stream(binning, distance);
+        else
+            return std::monostate{};
     }
 
     B binning_;

@@ -124,7 +124,7 @@ template <class Any>
     for (const auto& o : offers)
         if (o.name == name) return o.make(values);
     std::string known;
-    for (const auto& o : offers) known += (known.empty() ? "" : ", ") + o.name;
+    for (const auto& n : names(offers)) known += (known.empty() ? "" : ", ") + n;
     throw config_error("keyframes: no " + std::string(stage) + " called '" + std::string(name) +
                        "' (offered: " + known + ")");
 }
