@@ -21,10 +21,9 @@
 
 #if defined(__CUDACC__) || __has_include(<thrust/version.h>)
 
-#include <omp.h>
-
 #include "keychroma/nn.hpp"
 #include "keychroma/nn/backend/thrust.hpp"
+#include "keychroma/nn/backends.hpp"
 #include "paper_convs.hpp"
 
 namespace nn = keychroma::nn;
@@ -39,7 +38,7 @@ constexpr double train_gflop_256 = 45.5; // forward + backward data + backward w
 // --- the backends compared ----------------------------------------------------------------------
 struct cpu_default {
     using backend = nn::cpu_backend;
-    static backend make(int threads, bool) { return backend(nn::cpu_options{threads}); }
+    static backend make(int threads, bool) { return nn::make_backend<backend>(threads); }
 };
 struct cpu_gemm {
     using backend = nn::cpu_backend;
@@ -52,10 +51,7 @@ struct cpu_gemm {
 };
 struct thrust_host {
     using backend = nn::thrust_host_backend;
-    static backend make(int threads, bool) {
-        omp_set_num_threads(threads); // Thrust's OpenMP system uses the default team size
-        return backend();
-    }
+    static backend make(int threads, bool) { return nn::make_backend<backend>(threads); }
 };
 #if defined(__CUDACC__)
 struct cuda {

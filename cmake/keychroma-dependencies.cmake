@@ -12,7 +12,6 @@ if(NOT TARGET keychroma_deps::core)
   find_dependency(OpenSSL COMPONENTS Crypto)
   set(BLA_VENDOR OpenBLAS)
   find_dependency(BLAS)
-  find_dependency(LAPACK)
   find_path(KEYCHROMA_STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb REQUIRED)
   find_library(KEYCHROMA_STB_LIBRARY stb REQUIRED)
 
@@ -20,7 +19,7 @@ if(NOT TARGET keychroma_deps::core)
   target_include_directories(keychroma_deps::core INTERFACE ${KEYCHROMA_STB_INCLUDE_DIR})
   target_link_libraries(keychroma_deps::core INTERFACE
     xtensor xtensor-blas xsimd OpenMP::OpenMP_CXX nlohmann_json::nlohmann_json OpenSSL::Crypto
-    ${KEYCHROMA_STB_LIBRARY} BLAS::BLAS LAPACK::LAPACK)
+    ${KEYCHROMA_STB_LIBRARY} BLAS::BLAS)
 
   find_package(PkgConfig QUIET)
   if(PkgConfig_FOUND)

@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "keychroma/core/error.hpp"
 #include "keychroma/nn.hpp"
+#include "keychroma/nn/backends.hpp"
 #include "parse.hpp"
 
 namespace keychroma::cli {
@@ -49,8 +50,8 @@ double forward_flops_per_frame(image_size size) {
     return flops;
 }
 
-template <class Backend>
-void run_bench(const bench_options& o, const global_options& global, Backend backend) {
+template <nn::selectable_backend Backend>
+void run_bench(const bench_options& o, const global_options& global) {
     if (o.mode != "infer" && o.mode != "train")
         throw config_error("--mode " + o.mode + ": expected infer or train");
     if (o.batch == 0 || o.runs <= 0) throw config_error("--batch and --runs must be positive");
@@ -61,7 +62,7 @@ void run_bench(const bench_options& o, const global_options& global, Backend bac
             throw config_error("--size " + o.size +
                                ": each side must be a multiple of 8 between 8 and 4096");
     const bool train = o.mode == "train";
-    nn::network<nn::paper_stack, Backend> net(1, std::move(backend));
+    nn::network<nn::paper_stack, Backend> net(1, nn::make_backend<Backend>(o.threads));
     nn::host_tensor x(std::array<std::size_t, 4>{o.batch, size.height, size.width, 1});
     nn::host_tensor t(std::array<std::size_t, 4>{o.batch, size.height, size.width, 2});
     nn::splitmix64 rng(1);
@@ -104,13 +105,13 @@ void run_bench(const bench_options& o, const global_options& global, Backend bac
                          {"gflop_per_frame", flops * 1e-9},
                          {"gflops", gflops},
                          {"ms_per_frame", ms},
-                         {"blas", nn::cpu::blas_kernels()}};
+                         {"where", Backend::describe()}};
         std::cout << j.dump() << "\n";
     } else {
         std::printf("paper network, %s, backend %s, %d thread(s), batch %zu, %zux%zu: "
                     "%.1f ms/frame (median of %d), %.1f GFLOP/s; %s\n",
                     o.mode.c_str(), o.backend.c_str(), net.backend().threads(), o.batch, size.width,
-                    size.height, median, o.runs, gflops, nn::cpu::blas_kernels().c_str());
+                    size.height, median, o.runs, gflops, Backend::describe().c_str());
     }
 }
 
@@ -129,14 +130,13 @@ void add_bench(CLI::App& app, global_options& global) {
     network->add_option("--size", opts->size,
                         "Frame size: S for SxS, or WxH (multiples of 8; colorize's "
                         "network_size)");
-    network->add_option("--backend", opts->backend, "Backend: cpu")->check(CLI::IsMember({"cpu"}));
+    network->add_option("--backend", opts->backend,
+                        "Where the network runs: " + nn::backend_names());
     network->add_option("--runs", opts->runs, "Timed runs after one warm-up");
     network->add_flag("--json", global.json, "Print JSON");
     network->callback([opts, &global] {
-        if (opts->backend == "cpu")
-            run_bench(*opts, global, nn::cpu_backend(nn::cpu_options{opts->threads}));
-        else
-            throw config_error("--backend " + opts->backend + ": not built into this keychroma");
+        nn::with_backend(opts->backend,
+                         [&]<class Backend>() { run_bench<Backend>(*opts, global); });
     });
 }
 

@@ -45,10 +45,10 @@ void run(const colorize_cli& o, const global_options& global) {
     c.group = global.group;
     auto sink = global.ranks().is_root() ? io::open_sink(o.output, info, sink_options)
                                          : std::make_unique<no_output>();
-    pipeline::progress bar("colorize",
-                           info.frame_count ? std::optional<std::uint64_t>(*info.frame_count)
-                                            : std::nullopt,
-                           "frames", progress_for(global));
+    report::progress bar("colorize",
+                         info.frame_count ? std::optional<std::uint64_t>(*info.frame_count)
+                                          : std::nullopt,
+                         "frames", progress_for(global));
     c.on_frames = [&](std::size_t n) { bar.update(n); };
     std::string upsampling;
     const auto s = pipeline::with_chroma_upsampler(stored, o.model, [&](const auto& upsampler) {

@@ -26,9 +26,9 @@ struct global_options {
 };
 
 /// Progress lines on stderr unless --quiet, from rank 0 only.
-[[nodiscard]] inline pipeline::progress_options progress_for(const global_options& g) {
-    pipeline::progress_options p;
-    if (g.quiet || !g.ranks().is_root()) p.style = pipeline::progress_style::quiet;
+[[nodiscard]] inline report::progress_options progress_for(const global_options& g) {
+    report::progress_options p;
+    if (g.quiet || !g.ranks().is_root()) p.style = report::progress_style::quiet;
     return p;
 }
 

@@ -50,17 +50,17 @@ void run(const eval_options& o, const global_options& global) {
     eo.sheet_frames = o.sheet.empty() ? 0 : o.sheet_frames;
     eo.truth_name = o.truth;
     eo.result_name = o.colorized;
-    pipeline::progress bar("eval",
-                           truth->info().frame_count
-                               ? std::optional<std::uint64_t>(*truth->info().frame_count)
-                               : std::nullopt,
-                           "frames", progress_for(global));
+    report::progress bar("eval",
+                         truth->info().frame_count
+                             ? std::optional<std::uint64_t>(*truth->info().frame_count)
+                             : std::nullopt,
+                         "frames", progress_for(global));
     eo.on_frames = [&](std::size_t n) { bar.update(n); };
     const auto ev = pipeline::evaluate(*truth, *result, eo);
     bar.finish();
-    if (!o.csv.empty()) pipeline::write_evaluation_csv(o.csv, ev);
-    if (!o.sheet.empty()) pipeline::write_contact_sheet(o.sheet, ev);
-    const auto text = pipeline::json_text(pipeline::evaluation_json(ev));
+    if (!o.csv.empty()) report::write_evaluation_csv(o.csv, ev);
+    if (!o.sheet.empty()) report::write_contact_sheet(o.sheet, ev);
+    const auto text = pipeline::json_text(report::evaluation_json(ev));
     if (!o.summary.empty()) pipeline::write_text_file(o.summary, text);
     if (global.json) {
         std::cout << text;
@@ -83,7 +83,7 @@ void run_rate_distortion(const eval_options& o, const global_options& global) {
             std::filesystem::is_directory(given) ? given / pipeline::package_model_name : given;
         pipeline::rate_distortion_options ro;
         ro.crfs = o.crfs;
-        ro.write_report = &pipeline::write_rate_distortion_report;
+        ro.write_report = &report::write_rate_distortion_report;
         ro.colorize = o.p.colorize(
             pipeline::from_model_settings(nn::load(file, *net), file.string()), file.string());
         if (!global.quiet)
@@ -92,9 +92,9 @@ void run_rate_distortion(const eval_options& o, const global_options& global) {
             };
         const auto r = pipeline::measure_rate_distortion(*net, o.truth, file, o.rd, ro);
         if (global.json)
-            std::cout << pipeline::json_text(pipeline::rd_json(r));
+            std::cout << pipeline::json_text(report::rd_json(r));
         else
-            std::cout << pipeline::rd_markdown(r) << "\nwritten to " << o.rd
+            std::cout << report::rd_markdown(r) << "\nwritten to " << o.rd
                       << " (rd.json, rd.md, rd.svg, and every file measured)\n";
     }
 }

@@ -62,22 +62,22 @@ void run(const keyframes_options& o, const global_options& global) {
     const double t_cluster = seconds_since(last_frame);
 
     // Outputs: CSV, SVG, PNGs (second pass, one frame in memory at a time), then the JSON.
-    kf::write_frames_csv(dir / "frames.csv", r);
-    kf::cluster_plot_labels labels;
+    report::write_frames_csv(dir / "frames.csv", r);
+    report::cluster_plot_labels labels;
     labels.title = std::filesystem::path(o.input).filename().string() + ": " +
                    std::to_string(r.clusters.cluster_count()) + " clusters, " +
                    std::to_string(r.keyframes.size()) + " keyframes of " +
                    std::to_string(r.frame_count) + " frames";
     labels.y_label = "distance from the reference (" + extractor.reference.description() +
                      "): " + extractor.distance.description();
-    kf::write_cluster_plot(dir / "clusters.svg", r.features.distance, r.clusters, r.keyframes,
-                           labels);
+    report::write_cluster_plot(dir / "clusters.svg", r.features.distance, r.clusters, r.keyframes,
+                               labels);
     std::vector<std::string> files;
     if (!o.no_images) {
         auto again = io::open_source(o.input);
         kf::visit_frames(*again, r.keyframes, [&](std::size_t k, const rgb8_image& frame) {
-            files.push_back(kf::keyframe_file_name(r.keyframes[k]));
-            write_png(dir / files.back(), png_size ? fit_to{*png_size}(frame) : frame);
+            files.push_back(report::keyframe_file_name(r.keyframes[k]));
+            report::write_png(dir / files.back(), png_size ? fit_to{*png_size}(frame) : frame);
         });
     }
 

@@ -45,22 +45,22 @@ nlohmann::json settings_json(const pipeline::train_options& t) {
                      {"optimizer", std::string(Recipe::optimizer::name.view())},
                      {"schedule", std::string(Recipe::schedule::name.view())},
                      {"chroma_upsampling", std::string(Recipe::chroma_upsampling::name.view())},
-                     {"batch", t.batch},
+                     {"batch", t.trainer.batch_size},
                      {"learning_rate", t.learning_rate},
-                     {"seed", t.seed},
-                     {"flip", t.augment.flip},
+                     {"seed", t.trainer.seed},
+                     {"flip", t.trainer.horizontal_flip},
                      {"working_size", {t.working.width, t.working.height}},
                      {"fit", std::string(pipeline::fit_name(t.fit))}};
     if constexpr (std::same_as<typename Recipe::sampling, pipeline::whole_frames>) {
-        j["epochs"] = t.epochs;
+        j["epochs"] = t.trainer.epochs;
     } else {
-        j["steps"] = t.steps;
-        j["train_seconds"] = t.seconds;
+        j["steps"] = t.trainer.steps;
+        j["train_seconds"] = t.trainer.seconds;
         j["held_out"] = t.held_out;
-        j["check_every"] = t.check_every;
-        j["patience"] = t.patience;
-        j["rate_cuts"] = t.rate_cuts;
-        j["average_decay"] = t.average_decay;
+        j["check_every"] = t.trainer.held_out_every;
+        j["patience"] = t.trainer.held_out_patience;
+        j["rate_cuts"] = t.trainer.held_out_rate_cuts;
+        j["average_decay"] = t.trainer.average_decay;
         j["scales"] = t.augment.scales;
         j["patch"] = t.augment.patch;
     }
@@ -83,21 +83,21 @@ recipe_outcome run_recipe(const paper_cli& o, const std::filesystem::path& dir,
     pipeline::send_options so;
     so.train = o.p.train<Recipe>(/*refuse_inapplicable=*/false);
     so.weights = o.p.half ? nn::weight_format::float16 : nn::weight_format::float32;
-    const pipeline::progress_options po = progress_for(global);
+    const report::progress_options po = progress_for(global);
     auto bar = training_progress<Recipe>(so.train, global);
     so.train.on_epoch = epoch_progress(bar);
     const auto r = pipeline::send<Recipe>(*net, o.input, dir / "package",
                                           typename Recipe::keyframe_extractor{}, so);
     bar.finish();
 
-    keyframes::write_frames_csv(dir / "frames.csv", r.keyframes);
-    keyframes::cluster_plot_labels labels;
+    report::write_frames_csv(dir / "frames.csv", r.keyframes);
+    report::cluster_plot_labels labels;
     labels.title = fs::path(o.input).filename().string() + ": " +
                    std::to_string(r.keyframes.clusters.cluster_count()) + " clusters, " +
                    std::to_string(r.keyframes.keyframes.size()) + " keyframes of " +
                    std::to_string(r.keyframes.frame_count) + " frames";
-    keyframes::write_cluster_plot(dir / "clusters.svg", r.keyframes.features.distance,
-                                  r.keyframes.clusters, r.keyframes.keyframes, labels);
+    report::write_cluster_plot(dir / "clusters.svg", r.keyframes.features.distance,
+                               r.keyframes.clusters, r.keyframes.keyframes, labels);
 
     // Receiver: a fresh network from the package.
     auto receiver = make_network<Backend>(o.p.threads);
@@ -106,7 +106,7 @@ recipe_outcome run_recipe(const paper_cli& o, const std::filesystem::path& dir,
     sink_options.y4m.range = io::yuv_range::full; // least rounding in the delivered file
     auto sink =
         io::open_sink(dir / "colorized.y4m", pipeline::package_video_info(verified), sink_options);
-    pipeline::progress cbar("receive " + label, r.manifest.frames, "frames", po);
+    report::progress cbar("receive " + label, r.manifest.frames, "frames", po);
     pipeline::colorize_options co;
     co.batch = o.p.colorize_batch;
     co.on_frames = [&](std::size_t n) { cbar.update(n); };
@@ -120,13 +120,13 @@ recipe_outcome run_recipe(const paper_cli& o, const std::filesystem::path& dir,
     eo.keyframes = r.keyframes.keyframes;
     eo.truth_name = o.input;
     eo.result_name = (dir / "colorized.y4m").string();
-    pipeline::progress ebar("eval " + label, r.manifest.frames, "frames", po);
+    report::progress ebar("eval " + label, r.manifest.frames, "frames", po);
     eo.on_frames = [&](std::size_t n) { ebar.update(n); };
     recipe_outcome out;
     out.recipe = label;
     out.evaluation = pipeline::evaluate(*truth, result, eo);
     ebar.finish();
-    pipeline::write_evaluation_csv(dir / "per_frame.csv", out.evaluation);
+    report::write_evaluation_csv(dir / "per_frame.csv", out.evaluation);
 
     const auto& b = r.manifest.bandwidth;
     const double fps = double(cs.frames) / cs.seconds;
@@ -134,7 +134,7 @@ recipe_outcome run_recipe(const paper_cli& o, const std::filesystem::path& dir,
     auto& j = out.json;
     j["settings"] = settings_json<Recipe>(so.train);
     j["settings"]["weights"] = r.manifest.weights;
-    j["settings"]["threads"] = backend_threads(net->backend());
+    j["settings"]["threads"] = net->backend().threads();
     j["settings"]["backend"] = std::string(Backend::name);
     j["table2"] = {{"frames", r.keyframes.frame_count},
                    {"clusters", r.keyframes.clusters.cluster_count()},
@@ -147,7 +147,7 @@ recipe_outcome run_recipe(const paper_cli& o, const std::filesystem::path& dir,
                    {"rate_cuts", r.training.rate_cuts},
                    {"loss_first", r.training.losses.front()},
                    {"loss_last", r.training.losses.back()},
-                   {"evaluation", pipeline::evaluation_json(out.evaluation)}};
+                   {"evaluation", report::evaluation_json(out.evaluation)}};
     j["table3"] = b;
     j["times_s"] = {{"keyframes_and_gray", r.keyframes_s},
                     {"gather", r.gather_s},
@@ -243,7 +243,7 @@ void run(const paper_cli& o, const global_options& global) {
     for (std::size_t i = 0; i < outcomes.size(); ++i)
         md += outcomes[i].recipe + (i + 1 < outcomes.size() ? " / " : "");
     md += "](sheet.png)\n";
-    write_png(dir / "sheet.png", pipeline::contact_sheet(results));
+    report::write_png(dir / "sheet.png", report::contact_sheet(results));
     j["outputs"] = {"report.md", "report.json", "sheet.png"};
     for (const auto& out : outcomes) j["outputs"].push_back(out.recipe + "/");
     pipeline::write_json_file(dir / "report.json", j);

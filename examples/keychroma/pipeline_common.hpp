@@ -3,12 +3,12 @@
 // network type, the training options on the command line, progress reporting and printing of
 // the Table III report.
 
+#include <concepts>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -34,24 +34,7 @@ using paper_network = nn::network<nn::paper_stack, Backend>;
 
 template <class Backend>
 [[nodiscard]] std::unique_ptr<paper_network<Backend>> make_network(int threads) {
-    if constexpr (std::is_same_v<Backend, nn::cpu_backend>) {
-        nn::cpu_options o;
-        o.threads = threads;
-        return std::make_unique<paper_network<Backend>>(0, Backend(o));
-    } else {
-        // Thrust's OpenMP system uses the OpenMP thread count; CUDA ignores it.
-        if (threads > 0) omp_set_num_threads(threads);
-        return std::make_unique<paper_network<Backend>>(0, Backend{});
-    }
-}
-
-/// Host threads a backend uses (the CPU backend knows; Thrust's OpenMP system uses OpenMP's).
-template <class Backend>
-[[nodiscard]] int backend_threads(const Backend& b) {
-    if constexpr (requires { b.threads(); })
-        return b.threads();
-    else
-        return omp_get_max_threads();
+    return std::make_unique<paper_network<Backend>>(0, nn::make_backend<Backend>(threads));
 }
 
 /// Training and geometry options as typed on the command line. A recipe (--recipe) supplies
@@ -59,18 +42,9 @@ template <class Backend>
 /// recipe has no use for (--epochs for a recipe that trains in steps) is refused, not ignored.
 struct pipeline_cli_options {
     std::string recipe{recipes::built_in::names.front()};
-    std::size_t epochs = 0;
-    std::uint64_t steps = 0;
-    double train_seconds = 0;
-    double average_decay = 0;
-    std::size_t held_out = 0;
-    std::size_t patience = 0;
-    std::size_t rate_cuts = 0;
-    std::uint64_t check_every = 0;
-    std::size_t batch = 0;
-    double learning_rate = 0;
-    std::uint64_t seed = 1;
-    bool flip = false;
+    /// The training numbers as typed: the options bind to these fields, and train() takes
+    /// those given over the recipe's.
+    pipeline::train_options typed;
     int threads = 0;
     std::string size; ///< empty: the recipe's (training) or the model's (colorization)
     std::string fit;  ///< likewise
@@ -100,19 +74,25 @@ struct pipeline_cli_options {
             return applies;
         };
         auto t = Recipe::defaults();
-        if (use("--epochs", in_epochs, "it trains in --steps")) t.epochs = epochs;
+        auto& to = t.trainer;
+        const auto& from = typed.trainer;
+        if (use("--epochs", in_epochs, "it trains in --steps")) to.epochs = from.epochs;
         if (use("--steps", !in_epochs, "it trains in --epochs over whole keyframes"))
-            t.steps = steps;
-        if (use("--train-seconds", !in_epochs, "it trains in --epochs")) t.seconds = train_seconds;
-        if (use("--average", !in_epochs, "it trains in --epochs")) t.average_decay = average_decay;
-        if (use("--held-out", !in_epochs, "it trains in --epochs")) t.held_out = held_out;
-        if (use("--patience", !in_epochs, "it trains in --epochs")) t.patience = patience;
-        if (use("--rate-cuts", !in_epochs, "it trains in --epochs")) t.rate_cuts = rate_cuts;
-        if (use("--check-every", !in_epochs, "it trains in --epochs")) t.check_every = check_every;
-        if (given("--batch")) t.batch = batch;
-        if (given("--learning-rate")) t.learning_rate = learning_rate;
-        if (given("--flip")) t.augment.flip = flip;
-        t.seed = seed;
+            to.steps = from.steps;
+        if (use("--train-seconds", !in_epochs, "it trains in --epochs")) to.seconds = from.seconds;
+        if (use("--average", !in_epochs, "it trains in --epochs"))
+            to.average_decay = from.average_decay;
+        if (use("--held-out", !in_epochs, "it trains in --epochs")) t.held_out = typed.held_out;
+        if (use("--patience", !in_epochs, "it trains in --epochs"))
+            to.held_out_patience = from.held_out_patience;
+        if (use("--rate-cuts", !in_epochs, "it trains in --epochs"))
+            to.held_out_rate_cuts = from.held_out_rate_cuts;
+        if (use("--check-every", !in_epochs, "it trains in --epochs"))
+            to.held_out_every = from.held_out_every;
+        if (given("--batch")) to.batch_size = from.batch_size;
+        if (given("--learning-rate")) t.learning_rate = typed.learning_rate;
+        if (given("--flip")) to.horizontal_flip = from.horizontal_flip;
+        to.seed = from.seed;
         if (!size.empty()) t.working = parse_size("--size", size);
         if (!fit.empty()) t.fit = pipeline::parse_fit(fit);
         pipeline::check_working_size(t.working);
@@ -186,41 +166,44 @@ inline void add_training_options(CLI::App* cmd, pipeline_cli_options& o) {
            "or paper (the paper's exact method: 25 epochs at 256x256); docs/quality.md")
         ->check(CLI::IsMember(recipe_names))
         ->capture_default_str();
-    cmd->add_option("--epochs", o.epochs, "paper recipe: epochs over the keyframes (default 25)")
+    cmd->add_option("--epochs", o.typed.trainer.epochs,
+                    "paper recipe: epochs over the keyframes (default 25)")
         ->check(CLI::PositiveNumber);
-    cmd->add_option("--steps", o.steps,
+    cmd->add_option("--steps", o.typed.trainer.steps,
                     "standard recipe: most training steps (default 1000; training stops earlier "
                     "when the held-out frames stop improving)")
         ->check(CLI::PositiveNumber);
-    cmd->add_option("--train-seconds", o.train_seconds,
+    cmd->add_option("--train-seconds", o.typed.trainer.seconds,
                     "standard recipe: wall-clock budget of training; the schedule ends with it")
         ->check(CLI::PositiveNumber);
-    cmd->add_option("--average", o.average_decay,
+    cmd->add_option("--average", o.typed.trainer.average_decay,
                     "standard recipe: decay of an exponential moving average of the weights, "
                     "which the model keeps; 0 = the last weights (default 0)")
         ->check(CLI::Range(0.0, 0.9999));
-    cmd->add_option("--held-out", o.held_out,
+    cmd->add_option("--held-out", o.typed.held_out,
                     "standard recipe: non-keyframes held out of training to check it on, "
                     "0 = none: every --steps step runs (default 24)")
         ->check(CLI::Range(std::size_t{0}, pipeline::max_held_out_frames));
-    cmd->add_option("--patience", o.patience,
+    cmd->add_option("--patience", o.typed.trainer.held_out_patience,
                     "standard recipe: checks on the held-out frames without a new best before "
                     "training stops, 0 = every step; the best check's weights are kept either way "
                     "(default 4)");
-    cmd->add_option("--rate-cuts", o.rate_cuts,
+    cmd->add_option("--rate-cuts", o.typed.trainer.held_out_rate_cuts,
                     "standard recipe: times the rate is cut to a quarter (from the best check's "
                     "weights) when the held-out frames stop improving, before training stops "
                     "(default 0)");
-    cmd->add_option("--check-every", o.check_every,
+    cmd->add_option("--check-every", o.typed.trainer.held_out_every,
                     "standard recipe: steps between checks on the held-out frames (default 25)")
         ->check(CLI::PositiveNumber);
-    cmd->add_option("--batch", o.batch, "Mini-batch size (default: the recipe's)")
+    cmd->add_option("--batch", o.typed.trainer.batch_size,
+                    "Mini-batch size (default: the recipe's)")
         ->check(CLI::PositiveNumber);
-    cmd->add_option("--learning-rate", o.learning_rate,
+    cmd->add_option("--learning-rate", o.typed.learning_rate,
                     "Adam's (peak) learning rate (default: the recipe's)")
         ->check(CLI::PositiveNumber);
-    cmd->add_option("--seed", o.seed, "Seed of weights and samples")->capture_default_str();
-    cmd->add_flag("--flip,!--no-flip", o.flip,
+    cmd->add_option("--seed", o.typed.trainer.seed, "Seed of weights and samples")
+        ->capture_default_str();
+    cmd->add_flag("--flip,!--no-flip", o.typed.trainer.horizontal_flip,
                   "Horizontal-flip augmentation (default: the recipe's)");
     add_geometry_options(cmd, o);
 }
@@ -251,17 +234,17 @@ void with_backend_and_recipe(const pipeline_cli_options& o, Fn&& fn) {
 
 /// The progress line of training: epochs, or steps, as the recipe counts.
 template <pipeline::recipe Recipe>
-[[nodiscard]] pipeline::progress training_progress(const pipeline::train_options& t,
-                                                   const global_options& g) {
+[[nodiscard]] report::progress training_progress(const pipeline::train_options& t,
+                                                 const global_options& g) {
     if constexpr (std::same_as<typename Recipe::sampling, pipeline::whole_frames>)
-        return pipeline::progress("train", t.epochs, "epochs", progress_for(g));
+        return report::progress("train", t.trainer.epochs, "epochs", progress_for(g));
     else
-        return pipeline::progress("train", t.steps, "steps", progress_for(g));
+        return report::progress("train", t.trainer.steps, "steps", progress_for(g));
 }
 
 /// Training callback that drives a progress line with the loss.
 [[nodiscard]] inline std::function<bool(const nn::epoch_report&)>
-epoch_progress(pipeline::progress& bar) {
+epoch_progress(report::progress& bar) {
     return [&bar](const nn::epoch_report& e) {
         char b[48];
         std::snprintf(b, sizeof b, "loss %.5f", e.loss);

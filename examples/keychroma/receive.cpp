@@ -31,10 +31,10 @@ void run(const receive_cli& o, const global_options& global) {
     c.group = global.group; // under mpirun the ranks share the frames, rank 0 writes
     auto sink = global.ranks().is_root() ? io::open_sink(o.output, info, sink_options)
                                          : std::make_unique<no_output>();
-    pipeline::progress bar("colorize",
-                           info.frame_count ? std::optional<std::uint64_t>(*info.frame_count)
-                                            : std::nullopt,
-                           "frames", progress_for(global));
+    report::progress bar("colorize",
+                         info.frame_count ? std::optional<std::uint64_t>(*info.frame_count)
+                                          : std::nullopt,
+                         "frames", progress_for(global));
     c.on_frames = [&](std::size_t n) { bar.update(n); };
     const auto s = pipeline::receive(*net, verified, *sink, c);
     bar.finish();

@@ -29,7 +29,7 @@ void run(const send_cli& o, const global_options& global) {
     so.weights = o.p.half ? nn::weight_format::float16 : nn::weight_format::float32;
     so.audio = !o.no_audio;
     so.gray = {*io::parse_gray_codec(o.gray_codec), o.crf};
-    so.train.group = global.group; // under mpirun: data parallel, rank 0 writes the package
+    so.train.trainer.group = global.group; // under mpirun: data parallel, rank 0 writes the package
     auto bar = training_progress<Recipe>(so.train, global);
     so.train.on_epoch = epoch_progress(bar);
     const auto r = with_extractor<Recipe>(o.p, [&](const auto& extractor) {

@@ -47,7 +47,7 @@ template <class Backend, class Recipe>
 void run(const train_cli& o, const global_options& global) {
     auto net = make_network<Backend>(o.p.threads);
     auto t = o.p.train<Recipe>();
-    t.group = global.group; // under mpirun: data parallel, rank 0 writes the model
+    t.trainer.group = global.group; // under mpirun: data parallel, rank 0 writes the model
     const auto save = [&] {
         if (!global.ranks().is_root()) return;
         nn::save(o.model, *net, o.p.half ? nn::weight_format::float16 : nn::weight_format::float32,
@@ -56,7 +56,7 @@ void run(const train_cli& o, const global_options& global) {
     nlohmann::json j{{"model", o.model}};
     if (!o.references.empty()) {
         if constexpr (std::same_as<typename Recipe::sampling, pipeline::random_patches>)
-            if (!o.p.given("--steps")) t.steps = pipeline::reference_steps;
+            if (!o.p.given("--steps")) t.trainer.steps = pipeline::reference_steps;
         const auto references = pipeline::read_references(
             std::vector<std::filesystem::path>(o.references.begin(), o.references.end()));
         auto bar = training_progress<Recipe>(t, global);

@@ -442,7 +442,7 @@ BOOST_AUTO_TEST_CASE(cluster_plot_draws_every_frame_or_every_pixel_once) {
             if (i % 30 == 0) keys.push_back(i);
         }
         std::ostringstream s;
-        write_cluster_plot_svg(s, distance, c, keys);
+        report::write_cluster_plot_svg(s, distance, c, keys);
         return s.str();
     };
     const auto count = [](const std::string& svg, const std::string& what) {

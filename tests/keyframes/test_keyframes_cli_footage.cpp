@@ -108,7 +108,7 @@ BOOST_AUTO_TEST_CASE(cli_outputs_equal_library_paper_extractor) {
     std::size_t i = 0, next = 0;
     while (again.next(frame) && next < lib.keyframes.size()) {
         if (i == lib.keyframes[next]) {
-            const auto png = dir / "out" / keyframes::keyframe_file_name(i);
+            const auto png = dir / "out" / report::keyframe_file_name(i);
             int w = 0, h = 0, c = 0;
             unsigned char* p = stbi_load(png.c_str(), &w, &h, &c, 3);
             BOOST_TEST_REQUIRE(p != nullptr);

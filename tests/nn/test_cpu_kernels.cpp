@@ -14,6 +14,8 @@
 #include <cstddef>
 #include <vector>
 
+#include <xflens/cxxblas/drivers/cblas.h> // the BLAS's own entry points: gemm's expectation
+
 #include "keychroma/nn.hpp"
 #include "naive_conv.hpp"
 #include "support/tolerance.hpp"
@@ -128,6 +130,62 @@ void check_backward_weights(const wcase& c, int threads, double tolerance,
 }
 
 } // namespace
+
+BOOST_AUTO_TEST_CASE(gemm_is_the_blas_product) {
+    // cpu::gemm goes through xtensor-blas's cxxblas::gemm, which is a plain triple loop unless
+    // xblas_config.hpp was included before it (an include order once made it one, with other
+    // bits and a fraction of the speed). Expected: the BLAS's own cblas_sgemm / cblas_dgemm on
+    // the same operands, bit for bit, with leading dimensions wider than the rows (the
+    // backend multiplies tiles of larger matrices) and beta != 0; and within float rounding of
+    // a double-precision product (|error| <= 2 k u sum |a||b| per entry).
+    struct gcase {
+        std::size_t m, n, k;
+    };
+    for (const gcase g : {gcase{64, 48, 9}, gcase{300, 64, 576}, gcase{7, 130, 33}})
+        for (const bool ta : {false, true})
+            for (const bool tb : {false, true}) {
+                const std::size_t lda = (ta ? g.m : g.k) + 3, ldb = (tb ? g.k : g.n) + 5,
+                                  ldc = g.n + 2;
+                const auto a = as<float>(random_vector((ta ? g.k : g.m) * lda, 11));
+                const auto b = as<float>(random_vector((tb ? g.n : g.k) * ldb, 12));
+                const auto c0 = as<float>(random_vector(g.m * ldc, 13));
+                auto blas = c0, ours = c0;
+                cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+                            tb ? CblasTrans : CblasNoTrans, int(g.m), int(g.n), int(g.k), 1.5f,
+                            a.data(), int(lda), b.data(), int(ldb), 0.5f, blas.data(), int(ldc));
+                nn::cpu::gemm<float>(ta, tb, g.m, g.n, g.k, 1.5f, a.data(), lda, b.data(), ldb,
+                                     0.5f, ours.data(), ldc);
+                BOOST_TEST_INFO(g.m << "x" << g.n << "x" << g.k << " trans " << ta << tb);
+                BOOST_TEST((ours == blas));
+                const auto at = [&](std::size_t i, std::size_t p) {
+                    return double(ta ? a[p * lda + i] : a[i * lda + p]);
+                };
+                const auto bt = [&](std::size_t p, std::size_t j) {
+                    return double(tb ? b[j * ldb + p] : b[p * ldb + j]);
+                };
+                double worst = 0; // error over its bound, largest
+                for (std::size_t i = 0; i < g.m; ++i)
+                    for (std::size_t j = 0; j < g.n; ++j) {
+                        double exact = 0.5 * c0[i * ldc + j], size = std::abs(exact);
+                        for (std::size_t p = 0; p < g.k; ++p) {
+                            exact += 1.5 * at(i, p) * bt(p, j);
+                            size += 1.5 * std::abs(at(i, p) * bt(p, j));
+                        }
+                        const double bound =
+                            2.0 * double(g.k + 2) * kt::unit_roundoff<float> * size;
+                        worst = std::max(worst, std::abs(ours[i * ldc + j] - exact) / bound);
+                    }
+                BOOST_TEST(worst <= 1.0);
+            }
+    // and in double, through cblas_dgemm
+    const auto a = random_vector(40 * 30, 21), b = random_vector(30 * 20, 22);
+    std::vector<double> blas(40 * 20, 0.0), ours(40 * 20, 0.0);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 40, 20, 30, 1.0, a.data(), 30, b.data(),
+                20, 0.0, blas.data(), 20);
+    nn::cpu::gemm<double>(false, false, 40, 20, 30, 1.0, a.data(), 30, b.data(), 20, 0.0,
+                          ours.data(), 20);
+    BOOST_TEST((ours == blas));
+}
 
 BOOST_AUTO_TEST_CASE(naive_backward_data_is_the_adjoint_of_naive_forward) {
     // <conv(x), r> == <x, conv^T(r)> (zero bias): the reference itself is checked first.

@@ -74,9 +74,8 @@ BOOST_AUTO_TEST_CASE(samples_are_patches_of_the_views) {
     augmentation aug;
     aug.scales = {1.0, 1.5};
     aug.patch = 0.5;
-    aug.flip = true;
     const image_size working{32, 32}; // frames 64x48 -> views 32x24 and 48x32 (36 cropped to 8s)
-    const crop_sampler sampler(keys, working, frame_fit::scale, aug, 4, 7);
+    const crop_sampler sampler(keys, working, frame_fit::scale, aug, 4, 7, /*flip=*/true);
     BOOST_TEST(sampler.patch_size().width == 16u);
     BOOST_TEST(sampler.patch_size().height == 8u); // 12 rounded down to a multiple of 8
 

@@ -137,7 +137,7 @@ BOOST_AUTO_TEST_CASE(corrupt_model_in_a_consistent_package) {
     }
     net_t net(0);
     send_options so;
-    so.train.epochs = 1;
+    so.train.trainer.epochs = 1;
     so.train.working = {16, 16};
     (void)send<recipes::paper>(net, dir / "clip.y4m", dir / "pkg", paper::keyframe_extractor{}, so);
     const auto model = dir / "pkg" / "model.kcm";

@@ -191,8 +191,8 @@ BOOST_AUTO_TEST_CASE(files_written) {
     o.thumb_width = 20;
     const auto ev = evaluate(t, r, o);
     keychroma::test::temp_dir dir;
-    write_evaluation_csv(dir / "f.csv", ev);
-    write_contact_sheet(dir / "s.png", ev);
+    report::write_evaluation_csv(dir / "f.csv", ev);
+    report::write_contact_sheet(dir / "s.png", ev);
     std::ifstream csv(dir / "f.csv");
     std::string line;
     std::getline(csv, line);
@@ -204,7 +204,7 @@ BOOST_AUTO_TEST_CASE(files_written) {
     while (std::getline(csv, line)) ++rows;
     BOOST_TEST(rows == 7u);
 
-    const auto j = nlohmann::json::parse(json_text(evaluation_json(ev)));
+    const auto j = nlohmann::json::parse(json_text(report::evaluation_json(ev)));
     BOOST_TEST(j["frames"].get<int>() == 7);
     BOOST_TEST(j["keyframes"].get<int>() == 1);
     BOOST_TEST(j["non_keyframes"]["frames"].get<int>() == 6);
@@ -213,7 +213,7 @@ BOOST_AUTO_TEST_CASE(files_written) {
     BOOST_TEST(j["sheet_frames"].size() == 5u);
 
     // Sheet: 5 columns of 20x15 thumbnails, 3 rows, 4-pixel gaps.
-    const auto sheet = contact_sheet(ev);
+    const auto sheet = report::contact_sheet(ev);
     BOOST_TEST(sheet.shape()[1] == 4u + 5u * 24u);
     BOOST_TEST(sheet.shape()[0] == 4u + 3u * 19u);
     BOOST_TEST(std::filesystem::file_size(dir / "s.png") > 100u);
@@ -226,13 +226,13 @@ BOOST_AUTO_TEST_CASE(files_written) {
     // Two results of one video (the paper subcommand's recipes): a row per result.
     auto other = ev;
     for (auto& col : other.sheet) col.result.fill(7);
-    const auto both = contact_sheet(std::vector<const evaluation*>{&ev, &other});
+    const auto both = report::contact_sheet(std::vector<const evaluation*>{&ev, &other});
     BOOST_TEST(both.shape()[0] == 4u + 4u * 19u);
     for (std::size_t k = 0; k < 3; ++k) {
         BOOST_TEST(both(4 + 38, 28, k) == c.result(0, 0, k)); // row 2: the first result
         BOOST_TEST(both(4 + 57, 28, k) == 7);                 // row 3: the second
     }
     other.sheet.pop_back();
-    BOOST_CHECK_THROW((void)contact_sheet(std::vector<const evaluation*>{&ev, &other}),
+    BOOST_CHECK_THROW((void)report::contact_sheet(std::vector<const evaluation*>{&ev, &other}),
                       config_error);
 }

@@ -31,9 +31,9 @@ BOOST_AUTO_TEST_CASE(send_receive_evaluate) {
     const auto clip = test::footage("cockatoo_64x64_32f.y4m");
     test::temp_dir dir;
     send_options so;
-    so.train.epochs = 20;
-    so.train.batch = 16;
-    so.train.seed = 1;
+    so.train.trainer.epochs = 20;
+    so.train.trainer.batch_size = 16;
+    so.train.trainer.seed = 1;
     so.train.working = {64, 64};
     net_t sender(0);
     const auto sent =
@@ -101,10 +101,10 @@ struct recipe_run {
 template <class Recipe>
 recipe_run run_recipe(const std::filesystem::path& clip, std::uint64_t updates) {
     auto options = Recipe::defaults();
-    options.epochs = updates;
-    options.steps = updates;
+    options.trainer.epochs = updates;
+    options.trainer.steps = updates;
     options.held_out = 0; // a fixed length: held-out frames would be among those measured here
-    options.seed = 1;
+    options.trainer.seed = 1;
     net_t net(0);
     const auto trained = train_on_video<Recipe>(
         net, [&] { return io::y4m_reader(clip); }, typename Recipe::keyframe_extractor{}, options);
@@ -121,7 +121,8 @@ recipe_run run_recipe(const std::filesystem::path& clip, std::uint64_t updates) 
     evaluate_options eo;
     eo.keyframes = trained.keyframes.keyframes;
     const auto ev = evaluate(truth, result, eo);
-    const std::size_t samples = std::min(options.batch, trained.keyframes.keyframes.size());
+    const std::size_t samples =
+        std::min(options.trainer.batch_size, trained.keyframes.keyframes.size());
     std::printf("%s, %llu updates of %zu x %zux%zu: non-keyframe PSNR %.2f dB (gray %.2f), "
                 "colourfulness %.2f of %.2f\n",
                 Recipe::name.chars, static_cast<unsigned long long>(updates), samples,
@@ -142,7 +143,7 @@ BOOST_AUTO_TEST_CASE(the_standard_recipe_beats_the_papers_at_their_defaults) {
     // steps (34.09 against 33.81 dB at 60) and they tie at equal sample-pixels (34.09 / 34.15):
     // the standard recipe's gain is many cheap steps, docs/quality.md.
     const auto clip = test::footage("cockatoo_256x144_yuv444p.y4m");
-    const auto paper = run_recipe<recipes::paper>(clip, recipes::paper::defaults().epochs);
+    const auto paper = run_recipe<recipes::paper>(clip, recipes::paper::defaults().trainer.epochs);
     const auto standard = run_recipe<recipes::standard>(clip, 250);
     BOOST_TEST(standard.psnr > paper.psnr + 1.0);
 }

@@ -10,7 +10,7 @@
 
 #include "keychroma/report/progress.hpp"
 
-using namespace keychroma::pipeline;
+using namespace keychroma::report;
 
 namespace {
 struct fake_clock {

@@ -125,13 +125,13 @@ BOOST_AUTO_TEST_CASE(references_of_other_shapes_train_on_their_common_part) {
 
     const reference_set refs{{"wide.png", "tall.png"}, frames};
     auto options = recipes::standard::defaults();
-    options.steps = 2;
+    options.trainer.steps = 2;
     net_t net(0);
     BOOST_TEST(train_on_references<recipes::standard>(net, refs, options).epochs_run == 2u);
 
     // The paper's recipe trains on whole frames of one size: refused, naming both...
     auto paper = recipes::paper::defaults();
-    paper.epochs = 1;
+    paper.trainer.epochs = 1;
     const auto msg =
         message_of([&] { (void)train_on_references<recipes::paper>(net, refs, paper); });
     BOOST_TEST(msg.find("wide.png") != std::string::npos, msg);
@@ -147,7 +147,7 @@ BOOST_AUTO_TEST_CASE(a_network_trained_on_references_gives_their_colour_to_a_new
     const reference_set refs{{"a.png", "b.png"}, {pink(48, 32), pink(40, 40)}};
     auto options = recipes::standard::defaults();
     options.working = {32, 32};
-    options.steps = 60;
+    options.trainer.steps = 60;
     net_t net(0);
     const auto r = train_on_references<recipes::standard>(net, refs, options);
     BOOST_TEST(r.losses.back() < r.losses.front());

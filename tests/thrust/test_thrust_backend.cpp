@@ -8,6 +8,8 @@
 
 #if __has_include(<thrust/version.h>)
 
+#include <omp.h>
+
 #include "backend_comparisons.hpp"
 #include "keychroma/nn/backends.hpp"
 
@@ -40,6 +42,26 @@ BOOST_AUTO_TEST_CASE(built_in_backends_are_listed_and_chosen_by_name) {
     BOOST_TEST(d[0].name == "cpu");
     BOOST_TEST(d[1].name == "thrust-host");
     BOOST_TEST(d[1].where.find("OpenMP") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(every_built_in_backend_is_built_with_the_threads_asked) {
+    // make_backend is how the tool builds any backend from --threads; Thrust's OpenMP system
+    // takes OpenMP's team size, so the count asked must reach it (and is restored after).
+    const int before = omp_get_max_threads();
+    for (const int threads : {1, 3}) {
+        nn::with_backend("cpu", [&]<class B>() {
+            BOOST_TEST(nn::make_backend<B>(threads).threads() == threads);
+        });
+        nn::with_backend("thrust-host", [&]<class B>() {
+            BOOST_TEST(nn::make_backend<B>(threads).threads() == threads);
+            BOOST_TEST(omp_get_max_threads() == threads);
+        });
+    }
+    // 0 keeps the default
+    omp_set_num_threads(before);
+    BOOST_TEST(nn::make_backend<host>(0).threads() == before);
+    BOOST_TEST(nn::make_backend<nn::cpu_backend>(0).threads() == before);
+    BOOST_TEST(nn::make_backend<sequential_host>(4).threads() == 1);
 }
 
 BOOST_AUTO_TEST_CASE(convolutions_match_cpu_backend) {

@@ -6,15 +6,15 @@
 //   "cuda"         in translation units compiled by nvcc (keychroma::thrust_cuda)
 // The choice stays a template parameter: with_backend() instantiates the caller's code once per
 // built-in backend and calls the one named, so no layer or network is written against a
-// run-time backend interface.
+// run-time backend interface. A backend a tool can pick carries what the tool needs to build
+// and describe it (selectable_backend), so no tool special-cases a backend.
 
+#include <concepts>
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <omp.h>
 
 #include "keychroma/core/named_types.hpp"
 #include "keychroma/nn/backend.hpp"
@@ -27,7 +27,26 @@
 
 namespace keychroma::nn {
 
-template <backend... Backends>
+/// A backend a tool can pick by name: built from its own `options`, whose `threads` (0 = the
+/// default) every tool sets from --threads, and able to say how many host threads it computes
+/// with and where it runs.
+template <class B>
+concept selectable_backend = backend<B> && std::constructible_from<B, typename B::options> &&
+    requires(typename B::options o, const B& b) {
+    o.threads = 1;
+    { b.threads() } -> std::convertible_to<int>;
+    { B::describe() } -> std::convertible_to<std::string>;
+};
+
+/// The factory: a backend with its default options but `threads`.
+template <selectable_backend B>
+[[nodiscard]] B make_backend(int threads) {
+    typename B::options o;
+    o.threads = threads;
+    return B(o);
+}
+
+template <selectable_backend... Backends>
 using backend_list = named_types<Backends...>;
 
 using built_in_backends = backend_list<cpu_backend
@@ -62,17 +81,9 @@ struct backend_description {
 };
 
 namespace detail {
-template <class B>
-backend_description describe_backend() {
-    if constexpr (requires { B::describe(); })
-        return {std::string(B::name), B::describe()};
-    else
-        return {std::string(B::name), "xtensor + " + cpu::blas_kernels() + " + OpenMP, " +
-                                          std::to_string(omp_get_max_threads()) + " threads"};
-}
-template <backend... B>
+template <selectable_backend... B>
 std::vector<backend_description> describe_list(named_types<B...>*) {
-    return {describe_backend<B>()...};
+    return {backend_description{std::string(B::name), B::describe()}...};
 }
 } // namespace detail
 

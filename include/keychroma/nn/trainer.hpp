@@ -58,7 +58,9 @@ struct trainer_options {
     std::size_t batch_size = 16;
     std::uint64_t seed = 0;
     bool shuffle = true;
-    bool horizontal_flip = false; ///< mirror each pair with probability 1/2 per epoch
+    /// Mirror each pair with probability 1/2 per epoch (pipeline::crop_sampler reads it too,
+    /// for its samples).
+    bool horizontal_flip = false;
     /// Stop when the epoch loss has not improved by plateau_min_delta for this many epochs
     /// (0: never stop early).
     std::size_t plateau_patience = 0;

@@ -30,19 +30,19 @@ struct augmentation {
     std::vector<double> scales{1.0};
     /// Patch side relative to the scale-1 view (rounded down to the network's multiple of 8).
     double patch = 1.0;
-    bool flip = false; ///< mirror each sample with probability 1/2
 };
 
-/// Draws training batches of random patches of the keyframes' views (see the header comment).
+/// Draws training batches of random patches of the keyframes' views (see the header comment),
+/// each sample mirrored with probability 1/2 when `flip` (trainer_options::horizontal_flip).
 class crop_sampler {
 public:
     crop_sampler(const std::vector<rgb8_image>& keyframes, image_size working, frame_fit fit,
-                 const augmentation& aug, std::size_t batch, std::uint64_t seed)
-        : batch_(batch), flip_(aug.flip), seed_(seed) {
+                 const augmentation& aug, std::size_t batch, std::uint64_t seed, bool flip = false)
+        : batch_(batch), flip_(flip), seed_(seed) {
         if (keyframes.empty()) throw config_error("training: no keyframes to train on");
         if (batch == 0) throw config_error("training: batch size must be positive");
         whole_views_ =
-            aug.scales.size() == 1 && aug.scales.front() == 1.0 && aug.patch == 1.0 && !aug.flip;
+            aug.scales.size() == 1 && aug.scales.front() == 1.0 && aug.patch == 1.0 && !flip;
         if (aug.scales.empty() || !(aug.patch > 0.0) || aug.patch > 1.0)
             throw config_error("augmentation: needs at least one scale and a patch in (0, 1]");
         for (const rgb8_image& frame : keyframes)

@@ -34,30 +34,28 @@ struct random_patches {
     static constexpr nn::fixed_string name{"random-patches"};
 };
 
-/// The numbers of a training run. Which of them apply depends on the recipe's sampling.
+/// The numbers of a training run: the trainer's own (nn::trainer_options, passed on as they are)
+/// and what the pipeline adds around it. Which of them apply depends on the recipe's sampling:
+///   whole_frames   trainer.epochs, trainer.batch_size (larger than the keyframe count = full
+///                  batch), trainer.horizontal_flip;
+///   random_patches trainer.steps (a maximum when frames are held out), trainer.seconds,
+///                  trainer.average_decay, trainer.batch_size, trainer.horizontal_flip,
+///                  augment, and the held-out checks: `held_out` non-keyframes (spread evenly
+///                  over them) checked every trainer.held_out_every steps, training stopping
+///                  after trainer.held_out_patience checks without a new best (0: every step)
+///                  and keeping the best check's weights, trainer.held_out_rate_cuts times
+///                  going back to them at a quarter of the rate first.
+/// trainer.seed seeds the weights, the sample order and the patches; trainer.group names the
+/// ranks training together, data parallel (nullptr: this process).
 struct train_options {
-    std::size_t epochs = 25;      ///< whole_frames: passes over the keyframes
-    std::uint64_t steps = 0;      ///< random_patches: updates
-    double seconds = 0;           ///< random_patches: wall-clock budget of training (0: none)
-    std::size_t batch = 16;       ///< whole_frames: larger than the keyframe count = full batch
-    std::uint64_t seed = 1;       ///< weights and sample order
+    nn::trainer_options trainer{.epochs = 25, .batch_size = 16, .seed = 1};
     double learning_rate = 0.001; ///< the schedule's peak (constant_rate: the rate)
     image_size working{256, 256}; ///< the network's size at colorization
     frame_fit fit = frame_fit::scale;
-    augmentation augment; ///< whole_frames uses only `flip`
-    /// random_patches: non-keyframes held out of training (spread evenly over them), on
-    /// which the loss is checked every `check_every` steps; training stops after `patience`
-    /// checks without a new best (0: runs every step) and keeps the best check's weights, so
-    /// `steps` is then a maximum. 0 held-out frames: no checks, `steps` steps.
-    double average_decay = 0; ///< random_patches: EMA of the weights (0: the last weights)
-    std::size_t held_out = 0;
-    std::uint64_t check_every = 25;
-    std::size_t patience = 0;
-    std::size_t rate_cuts = 0; ///< times the rate is cut (x0.25, best weights) before stopping
+    augmentation augment;     ///< random_patches: the views and patches drawn
+    std::size_t held_out = 0; ///< random_patches: non-keyframes held out to check training on
     /// After every epoch (whole_frames) or report (random_patches); return false to stop.
     std::function<bool(const nn::epoch_report&)> on_epoch;
-    /// The ranks training together, data parallel (nn/trainer.hpp); nullptr: this process.
-    nn::process_group* group = nullptr;
 };
 
 template <class R>

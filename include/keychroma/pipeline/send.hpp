@@ -58,7 +58,7 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
     };
     check_working_size(options.train.working);
     const auto start = clock::now();
-    const bool writes = !options.train.group || options.train.group->is_root();
+    const bool writes = !options.train.trainer.group || options.train.trainer.group->is_root();
     std::optional<package_writer> writer;
     if (writes) writer.emplace(package);
     send_result r;

@@ -132,40 +132,28 @@ gather_training_frames(S& source, const std::vector<std::size_t>& keyframes,
 
 /// Trains `net` from its seed on the keyframes (colour frames at any size) as `Recipe` says;
 /// returns the losses per epoch (whole_frames) or per report (random_patches). With pairs in
-/// `held_out` (random_patches only), training checks itself on them as options.patience says.
+/// `held_out` (random_patches only), training checks itself on them as
+/// options.trainer.held_out_patience says.
 template <recipe Recipe, class Net>
 nn::training_result train_network(Net& net, const std::vector<rgb8_image>& keyframes,
                                   const train_options& options,
                                   const nn::training_set& held_out = {}) {
     using sampling = typename Recipe::sampling;
-    net.initialize(options.seed);
-    nn::trainer_options t;
-    t.batch_size = options.batch;
-    t.seed = options.seed;
-    t.group = options.group;
+    const nn::trainer_options& t = options.trainer;
+    net.initialize(t.seed);
     typename Recipe::optimizer opt;
     opt.learning_rate = options.learning_rate;
-    if constexpr (std::same_as<sampling, whole_frames>) {
-        t.epochs = options.epochs;
-        t.horizontal_flip = options.augment.flip;
-    } else {
-        static_assert(std::same_as<sampling, random_patches>);
-        t.steps = options.steps;
-        t.seconds = options.seconds;
-        t.average_decay = options.average_decay;
-        t.held_out_every = options.check_every;
-        t.held_out_patience = options.patience;
-        t.held_out_rate_cuts = options.rate_cuts;
-    }
     nn::trainer<Net, typename Recipe::loss, typename Recipe::optimizer, typename Recipe::schedule>
         trainer(net, opt, t);
     if (options.on_epoch) trainer.on_epoch(options.on_epoch);
-    if constexpr (std::same_as<sampling, whole_frames>)
+    if constexpr (std::same_as<sampling, whole_frames>) {
         return trainer.fit(make_training_set(keyframes, options.working, options.fit));
-    else
+    } else {
+        static_assert(std::same_as<sampling, random_patches>);
         return trainer.fit(crop_sampler(keyframes, options.working, options.fit, options.augment,
-                                        options.batch, options.seed),
+                                        t.batch_size, t.seed, t.horizontal_flip),
                            held_out);
+    }
 }
 
 /// What training on a video produced, with the time of each step.

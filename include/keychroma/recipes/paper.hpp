@@ -19,8 +19,8 @@ struct paper {
 
     [[nodiscard]] static pipeline::train_options defaults() {
         pipeline::train_options o;
-        o.epochs = 25;
-        o.batch = 16;
+        o.trainer.epochs = 25;
+        o.trainer.batch_size = 16;
         o.learning_rate = keychroma::paper::learning_rate;
         o.working = {256, 256};
         return o;

@@ -27,16 +27,16 @@ struct standard {
 
     [[nodiscard]] static pipeline::train_options defaults() {
         pipeline::train_options o;
-        o.steps = 1000;  // at most: training stops earlier on the held-out frames
-        o.held_out = 24; // 24 non-keyframes, spread over the clip's non-keyframes
-        o.check_every = 25;
-        o.patience = 4; // checks: 3 stopped one fillets run while it was still improving
-        o.batch = 10;
+        o.trainer.steps = 1000; // at most: training stops earlier on the held-out frames
+        o.held_out = 24;        // 24 non-keyframes, spread over the clip's non-keyframes
+        o.trainer.held_out_every = 25;
+        o.trainer.held_out_patience = 4; // 3 stopped one fillets run while still improving
+        o.trainer.batch_size = 10;
+        o.trainer.horizontal_flip = false; // measured worse on cockatoo
         o.learning_rate = 0.001;
         o.working = {96, 96};
         o.augment.scales = {1.0}; // whole keyframes: patches and scale jitter measured worse
         o.augment.patch = 1.0;
-        o.augment.flip = false; // measured worse on cockatoo
         return o;
     }
 };

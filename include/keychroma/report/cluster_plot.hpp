@@ -18,7 +18,7 @@
 #include "keychroma/keyframes/concepts.hpp"
 #include "keychroma/report/svg.hpp"
 
-namespace keychroma::keyframes {
+namespace keychroma::report {
 
 struct cluster_plot_labels {
     std::string title = "Keyframe extraction";
@@ -67,7 +67,7 @@ private:
 /// whose mark would cover the same pixel as an earlier one of its cluster is left out (and a
 /// keyframe rule or marker likewise), which keeps the file a few MB for any video length.
 inline void write_cluster_plot_svg(std::ostream& s, const std::vector<double>& distance,
-                                   const clustering_result& clusters,
+                                   const keyframes::clustering_result& clusters,
                                    const std::vector<std::size_t>& keyframes,
                                    const cluster_plot_labels& labels = {}) {
     const std::size_t n = distance.size();
@@ -171,7 +171,7 @@ inline void write_cluster_plot_svg(std::ostream& s, const std::vector<double>& d
 /// Writes the plot atomically.
 inline void write_cluster_plot(const std::filesystem::path& path,
                                const std::vector<double>& distance,
-                               const clustering_result& clusters,
+                               const keyframes::clustering_result& clusters,
                                const std::vector<std::size_t>& keyframes,
                                const cluster_plot_labels& labels = {}) {
     atomic_output out(path);
@@ -183,4 +183,4 @@ inline void write_cluster_plot(const std::filesystem::path& path,
     out.commit();
 }
 
-} // namespace keychroma::keyframes
+} // namespace keychroma::report

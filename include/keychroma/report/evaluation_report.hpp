@@ -16,11 +16,11 @@
 #include "keychroma/pipeline/text_file.hpp"
 #include "keychroma/report/png.hpp"
 
-namespace keychroma::pipeline {
+namespace keychroma::report {
 
 /// per_frame.csv's text: every figure with 9 significant digits; empty fields for NaN (the first
 /// frame's flicker), "inf" for the PSNR of identical frames.
-[[nodiscard]] inline std::string evaluation_csv(const evaluation& ev) {
+[[nodiscard]] inline std::string evaluation_csv(const pipeline::evaluation& ev) {
     std::string s = "frame,keyframe,psnr,ssim,ab_error,colorfulness_truth,colorfulness_result,"
                     "flicker_result,flicker_truth,gray_psnr,gray_ssim,gray_ab_error\n";
     auto num = [&](double v, bool last = false) {
@@ -50,12 +50,13 @@ namespace keychroma::pipeline {
     return s;
 }
 
-inline void write_evaluation_csv(const std::filesystem::path& path, const evaluation& ev) {
-    write_text_file(path, evaluation_csv(ev));
+inline void write_evaluation_csv(const std::filesystem::path& path,
+                                 const pipeline::evaluation& ev) {
+    pipeline::write_text_file(path, evaluation_csv(ev));
 }
 
 /// One summary as JSON.
-[[nodiscard]] inline json summary_json(const metric_summary& s) {
+[[nodiscard]] inline nlohmann::json summary_json(const pipeline::metric_summary& s) {
     return {{"frames", s.frames},
             {"psnr", s.psnr},
             {"psnr_pooled", s.psnr_pooled},
@@ -73,10 +74,10 @@ inline void write_evaluation_csv(const std::filesystem::path& path, const evalua
 }
 
 /// The evaluation summary (no per-frame rows) as JSON.
-[[nodiscard]] inline json evaluation_json(const evaluation& ev) {
+[[nodiscard]] inline nlohmann::json evaluation_json(const pipeline::evaluation& ev) {
     std::size_t keys = 0;
     for (const auto& f : ev.frames) keys += f.keyframe;
-    json sheet = json::array();
+    nlohmann::json sheet = nlohmann::json::array();
     for (const auto& c : ev.sheet) sheet.push_back(c.frame);
     return {{"size", {ev.size.width, ev.size.height}},
             {"frames", ev.frames.size()},
@@ -89,12 +90,12 @@ inline void write_evaluation_csv(const std::filesystem::path& path, const evalua
 /// The contact sheet of several results of the same video (e.g. one per recipe): rows truth /
 /// gray / each result in order, a column per sheet frame, `gap` pixels of dark gray between and
 /// around the thumbnails. Every evaluation must have chosen the same frames.
-[[nodiscard]] inline rgb8_image contact_sheet(const std::vector<const evaluation*>& results,
-                                              std::size_t gap = 4) {
+[[nodiscard]] inline rgb8_image
+contact_sheet(const std::vector<const pipeline::evaluation*>& results, std::size_t gap = 4) {
     if (results.empty() || results.front()->sheet.empty())
         throw config_error("contact sheet: no frames were chosen");
     const auto& columns = results.front()->sheet;
-    for (const evaluation* ev : results) {
+    for (const pipeline::evaluation* ev : results) {
         bool same = ev->sheet.size() == columns.size();
         for (std::size_t i = 0; same && i < columns.size(); ++i)
             same = ev->sheet[i].frame == columns[i].frame;
@@ -127,12 +128,12 @@ inline void write_evaluation_csv(const std::filesystem::path& path, const evalua
 }
 
 /// The contact sheet of one result: rows truth / gray / colorized.
-[[nodiscard]] inline rgb8_image contact_sheet(const evaluation& ev, std::size_t gap = 4) {
-    return contact_sheet(std::vector<const evaluation*>{&ev}, gap);
+[[nodiscard]] inline rgb8_image contact_sheet(const pipeline::evaluation& ev, std::size_t gap = 4) {
+    return contact_sheet(std::vector<const pipeline::evaluation*>{&ev}, gap);
 }
 
-inline void write_contact_sheet(const std::filesystem::path& path, const evaluation& ev) {
+inline void write_contact_sheet(const std::filesystem::path& path, const pipeline::evaluation& ev) {
     write_png(path, contact_sheet(ev));
 }
 
-} // namespace keychroma::pipeline
+} // namespace keychroma::report

@@ -15,10 +15,11 @@
 #include "keychroma/keyframes/extractor.hpp"
 #include "keychroma/report/png.hpp"
 
-namespace keychroma::keyframes {
+namespace keychroma::report {
 
 /// frames.csv: one line per frame; distances with 17 significant digits (round-trip exact).
-inline void write_frames_csv(const std::filesystem::path& path, const keyframe_result& r) {
+inline void write_frames_csv(const std::filesystem::path& path,
+                             const keyframes::keyframe_result& r) {
     atomic_output out(path);
     {
         std::ofstream f(out.temp_path(), std::ios::binary);
@@ -44,4 +45,4 @@ inline void write_frames_csv(const std::filesystem::path& path, const keyframe_r
     return b;
 }
 
-} // namespace keychroma::keyframes
+} // namespace keychroma::report

@@ -10,7 +10,7 @@
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/image.hpp"
 
-namespace keychroma {
+namespace keychroma::report {
 
 /// Writes `img` (interleaved 8-bit RGB) as PNG at `path`, atomically.
 inline void write_png(const std::filesystem::path& path, const rgb8_image& img) {
@@ -21,4 +21,4 @@ inline void write_png(const std::filesystem::path& path, const rgb8_image& img) 
     out.commit();
 }
 
-} // namespace keychroma
+} // namespace keychroma::report

@@ -14,7 +14,7 @@
 
 #include <unistd.h>
 
-namespace keychroma::pipeline {
+namespace keychroma::report {
 
 /// How progress is shown.
 enum class progress_style {
@@ -163,4 +163,4 @@ private:
 
 using progress = basic_progress<>;
 
-} // namespace keychroma::pipeline
+} // namespace keychroma::report

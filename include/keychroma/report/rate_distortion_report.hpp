@@ -23,26 +23,26 @@
 #include "keychroma/pipeline/transmission.hpp"
 #include "keychroma/report/svg.hpp"
 
-namespace keychroma::pipeline {
+namespace keychroma::report {
 
 /// rd.json's content.
-[[nodiscard]] inline json rd_json(const rd_report& r) {
-    json rows = json::array();
+[[nodiscard]] inline nlohmann::json rd_json(const pipeline::rd_report& r) {
+    nlohmann::json rows = nlohmann::json::array();
     for (const auto& row : r.rows) {
-        json j = {{"name", row.name},
-                  {"package", row.package},
-                  {"files", row.files},
-                  {"bytes", row.bytes},
-                  {"once_bytes", row.once_bytes},
-                  {"delivered", row.delivered},
-                  {"psnr", row.psnr}, // inf -> null
-                  {"psnr_pooled", row.psnr_pooled}};
+        nlohmann::json j = {{"name", row.name},
+                            {"package", row.package},
+                            {"files", row.files},
+                            {"bytes", row.bytes},
+                            {"once_bytes", row.once_bytes},
+                            {"delivered", row.delivered},
+                            {"psnr", row.psnr}, // inf -> null
+                            {"psnr_pooled", row.psnr_pooled}};
         if (row.package) {
-            json even = json::object();
+            nlohmann::json even = nlohmann::json::object();
             for (const auto& colour : r.rows)
                 if (!colour.package) {
-                    const auto n = break_even_frames(r, row, colour);
-                    even[colour.name] = n ? json(*n) : json(nullptr);
+                    const auto n = pipeline::break_even_frames(r, row, colour);
+                    even[colour.name] = n ? nlohmann::json(*n) : nlohmann::json(nullptr);
                 }
             j["break_even_frames"] = std::move(even);
         }
@@ -73,7 +73,7 @@ namespace detail {
 } // namespace detail
 
 /// rd.md's text: the deliveries, then the break-even lengths.
-[[nodiscard]] inline std::string rd_markdown(const rd_report& r) {
+[[nodiscard]] inline std::string rd_markdown(const pipeline::rd_report& r) {
     std::string s;
     char b[256];
     std::snprintf(b, sizeof b, "%s: %llux%llu, %llu frames at %g frames/s\n\n", r.original.c_str(),
@@ -106,7 +106,7 @@ namespace detail {
         s += "| " + p.name + " |";
         for (const auto& c : r.rows) {
             if (c.package) continue;
-            const auto n = break_even_frames(r, p, c);
+            const auto n = pipeline::break_even_frames(r, p, c);
             s += " " + (n ? std::to_string(*n) : std::string("never")) + " |";
         }
         s += "\n";
@@ -115,7 +115,7 @@ namespace detail {
 }
 
 /// rd.svg: PSNR (pooled) against bytes sent, log scale; lossless deliveries on the top line.
-inline void write_rd_plot(const std::filesystem::path& path, const rd_report& r) {
+inline void write_rd_plot(const std::filesystem::path& path, const pipeline::rd_report& r) {
     constexpr double width = 760, height = 460, left = 70, right = 250, top = 40, bottom = 50;
     const double plot_w = width - left - right, plot_h = height - top - bottom;
     double lo_b = std::numeric_limits<double>::max(), hi_b = 0;
@@ -172,7 +172,7 @@ inline void write_rd_plot(const std::filesystem::path& path, const rd_report& r)
     s += "<text transform=\"translate(16," + number(top + plot_h / 2) +
          ") rotate(-90)\" text-anchor=\"middle\">RGB PSNR, pooled (dB)</text>\n";
     // One marker per delivery; colour video in blue, packages by model precision.
-    const auto colour_of = [](const rd_delivery& row) {
+    const auto colour_of = [](const pipeline::rd_delivery& row) {
         if (!row.package) return "#1f77b4";
         return row.name.find("float16") != std::string::npos ? "#2ca02c" : "#ff7f0e";
     };
@@ -189,15 +189,16 @@ inline void write_rd_plot(const std::filesystem::path& path, const rd_report& r)
              "\">" + std::to_string(i + 1) + ". " + svg::escape(row.name) + "</text>\n";
     }
     s += "</svg>\n";
-    write_text_file(path, s);
+    pipeline::write_text_file(path, s);
 }
 
 /// The report's own files, rd.json, rd.md and rd.svg, each where `file` puts it: what
 /// rate_distortion_options::write_report is set to.
-inline void write_rate_distortion_report(const rd_report& r, const report_file_path& file) {
-    write_json_file(file("rd.json"), rd_json(r));
-    write_text_file(file("rd.md"), rd_markdown(r));
+inline void write_rate_distortion_report(const pipeline::rd_report& r,
+                                         const pipeline::report_file_path& file) {
+    pipeline::write_json_file(file("rd.json"), rd_json(r));
+    pipeline::write_text_file(file("rd.md"), rd_markdown(r));
     write_rd_plot(file("rd.svg"), r);
 }
 
-} // namespace keychroma::pipeline
+} // namespace keychroma::report

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace keychroma::svg {
+namespace keychroma::report::svg {
 
 /// `s` safe inside an XML element or attribute.
 [[nodiscard]] inline std::string escape(std::string_view s) {
@@ -45,4 +45,4 @@ namespace keychroma::svg {
     return t;
 }
 
-} // namespace keychroma::svg
+} // namespace keychroma::report::svg

@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstring>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -58,6 +59,7 @@ class basic_cpu_backend {
 public:
     using value_type = T;
     using buffer = xt::xtensor<T, 1>;
+    using options = cpu_options;
     static constexpr std::string_view name = "cpu";
 
     basic_cpu_backend() : basic_cpu_backend(cpu_options{}) {}
@@ -65,7 +67,13 @@ public:
         threads_ = options_.threads > 0 ? options_.threads : omp_get_max_threads();
     }
 
+    /// Host threads the convolutions and element-wise loops run on.
     [[nodiscard]] int threads() const noexcept { return threads_; }
+    /// One line about where this backend runs: the BLAS, its kernel set and the default threads.
+    [[nodiscard]] static std::string describe() {
+        return "xtensor + " + cpu::blas_kernels() + " + OpenMP, " +
+               std::to_string(omp_get_max_threads()) + " threads";
+    }
 
     // --- memory -------------------------------------------------------------------------------
     void allocate(buffer& b, std::size_t n) const {

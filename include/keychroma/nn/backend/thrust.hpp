@@ -44,6 +44,10 @@ enum class im2col_granularity { system_default, per_entry, per_run };
 
 /// Options of the Thrust backend.
 struct thrust_options {
+    /// Host threads of the OpenMP system (0 = OpenMP's default). Thrust's OpenMP system takes
+    /// OpenMP's team size, so a positive count is set process-wide (omp_set_num_threads); the
+    /// C++ and CUDA systems compute on one host thread and ignore it.
+    int threads = 0;
     /// Largest im2col workspace in bytes; 0 = the system's default (64 MB host, 512 MB CUDA).
     /// Batches are split into chunks of whole images that fit (one image always fits).
     std::size_t workspace_bytes = 0;
@@ -61,6 +65,7 @@ public:
     using value_type = T;
     using system_tag = System;
     using buffer = vector<T>;
+    using options = thrust_options;
     static constexpr std::string_view name = traits::name;
     /// Whether buffers live in host memory (true for the OpenMP and C++ systems).
     static constexpr bool host_memory = traits::on_host;
@@ -71,7 +76,11 @@ public:
         : options_((traits::require_device(), options)), gemm_(options.gemm) {
         if (options_.workspace_bytes == 0)
             options_.workspace_bytes = traits::default_workspace_bytes;
+        if (options_.threads > 0) traits::use_threads(options_.threads);
     }
+
+    /// Host threads the system computes with (OpenMP's team size; 1 for C++ and CUDA).
+    [[nodiscard]] int threads() const { return traits::threads(); }
 
     /// One line about where this backend runs (the CUDA device's name, or the host threads).
     [[nodiscard]] static std::string describe() { return traits::describe(); }

@@ -53,6 +53,9 @@ struct host_memory {
     static void synchronize() noexcept {}
     /// Host memory is always there.
     static void require_device() noexcept {}
+    /// One host thread, whatever the options ask (the OpenMP system overrides both).
+    static int threads() noexcept { return 1; }
+    static void use_threads(int) noexcept {}
     /// im2col granularity: one (pixel, tap) run of C channels per work item; on a CPU a memcpy
     /// of a contiguous run beats C index computations.
     static constexpr bool fine_grained = false;
@@ -65,6 +68,8 @@ struct system_traits<thrust::system::omp::tag> : host_memory {
     template <class T>
     using vector = thrust::omp::vector<T>;
     static auto policy() { return thrust::omp::par; }
+    static int threads() noexcept { return omp_get_max_threads(); }
+    static void use_threads(int n) noexcept { omp_set_num_threads(n); }
     /// Partial sums per channel: one row range per OpenMP thread, like the CPU backend.
     static std::size_t reduce_parts(std::size_t rows, std::size_t) {
         const std::size_t t = std::size_t(omp_get_max_threads());
@@ -102,6 +107,9 @@ struct system_traits<thrust::system::cuda::tag> {
     // Everything runs on the legacy default stream, in order; nothing waits for the device until
     // a result is read back (download, a loss value) or synchronize() is called.
     static auto policy() { return thrust::cuda::par_nosync; }
+    /// The device computes; one host thread drives it.
+    static int threads() noexcept { return 1; }
+    static void use_threads(int) noexcept {}
     static void upload(const void* host, std::size_t bytes, void* dev) {
         check_cuda(cudaMemcpy(dev, host, bytes, cudaMemcpyHostToDevice), "upload");
     }
