@@ -18,10 +18,9 @@
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
 #include "keychroma/mpi/world.hpp"
 #include "keychroma/nn.hpp"
+#include "support/temp_dir.hpp"
 
 namespace nn = keychroma::nn;
 namespace mpi = keychroma::mpi;
@@ -110,6 +109,23 @@ double max_difference(std::span<const float> a, std::span<const float> b) {
     double d = 0;
     for (std::size_t i = 0; i < a.size(); ++i) d = std::max(d, double(std::abs(a[i] - b[i])));
     return d;
+}
+
+/// Rank 0's `path` on every rank (the others pass anything).
+std::filesystem::path path_from_rank_0(const std::filesystem::path& path) {
+    std::string text = world().is_root() ? path.string() : std::string();
+    std::uint64_t size = text.size();
+    if (world().is_root()) {
+        for (std::size_t r = 1; r < world().size(); ++r) {
+            world().send(r, std::as_bytes(std::span(&size, 1)));
+            world().send(r, std::as_bytes(std::span(text)));
+        }
+    } else {
+        world().receive(0, std::as_writable_bytes(std::span(&size, 1)));
+        text.resize(size);
+        world().receive(0, std::as_writable_bytes(std::span(text)));
+    }
+    return text;
 }
 
 } // namespace
@@ -238,11 +254,10 @@ BOOST_AUTO_TEST_CASE(a_run_resumes_from_rank_0_s_checkpoint_on_every_rank) {
     const auto full = fit(straight, opt, false);
     BOOST_TEST_REQUIRE(full.losses.size() == 6u);
 
-    // one directory for the job: named after the smallest process id, made by rank 0
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("keychroma-mpi-resume-" + std::to_string(world().minimum(getpid())));
-    if (world().is_root()) std::filesystem::create_directories(dir);
-    opt.checkpoint = dir / "ck.kcm";
+    // one new directory for the job, made (and removed) by rank 0, its name sent to the others
+    std::optional<keychroma::test::temp_dir> made;
+    if (world().is_root()) made.emplace();
+    opt.checkpoint = path_from_rank_0(made ? made->path() : std::filesystem::path()) / "ck.kcm";
     opt.epochs = 3;
     auto first = make_net();
     (void)fit(first, opt, false); // rank 0 has written the file once every rank is back here
@@ -254,6 +269,5 @@ BOOST_AUTO_TEST_CASE(a_run_resumes_from_rank_0_s_checkpoint_on_every_rank) {
     BOOST_TEST(rest.losses == full.losses); // bit for bit, the first three included
     BOOST_TEST(resumed.parameters() == straight.parameters());
     BOOST_TEST(same_on_every_rank(resumed.parameters()));
-    (void)world().minimum(0); // every rank has read the file before rank 0 removes it
-    if (world().is_root()) std::filesystem::remove_all(dir);
+    (void)world().minimum(0); // every rank has read the file before rank 0's `made` goes
 }

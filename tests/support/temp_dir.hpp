@@ -9,11 +9,15 @@ namespace keychroma::test {
 
 class temp_dir {
 public:
+    // A new directory, never one that was there: the destructor removes everything in it, so it
+    // must only ever be a directory this object made (create_directory says false for an
+    // existing one, and another name is drawn).
     temp_dir() {
         std::random_device rd;
-        path_ = std::filesystem::temp_directory_path() /
-                ("keychroma-test-" + std::to_string(rd()) + std::to_string(rd()));
-        std::filesystem::create_directories(path_);
+        do {
+            path_ = std::filesystem::temp_directory_path() /
+                    ("keychroma-test-" + std::to_string(rd()) + std::to_string(rd()));
+        } while (!std::filesystem::create_directory(path_));
     }
     temp_dir(const temp_dir&) = delete;
     temp_dir& operator=(const temp_dir&) = delete;
