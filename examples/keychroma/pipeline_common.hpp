@@ -85,6 +85,8 @@ struct pipeline_cli_options {
         if (use("--held-out", !in_epochs, "it trains in --epochs")) t.held_out = typed.held_out;
         if (use("--patience", !in_epochs, "it trains in --epochs"))
             to.held_out_patience = from.held_out_patience;
+        if (use("--min-passes", !in_epochs, "it trains in --epochs"))
+            t.min_passes = typed.min_passes;
         if (use("--rate-cuts", !in_epochs, "it trains in --epochs"))
             to.held_out_rate_cuts = from.held_out_rate_cuts;
         if (use("--check-every", !in_epochs, "it trains in --epochs"))
@@ -188,6 +190,10 @@ inline void add_training_options(CLI::App* cmd, pipeline_cli_options& o) {
                     "standard recipe: checks on the held-out frames without a new best before "
                     "training stops, 0 = every step; the best check's weights are kept either way "
                     "(default 4)");
+    cmd->add_option("--min-passes", o.typed.min_passes,
+                    "standard recipe: passes over the keyframes (steps x batch / keyframes) "
+                    "before the held-out frames may stop training (default 100)")
+        ->check(CLI::Range(0.0, 1e6));
     cmd->add_option("--rate-cuts", o.typed.trainer.held_out_rate_cuts,
                     "standard recipe: times the rate is cut to a quarter (from the best check's "
                     "weights) when the held-out frames stop improving, before training stops "

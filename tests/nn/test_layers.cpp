@@ -175,13 +175,13 @@ BOOST_AUTO_TEST_CASE(activations_forward_and_backward) {
 }
 
 template <class Loss>
-void check_loss(double (*value)(double)) {
+void check_loss(double (*value)(double d, double target)) {
     const auto p = random_vector(101, 41, -2, 2), t = random_vector(101, 42, -2, 2);
     dbackend be(nn::cpu_options{2});
     std::vector<double> g(p.size());
     const double l = be.loss<Loss>(p.data(), t.data(), g.data(), p.size());
     double expect = 0;
-    for (std::size_t i = 0; i < p.size(); ++i) expect += value(p[i] - t[i]);
+    for (std::size_t i = 0; i < p.size(); ++i) expect += value(p[i] - t[i], t[i]);
     // two sums of the same non-negative terms (each a difference, a square or an abs and a
     // few operations): within gamma of the sum itself, in any order
     BOOST_TEST(l == expect / double(p.size()),
@@ -190,17 +190,44 @@ void check_loss(double (*value)(double)) {
     const double h = 1e-6, u = kt::unit_roundoff<double>, n = double(p.size());
     for (std::size_t i = 0; i < p.size(); ++i) {
         const auto fd =
-            kt::central_differences([&](double d) { return value(d) / n; }, p[i] - t[i], h,
-                                    4 * u * (std::abs(value(p[i] - t[i])) + 1) / n, 8 * u);
+            kt::central_differences([&](double d) { return value(d, t[i]) / n; }, p[i] - t[i], h,
+                                    4 * u * (std::abs(value(p[i] - t[i], t[i])) + 1) / n, 8 * u);
         BOOST_TEST(std::abs(g[i] - fd.at_h) <= fd.tolerance(g[i]));
     }
 }
 
 BOOST_AUTO_TEST_CASE(losses_value_and_gradient) {
-    check_loss<nn::mse>([](double d) { return d * d; });
-    check_loss<nn::l1>([](double d) { return std::abs(d); });
+    check_loss<nn::mse>([](double d, double) { return d * d; });
+    check_loss<nn::l1>([](double d, double) { return std::abs(d); });
     check_loss<nn::huber>(
-        [](double d) { return std::abs(d) <= 1 ? 0.5 * d * d : std::abs(d) - 0.5; });
+        [](double d, double) { return std::abs(d) <= 1 ? 0.5 * d * d : std::abs(d) - 0.5; });
+    // toward gray: the prediction t + d is nearer 0 than t on t's side, or past 0; a target
+    // within 1/128 of 0 (none of the random ones: gray_targets_are_mse below) counts as in MSE
+    check_loss<nn::expectile_mse>([](double d, double t) {
+        const double p = t + d;
+        const bool toward_gray = (t > 0 && p < t) || (t < 0 && p > t);
+        if (std::abs(t) <= 1.0 / 128) return d * d;
+        return (toward_gray ? 2 * 2.0 / 3 : 2 * 1.0 / 3) * d * d;
+    });
+}
+
+// A gray target has no colour side: the expectile loss is MSE on it, whichever way the
+// prediction errs; just outside the band the weights are 4/3 (toward gray) and 2/3 (away).
+BOOST_AUTO_TEST_CASE(expectile_mse_is_mse_on_gray_targets) {
+    const std::vector<double> t{0.0, 0.0, 0.007, -0.007, 0.01, 0.01, -0.01, -0.01};
+    const std::vector<double> p{0.5, -0.5, -0.3, 0.3, -0.49, 0.51, 0.49, -0.51};
+    const std::vector<double> w{1, 1, 1, 1, 4.0 / 3, 2.0 / 3, 4.0 / 3, 2.0 / 3};
+    dbackend be(nn::cpu_options{1});
+    std::vector<double> g(p.size());
+    const double l = be.loss<nn::expectile_mse>(p.data(), t.data(), g.data(), p.size());
+    double expect = 0;
+    const double n = double(p.size());
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        const double d = p[i] - t[i];
+        expect += w[i] * d * d;
+        BOOST_TEST(g[i] == 2 * w[i] * d / n, boost::test_tools::tolerance(1e-14));
+    }
+    BOOST_TEST(l == expect / n, boost::test_tools::tolerance(1e-14));
 }
 
 BOOST_AUTO_TEST_CASE(batch_norm_forward_and_backward) {

@@ -251,6 +251,16 @@ BOOST_AUTO_TEST_CASE(held_out_checks_keep_the_best_weights_and_stop_on_patience)
     for (std::size_t k = 1; k <= 11; ++k)
         BOOST_TEST(cut.rates[k - 1] == (k <= 8 ? 0.01 : 0.0025), "step " << k);
 
+    // no stop before step 12: checks 6..12 find no new best (the loss only rises after step
+    // 5), the patience ran out at step 8 and stops training at the first check allowed to
+    nn::trainer_options m = o;
+    m.held_out_min_steps = 12;
+    const auto late = run_tiny(m, held_out);
+    BOOST_TEST(late.result.epochs_run == 12u);
+    BOOST_TEST(late.result.stopped_early);
+    BOOST_TEST(late.result.kept_update == 5u);
+    BOOST_TEST((late.weights == trained_for(5)));
+
     // without patience every step runs, and the best weights are still the ones kept
     o.held_out_every = 4;
     o.held_out_patience = 0;

@@ -108,6 +108,7 @@ BOOST_AUTO_TEST_CASE(losses_match_cpu_backend) {
     cmp::compare_loss<host, nn::mse>("mse");
     cmp::compare_loss<host, nn::l1>("l1");
     cmp::compare_loss<host, nn::huber>("huber");
+    cmp::compare_loss<host, nn::expectile_mse>("expectile-mse");
 }
 
 BOOST_AUTO_TEST_CASE(optimizers_match_cpu_backend) {

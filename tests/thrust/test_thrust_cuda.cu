@@ -61,6 +61,7 @@ BOOST_AUTO_TEST_CASE(losses_match_cpu_backend) {
     cmp::compare_loss<gpu, nn::mse>("mse");
     cmp::compare_loss<gpu, nn::l1>("l1");
     cmp::compare_loss<gpu, nn::huber>("huber");
+    cmp::compare_loss<gpu, nn::expectile_mse>("expectile-mse");
 }
 
 BOOST_AUTO_TEST_CASE(optimizers_match_cpu_backend) {

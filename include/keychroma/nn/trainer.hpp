@@ -78,6 +78,9 @@ struct trainer_options {
     /// Stop after this many checks without a new best held-out loss (0: run every planned step;
     /// the best check's weights are kept either way).
     std::size_t held_out_patience = 0;
+    /// No stop on the held-out loss before this update: early in training the held-out loss
+    /// swings by more than it improves, and a stop there keeps weights far from trained.
+    std::uint64_t held_out_min_steps = 0;
     /// Before stopping, this many times: go back to the best check's weights and go on at the
     /// rate times held_out_rate_cut (a smaller rate settles where a large one only hovers).
     std::size_t held_out_rate_cuts = 0;
@@ -296,7 +299,8 @@ private:
                     best_weights = averaging ? average : net_.parameters();
                     checks_since_best = 0;
                 } else if (options_.held_out_patience > 0 &&
-                           ++checks_since_best >= options_.held_out_patience) {
+                           ++checks_since_best >= options_.held_out_patience &&
+                           step >= options_.held_out_min_steps) {
                     if (result.rate_cuts == options_.held_out_rate_cuts) {
                         result.stopped_early = true;
                         break;

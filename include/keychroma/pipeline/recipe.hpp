@@ -43,8 +43,10 @@ struct random_patches {
 ///                  augment, and the held-out checks: `held_out` non-keyframes (spread evenly
 ///                  over them) checked every trainer.held_out_every steps, training stopping
 ///                  after trainer.held_out_patience checks without a new best (0: every step)
-///                  and keeping the best check's weights, trainer.held_out_rate_cuts times
-///                  going back to them at a quarter of the rate first.
+///                  but not before `min_passes` passes over the keyframes (steps x batch >=
+///                  min_passes x keyframes), and keeping the best check's weights,
+///                  trainer.held_out_rate_cuts times going back to them at a quarter of the
+///                  rate first.
 /// trainer.seed seeds the weights, the sample order and the patches; trainer.group names the
 /// ranks training together, data parallel (nullptr: this process).
 struct train_options {
@@ -54,6 +56,9 @@ struct train_options {
     frame_fit fit = frame_fit::scale;
     augmentation augment;     ///< random_patches: the views and patches drawn
     std::size_t held_out = 0; ///< random_patches: non-keyframes held out to check training on
+    /// random_patches with held-out frames: passes over the keyframes before the held-out
+    /// frames may stop training (sets trainer.held_out_min_steps from the keyframe count).
+    double min_passes = 0;
     /// After every epoch (whole_frames) or report (random_patches); return false to stop.
     std::function<bool(const nn::epoch_report&)> on_epoch;
 };

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -139,7 +140,13 @@ nn::training_result train_network(Net& net, const std::vector<rgb8_image>& keyfr
                                   const train_options& options,
                                   const nn::training_set& held_out = {}) {
     using sampling = typename Recipe::sampling;
-    const nn::trainer_options& t = options.trainer;
+    nn::trainer_options t = options.trainer;
+    if (!(options.min_passes >= 0) || !std::isfinite(options.min_passes))
+        throw config_error("training: min_passes must be a finite number >= 0");
+    const double min_steps = std::ceil(options.min_passes * double(keyframes.size()) /
+                                       double(std::max<std::size_t>(t.batch_size, 1)));
+    t.held_out_min_steps = std::max(
+        t.held_out_min_steps, min_steps >= double(t.steps) ? t.steps : std::uint64_t(min_steps));
     net.initialize(t.seed);
     typename Recipe::optimizer opt;
     opt.learning_rate = options.learning_rate;

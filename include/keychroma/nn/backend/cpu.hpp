@@ -34,6 +34,7 @@
 #include "keychroma/nn/backend/cpu_phase_backward.hpp"
 #include "keychroma/nn/backend/cpu_winograd.hpp"
 #include "keychroma/nn/layer.hpp"
+#include "keychroma/nn/loss.hpp"
 #include "keychroma/nn/tensor.hpp"
 
 namespace keychroma::nn {
@@ -330,8 +331,8 @@ public:
             double sum = 0;
             for (std::size_t i = b; i < e; ++i) {
                 const T d = pred[i] - target[i];
-                sum += double(Loss::template value<T>(d));
-                grad[i] = Loss::template derivative<T>(d) * scale;
+                sum += double(loss_at<Loss>(d, target[i]));
+                grad[i] = slope_at<Loss>(d, target[i]) * scale;
             }
             partial_[std::size_t(ch)] = sum;
         }

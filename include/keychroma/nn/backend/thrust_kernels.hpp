@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstddef>
 
+#include "keychroma/nn/loss.hpp"
 #include "keychroma/nn/tensor.hpp" // KEYCHROMA_HD, conv_shape, tensor_shape
 
 namespace keychroma::nn::thrust_detail {
@@ -167,7 +168,7 @@ struct loss_gradient {
     T* grad;
     T scale;
     KEYCHROMA_HD void operator()(std::size_t i) const {
-        grad[i] = Loss::template derivative<T>(pred[i] - target[i]) * scale;
+        grad[i] = nn::slope_at<Loss>(pred[i] - target[i], target[i]) * scale;
     }
 };
 /// The loss of one element, accumulated in double.
@@ -176,7 +177,7 @@ struct loss_value {
     const T* pred;
     const T* target;
     KEYCHROMA_HD double operator()(std::size_t i) const {
-        return double(Loss::template value<T>(pred[i] - target[i]));
+        return double(nn::loss_at<Loss>(pred[i] - target[i], target[i]));
     }
 };
 
