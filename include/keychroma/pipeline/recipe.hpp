@@ -57,7 +57,8 @@ struct train_options {
     augmentation augment;     ///< random_patches: the views and patches drawn
     std::size_t held_out = 0; ///< random_patches: non-keyframes held out to check training on
     /// random_patches with held-out frames: passes over the keyframes before the held-out
-    /// frames may stop training (sets trainer.held_out_min_steps from the keyframe count).
+    /// frames may stop training. train_network turns it into updates (passes x keyframes /
+    /// batch) and raises trainer.held_out_min_steps to them; the trainer counts updates only.
     double min_passes = 0;
     /// After every epoch (whole_frames) or report (random_patches); return false to stop.
     std::function<bool(const nn::epoch_report&)> on_epoch;
