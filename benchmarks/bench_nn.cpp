@@ -2,6 +2,8 @@
 // machine's sgemm rate (measured here, same process), inference per frame (batch 1 and 8) and a
 // training step per frame (batch 16), at 1 and 2 threads. benchmarks/run_nn.sh runs this next to
 // the PyTorch peer (benchmarks/peers/nn_torch.py) and prints keychroma/PyTorch ratios.
+// BM_sgemm times one big product on each kernel path (the BLAS's and keychroma's), BM_fp32_peak
+// the core's fused multiply-add ceiling; KEYCHROMA_KERNELS picks the path the network runs on.
 //
 // BM_conv runs the backend's default kernels, BM_conv_im2col the im2col + GEMM fallback.
 // Counters: GFLOPs = floating-point operations per second / 1e9 (2 x multiply-adds of the
@@ -10,7 +12,10 @@
 
 #include <array>
 #include <cstddef>
+#include <string>
 #include <vector>
+
+#include <immintrin.h>
 
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
@@ -28,27 +33,78 @@ std::vector<float> filled(std::size_t n, float v) {
     return std::vector<float>(n, v);
 }
 
+/// The rate of one GEMM the size of a big layer on kernel path `path` (0 blas, 1 avx2,
+/// 2 avx512: cpu::all_kernel_paths), the backend's way: row tiles over OpenMP threads, one
+/// single-threaded product per tile.
 void BM_sgemm(benchmark::State& state) {
     const auto threads = int(state.range(0));
+    const auto path = nn::cpu::all_kernel_paths[std::size_t(state.range(1))];
+    if (!nn::cpu::cpu_supports(path)) return state.SkipWithError("the CPU lacks this path");
     const std::size_t m = 4096, n = 256, k = 2304; // the shape of conv 5 over 64x64 pixels
     auto a = filled(m * k, 0.5f), b = filled(k * n, 0.25f), c = filled(m * n, 0);
-    nn::cpu_backend be(nn::cpu_options{threads});
-    // the backend's way: row tiles over OpenMP threads, single-threaded BLAS per tile
     nn::cpu::set_blas_threads(1);
     for (auto _ : state) {
 #pragma omp parallel for num_threads(threads) schedule(static)
         for (int t = 0; t < threads; ++t) {
             const std::size_t r0 = m * std::size_t(t) / std::size_t(threads),
                               r1 = m * std::size_t(t + 1) / std::size_t(threads);
-            nn::cpu::gemm<float>(false, false, r1 - r0, n, k, 1.0f, a.data() + r0 * k, k, b.data(),
-                                 n, 0.0f, c.data() + r0 * n, n);
+            nn::cpu::gemm<float>(path, false, false, r1 - r0, n, k, 1.0f, a.data() + r0 * k, k,
+                                 b.data(), n, 0.0f, c.data() + r0 * n, n);
         }
         benchmark::DoNotOptimize(c.data());
     }
+    state.SetLabel(std::string(nn::cpu::to_string(path)));
     state.counters["GFLOPs"] = benchmark::Counter(2.0 * double(m * n * k) * 1e-9,
                                                   benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_sgemm)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_sgemm)
+    ->ArgNames({"threads", "path"})
+    ->ArgsProduct({{1, 2}, {0, 1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+/// This machine's fp32 peak on one core and path (1 avx2, 2 avx512): independent chains of
+/// fused multiply-adds, enough of them to cover the FMA latency on two pipes, and nothing
+/// else. The ceiling for the GFLOP/s of the kernels (docs/performance.md).
+[[gnu::target("avx2,fma")]] float fma_chains_avx2(std::size_t steps) {
+    __m256 acc[12];
+    for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(float(i) * 1e-3f);
+    const __m256 x = _mm256_set1_ps(0.999f), y = _mm256_set1_ps(1e-4f);
+    for (std::size_t s = 0; s < steps; ++s)
+#pragma GCC unroll 12
+        for (int i = 0; i < 12; ++i) acc[i] = _mm256_fmadd_ps(acc[i], x, y);
+    alignas(32) float lanes[8];
+    float sum = 0;
+    for (int i = 0; i < 12; ++i) {
+        _mm256_store_ps(lanes, acc[i]);
+        sum += lanes[0];
+    }
+    return sum;
+}
+[[gnu::target("avx512f")]] float fma_chains_avx512(std::size_t steps) {
+    __m512 acc[24];
+    for (int i = 0; i < 24; ++i) acc[i] = _mm512_set1_ps(float(i) * 1e-3f);
+    const __m512 x = _mm512_set1_ps(0.999f), y = _mm512_set1_ps(1e-4f);
+    for (std::size_t s = 0; s < steps; ++s)
+#pragma GCC unroll 24
+        for (int i = 0; i < 24; ++i) acc[i] = _mm512_fmadd_ps(acc[i], x, y);
+    float sum = 0;
+    for (int i = 0; i < 24; ++i) sum += _mm512_reduce_add_ps(acc[i]);
+    return sum;
+}
+void BM_fp32_peak(benchmark::State& state) {
+    const auto path = nn::cpu::all_kernel_paths[std::size_t(state.range(0))];
+    if (!nn::cpu::cpu_supports(path)) return state.SkipWithError("the CPU lacks this path");
+    const std::size_t steps = 1 << 20;
+    const bool wide = path == nn::cpu::kernel_path::avx512;
+    for (auto _ : state)
+        benchmark::DoNotOptimize(wide ? fma_chains_avx512(steps) : fma_chains_avx2(steps));
+    state.SetLabel(std::string(nn::cpu::to_string(path)));
+    const double flops = wide ? 24.0 * 32 * double(steps) : 12.0 * 16 * double(steps);
+    state.counters["GFLOPs"] =
+        benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_fp32_peak)->ArgName("path")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 
 /// One of the paper's convolutions, forward or backward (weights + data), with the backend's
 /// default kernels (Winograd for stride-1 layers, phase-split backward data) or, with
@@ -119,6 +175,9 @@ void BM_network(benchmark::State& state) {
         else
             net.forward(x);
     }
+    const auto& kernels = nn::cpu::active_kernel_choice();
+    state.SetLabel(std::string(nn::cpu::to_string(kernels.path)) + " kernels (" + kernels.reason +
+                   ")");
     const double frames = double(batch);
     state.counters["ms_per_frame"] = benchmark::Counter(
         frames / 1e3, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);

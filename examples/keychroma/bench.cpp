@@ -106,6 +106,9 @@ void run_bench(const bench_options& o, const global_options& global) {
                          {"gflops", gflops},
                          {"ms_per_frame", ms},
                          {"where", Backend::describe()}};
+        if constexpr (requires { net.backend().kernels(); }) // the CPU backend's kernel path
+            j["kernel_path"] = {{"path", nn::cpu::to_string(net.backend().kernels())},
+                                {"reason", nn::cpu::active_kernel_choice().reason}};
         std::cout << j.dump() << "\n";
     } else {
         std::printf("paper network, %s, backend %s, %d thread(s), batch %zu, %zux%zu: "

@@ -7,11 +7,17 @@
 // transform's 16 lanes, and 1 or 2 threads; and the phase-by-phase backward data of every
 // other shape (cpu_phase_backward.hpp). In double the algorithm must be exact to rounding;
 // in float the error must stay below 1e-4 of the output's scale (its largest magnitude): the
-// kernels' accuracy requirement, support/tolerance.hpp's winograd_float_accuracy.
+// kernels' accuracy requirement, support/tolerance.hpp's winograd_float_accuracy. The GEMM
+// under them is checked on every kernel path the CPU runs, and ctest runs the whole program
+// once per path (KEYCHROMA_KERNELS), so every kernel is checked on every path.
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <xflens/cxxblas/drivers/cblas.h> // the BLAS's own entry points: gemm's expectation
@@ -131,61 +137,161 @@ void check_backward_weights(const wcase& c, int threads, double tolerance,
 
 } // namespace
 
-BOOST_AUTO_TEST_CASE(gemm_is_the_blas_product) {
-    // cpu::gemm goes through xtensor-blas's cxxblas::gemm, which is a plain triple loop unless
-    // xblas_config.hpp was included before it (an include order once made it one, with other
-    // bits and a fraction of the speed). Expected: the BLAS's own cblas_sgemm / cblas_dgemm on
-    // the same operands, bit for bit, with leading dimensions wider than the rows (the
-    // backend multiplies tiles of larger matrices) and beta != 0; and within float rounding of
-    // a double-precision product (|error| <= 2 k u sum |a||b| per entry).
+BOOST_AUTO_TEST_CASE(blas_gemm_is_the_blas_product) {
+    // cpu::blas_gemm goes through xtensor-blas's cxxblas::gemm, which is a plain triple loop
+    // unless xblas_config.hpp was included before it (an include order once made it one, with
+    // other bits and a fraction of the speed). Expected: the BLAS's own cblas_sgemm /
+    // cblas_dgemm on the same operands, bit for bit, with leading dimensions wider than the rows
+    // and beta != 0.
     nn::cpu::set_blas_threads(1); // as the backend calls it: one order of summation per product
-    struct gcase {
-        std::size_t m, n, k;
-    };
-    for (const gcase g : {gcase{64, 48, 9}, gcase{300, 64, 576}, gcase{7, 130, 33}})
-        for (const bool ta : {false, true})
-            for (const bool tb : {false, true}) {
-                const std::size_t lda = (ta ? g.m : g.k) + 3, ldb = (tb ? g.k : g.n) + 5,
-                                  ldc = g.n + 2;
-                const auto a = as<float>(random_vector((ta ? g.k : g.m) * lda, 11));
-                const auto b = as<float>(random_vector((tb ? g.n : g.k) * ldb, 12));
-                const auto c0 = as<float>(random_vector(g.m * ldc, 13));
-                auto blas = c0, ours = c0;
-                cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
-                            tb ? CblasTrans : CblasNoTrans, int(g.m), int(g.n), int(g.k), 1.5f,
-                            a.data(), int(lda), b.data(), int(ldb), 0.5f, blas.data(), int(ldc));
-                nn::cpu::gemm<float>(ta, tb, g.m, g.n, g.k, 1.5f, a.data(), lda, b.data(), ldb,
-                                     0.5f, ours.data(), ldc);
-                BOOST_TEST_INFO(g.m << "x" << g.n << "x" << g.k << " trans " << ta << tb);
-                BOOST_TEST((ours == blas));
-                const auto at = [&](std::size_t i, std::size_t p) {
-                    return double(ta ? a[p * lda + i] : a[i * lda + p]);
-                };
-                const auto bt = [&](std::size_t p, std::size_t j) {
-                    return double(tb ? b[j * ldb + p] : b[p * ldb + j]);
-                };
-                double worst = 0; // error over its bound, largest
-                for (std::size_t i = 0; i < g.m; ++i)
-                    for (std::size_t j = 0; j < g.n; ++j) {
-                        double exact = 0.5 * c0[i * ldc + j], size = std::abs(exact);
-                        for (std::size_t p = 0; p < g.k; ++p) {
-                            exact += 1.5 * at(i, p) * bt(p, j);
-                            size += 1.5 * std::abs(at(i, p) * bt(p, j));
-                        }
-                        const double bound =
-                            2.0 * double(g.k + 2) * kt::unit_roundoff<float> * size;
-                        worst = std::max(worst, std::abs(ours[i * ldc + j] - exact) / bound);
-                    }
-                BOOST_TEST(worst <= 1.0);
-            }
-    // and in double, through cblas_dgemm
+    for (const bool ta : {false, true})
+        for (const bool tb : {false, true}) {
+            const std::size_t m = 300, n = 64, k = 576;
+            const std::size_t lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
+            const auto a = as<float>(random_vector((ta ? k : m) * lda, 11));
+            const auto b = as<float>(random_vector((tb ? n : k) * ldb, 12));
+            const auto c0 = as<float>(random_vector(m * ldc, 13));
+            auto blas = c0, ours = c0;
+            cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans,
+                        tb ? CblasTrans : CblasNoTrans, int(m), int(n), int(k), 1.5f, a.data(),
+                        int(lda), b.data(), int(ldb), 0.5f, blas.data(), int(ldc));
+            nn::cpu::blas_gemm<float>(ta, tb, m, n, k, 1.5f, a.data(), lda, b.data(), ldb, 0.5f,
+                                      ours.data(), ldc);
+            BOOST_TEST((ours == blas));
+        }
     const auto a = random_vector(40 * 30, 21), b = random_vector(30 * 20, 22);
     std::vector<double> blas(40 * 20, 0.0), ours(40 * 20, 0.0);
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 40, 20, 30, 1.0, a.data(), 30, b.data(),
                 20, 0.0, blas.data(), 20);
-    nn::cpu::gemm<double>(false, false, 40, 20, 30, 1.0, a.data(), 30, b.data(), 20, 0.0,
-                          ours.data(), 20);
+    nn::cpu::blas_gemm<double>(false, false, 40, 20, 30, 1.0, a.data(), 30, b.data(), 20, 0.0,
+                               ours.data(), 20);
     BOOST_TEST((ours == blas));
+}
+
+BOOST_AUTO_TEST_CASE(gemm_on_every_kernel_path_is_the_product) {
+    // cpu::gemm and cpu::gemm_packed on every path this CPU runs, against a double product:
+    // |error| <= 2 (k + 2) u sum |terms| per entry, plus 2 u_bf16 sum |terms| on avx512-bf16
+    // (each product's two operands rounded to 8 bits of mantissa). Shapes cross every edge of the
+    // blocking: rows below, at and past the 6- and 12-row tiles, columns past the 16- and 32-wide
+    // panels and below `narrow` (dot products), depths of 1 and past the 256-deep block; both
+    // transposes; leading dimensions wider than the rows. With beta = 0, C starts as NaN: it must
+    // not be read. On keychroma's paths the packed product must be the unpacked one, and a
+    // product split into two calls by rows the whole one, bit for bit.
+    struct gcase {
+        std::size_t m, n, k;
+    };
+    const gcase gcases[] = {{1, 8, 1},      {7, 17, 9},   {13, 33, 300}, {25, 64, 64},
+                            {12, 130, 513}, {96, 2, 288}, {6, 16, 256},  {37, 48, 31}};
+    for (const auto path : nn::cpu::all_kernel_paths) {
+        if (!nn::cpu::cpu_supports(path)) continue; // the process's default path is tested below
+        for (const gcase g : gcases)
+            for (const bool ta : {false, true})
+                for (const bool tb : {false, true})
+                    for (const float beta : {0.5f, 0.0f}) {
+                        const std::size_t lda = (ta ? g.m : g.k) + 3, ldb = (tb ? g.k : g.n) + 5,
+                                          ldc = g.n + 2;
+                        const auto a = as<float>(random_vector((ta ? g.k : g.m) * lda, 11));
+                        const auto b = as<float>(random_vector((tb ? g.n : g.k) * ldb, 12));
+                        auto c0 = as<float>(random_vector(g.m * ldc, 13));
+                        if (beta == 0.0f) std::fill(c0.begin(), c0.end(), std::nanf(""));
+                        auto ours = c0, packed_result = c0;
+                        nn::cpu::gemm<float>(path, ta, tb, g.m, g.n, g.k, 1.5f, a.data(), lda,
+                                             b.data(), ldb, beta, ours.data(), ldc);
+                        std::vector<float> packed(nn::cpu::packed_size<float>(path, g.k, g.n));
+                        nn::cpu::pack_b<float>(path, tb, g.k, g.n, b.data(), ldb, packed.data());
+                        nn::cpu::gemm_packed<float>(path, ta, g.m, g.n, g.k, 1.5f, a.data(), lda,
+                                                    packed.data(), beta, packed_result.data(), ldc);
+                        BOOST_TEST_INFO(nn::cpu::to_string(path)
+                                        << " " << g.m << "x" << g.n << "x" << g.k << " trans " << ta
+                                        << tb << " beta " << beta);
+                        const auto at = [&](std::size_t i, std::size_t p) {
+                            return double(ta ? a[p * lda + i] : a[i * lda + p]);
+                        };
+                        const auto bt = [&](std::size_t p, std::size_t j) {
+                            return double(tb ? b[j * ldb + p] : b[p * ldb + j]);
+                        };
+                        // avx512-bf16 rounds both operands of each product to bfloat16 first
+                        const double rounding =
+                            path == nn::cpu::kernel_path::avx512_bf16 && g.n >= nn::cpu::narrow
+                                ? 2.01 * 0x1p-8
+                                : 0.0;
+                        // the largest error over its bound; past column n, C must be as it was
+                        const auto worst = [&](const std::vector<float>& got) {
+                            double w = 0;
+                            for (std::size_t i = 0; i < g.m; ++i) {
+                                for (std::size_t j = 0; j < g.n; ++j) {
+                                    double exact = beta == 0.0f ? 0.0 : beta * c0[i * ldc + j];
+                                    double size = std::abs(exact);
+                                    for (std::size_t p = 0; p < g.k; ++p) {
+                                        exact += 1.5 * at(i, p) * bt(p, j);
+                                        size += 1.5 * std::abs(at(i, p) * bt(p, j));
+                                    }
+                                    const double bound =
+                                        (rounding +
+                                         2.0 * double(g.k + 2) * kt::unit_roundoff<float>)*size;
+                                    const double err = std::abs(got[i * ldc + j] - exact);
+                                    w = std::max(w, err != err ? 1e300 : err / bound);
+                                }
+                                for (std::size_t j = g.n; j < ldc; ++j)
+                                    if (std::memcmp(&got[i * ldc + j], &c0[i * ldc + j],
+                                                    sizeof(float)) != 0)
+                                        w = 1e300;
+                            }
+                            return w;
+                        };
+                        BOOST_TEST(worst(ours) <= 1.0);
+                        BOOST_TEST(worst(packed_result) <= 1.0);
+                        // keychroma's kernels sum in the same order either way (the BLAS has
+                        // kernels of its own for a transposed B, and sums those otherwise), and
+                        // whatever rows a call has: the backend's threads split products into
+                        // row tiles, and colorize's bytes must not depend on the thread count
+                        if (path == nn::cpu::kernel_path::blas) continue;
+                        BOOST_TEST(std::memcmp(ours.data(), packed_result.data(),
+                                               ours.size() * sizeof(float)) == 0);
+                        auto split = c0;
+                        const std::size_t first = g.m / 2;
+                        for (const auto [r0, rows] :
+                             {std::pair{std::size_t(0), first}, std::pair{first, g.m - first}})
+                            nn::cpu::gemm<float>(path, ta, tb, rows, g.n, g.k, 1.5f,
+                                                 a.data() + (ta ? r0 : r0 * lda), lda, b.data(),
+                                                 ldb, beta, split.data() + r0 * ldc, ldc);
+                        BOOST_TEST(std::memcmp(ours.data(), split.data(),
+                                               ours.size() * sizeof(float)) == 0);
+                    }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(keychroma_kernels_forces_the_path) {
+    // The choice of path: the CPU's best by default; a path named by KEYCHROMA_KERNELS when the
+    // CPU runs it; the best otherwise, saying why. This process's own choice (ctest runs this
+    // program once per path: tests/CMakeLists.txt) must follow the same rule.
+    using nn::cpu::kernel_path;
+    const auto best = nn::cpu::choose_kernel_path(nullptr).path;
+    BOOST_TEST(nn::cpu::cpu_supports(best));
+    BOOST_TEST((nn::cpu::choose_kernel_path("").path == best));
+    const auto bogus = nn::cpu::choose_kernel_path("avx1024");
+    BOOST_TEST((bogus.path == best));
+    BOOST_TEST(bogus.reason.find("not one of") != std::string::npos);
+    for (const auto path : nn::cpu::all_kernel_paths) {
+        const auto choice = nn::cpu::choose_kernel_path(std::string(to_string(path)).c_str());
+        BOOST_TEST((choice.path == (nn::cpu::cpu_supports(path) ? path : best)));
+        BOOST_TEST(choice.reason.find("KEYCHROMA_KERNELS=") == 0);
+    }
+    BOOST_TEST(nn::cpu::cpu_supports(kernel_path::blas));
+    const char* forced = std::getenv("KEYCHROMA_KERNELS");
+    const auto& active = nn::cpu::active_kernel_choice();
+    BOOST_TEST_MESSAGE("kernel path: " << to_string(active.path) << " (" << active.reason << ")");
+    BOOST_TEST((active.path == nn::cpu::choose_kernel_path(forced).path));
+    nn::basic_cpu_backend<float> backend;
+    BOOST_TEST((backend.kernels() == active.path));
+    for (const auto path : nn::cpu::all_kernel_paths) {
+        nn::cpu_options o;
+        o.kernels = path;
+        if (nn::cpu::cpu_supports(path))
+            BOOST_TEST((nn::basic_cpu_backend<float>(o).kernels() == path));
+        else
+            BOOST_CHECK_THROW(nn::basic_cpu_backend<float>{o}, std::invalid_argument);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(naive_backward_data_is_the_adjoint_of_naive_forward) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstddef>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -358,4 +359,42 @@ BOOST_AUTO_TEST_CASE(training_is_deterministic_for_a_seed_and_thread_count) {
         BOOST_TEST(a.back() < a.front());
     }
     BOOST_TEST(curve(5, 2) != curve(6, 2));
+}
+
+BOOST_AUTO_TEST_CASE(bf16_kernels_train_like_float) {
+    // The opt-in avx512-bf16 path rounds every product's operands to bfloat16: a convolution's
+    // error is then about 5% of its output's scale (Winograd amplifies the rounding), far past
+    // the float kernels' requirement. What it must keep is training: the same network, batch
+    // and 30 Adam steps lower the loss by at least 85% as much as the float kernels do (avx2,
+    // or avx512 where the CPU has it). On a CPU without AVX-512-BF16 the backend must refuse
+    // the path.
+    using nn::cpu::kernel_path;
+    nn::cpu_options bf16{1};
+    bf16.kernels = kernel_path::avx512_bf16;
+    if (!nn::cpu::cpu_supports(kernel_path::avx512_bf16)) {
+        BOOST_TEST_MESSAGE("this CPU has no AVX-512-BF16: the backend must refuse the path");
+        BOOST_CHECK_THROW(nn::cpu_backend{bf16}, std::invalid_argument);
+        return;
+    }
+    // a colour the network can learn: a* and b* smooth functions of the lightness
+    const auto x = random_tensor<float>({4, 32, 32, 1}, 9);
+    nn::host_tensor t(std::array<std::size_t, 4>{4, 32, 32, 2});
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        t.data()[2 * i] = 0.4f * x.data()[i];
+        t.data()[2 * i + 1] = -0.3f * x.data()[i] * x.data()[i];
+    }
+    auto losses = [&](nn::cpu_options o) {
+        nn::network<nn::paper_stack, nn::cpu_backend> net(5, nn::cpu_backend(o));
+        std::vector<double> l;
+        for (int i = 0; i < 30; ++i) l.push_back(net.train_step(x, t, nn::adam{}));
+        return l;
+    };
+    nn::cpu_options fp32{1};
+    fp32.kernels =
+        nn::cpu::cpu_supports(kernel_path::avx512) ? kernel_path::avx512 : kernel_path::avx2;
+    const auto a = losses(fp32), b = losses(bf16);
+    BOOST_TEST_MESSAGE("loss after 30 steps: float " << a.back() << ", bf16 " << b.back()
+                                                     << " (from " << a.front() << ")");
+    BOOST_TEST(a.back() < 0.9 * a.front());
+    BOOST_TEST(b.front() - b.back() >= 0.85 * (a.front() - a.back()));
 }

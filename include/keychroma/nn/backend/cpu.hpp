@@ -1,5 +1,6 @@
 #pragma once
-// The CPU backend: xtensor buffers, convolutions on NHWC tensors through BLAS GEMMs, OpenMP
+// The CPU backend: xtensor buffers, convolutions on NHWC tensors through GEMMs on keychroma's
+// register tiles for the instruction set found at run time (cpu_gemm.hpp), OpenMP
 // for everything element-wise, bias + activation fused into the convolution's epilogue, and
 // workspaces that grow once and are then reused (a training step allocates nothing after the
 // first).
@@ -15,13 +16,16 @@
 // Determinism: every reduction (bias gradients, losses, batch-norm statistics) is split into a
 // fixed number of chunks that depends only on the configured thread count and summed in chunk
 // order, work handed out dynamically (tiles, blocks, GEMMs) always writes each output from one
-// tile whose computation does not depend on the thread that runs it, and OpenBLAS runs
-// single-threaded inside, so the same thread count gives the same bits on every run.
+// tile whose computation does not depend on the thread that runs it, and every GEMM runs
+// single-threaded inside, so the same thread count and kernel path give the same bits on
+// every run.
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,7 +33,7 @@
 #include <omp.h>
 #include <xtensor/xtensor.hpp>
 
-#include "keychroma/nn/backend/cpu_blas.hpp"
+#include "keychroma/nn/backend/cpu_gemm.hpp"
 #include "keychroma/nn/backend/cpu_im2col.hpp"
 #include "keychroma/nn/backend/cpu_phase_backward.hpp"
 #include "keychroma/nn/backend/cpu_winograd.hpp"
@@ -53,6 +57,9 @@ struct cpu_options {
     /// Backward data of the other shapes phase by phase (cpu_phase_backward.hpp) rather than as
     /// one GEMM into the full column matrix followed by col2im.
     bool phase_backward_data = true;
+    /// The instruction set of the float products (cpu_kernel_path.hpp). Unset: the process's
+    /// choice, the CPU's best or what KEYCHROMA_KERNELS names. One the CPU lacks is an error.
+    std::optional<cpu::kernel_path> kernels;
 };
 
 template <class T = float>
@@ -64,15 +71,24 @@ public:
     static constexpr std::string_view name = "cpu";
 
     basic_cpu_backend() : basic_cpu_backend(cpu_options{}) {}
-    explicit basic_cpu_backend(cpu_options options) : options_(options) {
+    explicit basic_cpu_backend(cpu_options options)
+        : options_(options), kernels_(options.kernels.value_or(cpu::active_kernel_choice().path)) {
         threads_ = options_.threads > 0 ? options_.threads : omp_get_max_threads();
+        if (!cpu::cpu_supports(kernels_))
+            throw std::invalid_argument("cpu backend: this CPU cannot run the " +
+                                        std::string(cpu::to_string(kernels_)) + " kernels");
     }
 
     /// Host threads the convolutions and element-wise loops run on.
     [[nodiscard]] int threads() const noexcept { return threads_; }
-    /// One line about where this backend runs: the BLAS, its kernel set and the default threads.
+    /// The instruction set its float products run on.
+    [[nodiscard]] cpu::kernel_path kernels() const noexcept { return kernels_; }
+    /// One line about where this backend runs by default: the kernel path and why, the BLAS and
+    /// its kernel set (double, narrow products and the blas path), the threads.
     [[nodiscard]] static std::string describe() {
-        return "xtensor + " + cpu::blas_kernels() + " + OpenMP, " +
+        const auto& choice = cpu::active_kernel_choice();
+        return "xtensor + keychroma " + std::string(cpu::to_string(choice.path)) + " kernels (" +
+               choice.reason + ") + " + cpu::blas_kernels() + " + OpenMP, " +
                std::to_string(omp_get_max_threads()) + " threads";
     }
 
@@ -93,33 +109,33 @@ public:
     void synchronize() const noexcept {}
 
     // --- convolution --------------------------------------------------------------------------
-    // One thread pool only: OpenMP splits every GEMM into row tiles and each thread calls a
-    // single-threaded BLAS on its tile (OpenBLAS's own threads would spin against OpenMP's on
-    // a machine with few cores). A forward tile builds its own im2col rows right before its
+    // One thread pool only: OpenMP splits every GEMM into row tiles and each thread runs a
+    // single-threaded GEMM on its tile (on the blas path OpenBLAS's own threads would spin
+    // against OpenMP's on a machine with few cores). The weights are packed for the GEMM once
+    // per call, before the threads start. A forward tile builds its own im2col rows right before its
     // GEMM, so the column tile is still in cache when the GEMM reads it.
     template <class Act>
     void conv_forward(const conv_shape& s, const T* in, const T* w, const T* bias, T* out) {
         cpu::set_blas_threads(1);
         if (use_winograd(s)) {
             const cpu::winograd::problem pb{s.n, s.in_h, s.in_w, s.in_c, s.out_c};
-            T* u = grow(wino_u_, cpu::winograd::points * s.in_c * s.out_c);
-            cpu::winograd::transform_weights(s.in_c, s.out_c, w, false, u, threads_);
             cpu::winograd::convolve<Act>(
-                pb, in, u, false, bias, out,
-                grow(wino_ws_, cpu::winograd::workspace_size<T>(pb, threads_)), threads_);
+                pb, in, winograd_weights(s, w, false), bias, out,
+                grow(wino_ws_, cpu::winograd::workspace_size<T>(pb, threads_)), kernels_, threads_);
             return;
         }
         const std::size_t row_len = s.k * s.k * s.in_c, M = s.n * s.out_h * s.out_w;
         const std::size_t tile = tile_rows(row_len, M), tiles = (M + tile - 1) / tile;
         T* ws = grow(col_, std::size_t(threads_) * tile * row_len);
+        const T* packed = pack_weights(false, row_len, s.out_c, w, s.out_c);
 #pragma omp parallel for num_threads(threads_) schedule(dynamic, 1)
         for (std::ptrdiff_t t = 0; t < std::ptrdiff_t(tiles); ++t) {
             const std::size_t p0 = std::size_t(t) * tile, p1 = std::min(M, p0 + tile);
             const T* a =
                 column_tile(s, in, p0, p1, ws + std::size_t(omp_get_thread_num()) * tile * row_len);
             T* c = out + p0 * s.out_c;
-            cpu::gemm<T>(false, false, p1 - p0, s.out_c, row_len, T(1), a, row_len, w, s.out_c,
-                         T(0), c, s.out_c);
+            cpu::gemm_packed<T>(kernels_, false, p1 - p0, s.out_c, row_len, T(1), a, row_len,
+                                packed, T(0), c, s.out_c);
             for (std::size_t r = 0; r < p1 - p0; ++r) {
                 T* row = c + r * s.out_c;
 #pragma omp simd
@@ -134,11 +150,9 @@ public:
         cpu::set_blas_threads(1);
         if (use_winograd(s)) { // a forward convolution of dout with the rotated kernel
             const cpu::winograd::problem pb{s.n, s.out_h, s.out_w, s.out_c, s.in_c};
-            T* u = grow(wino_u_, cpu::winograd::points * s.in_c * s.out_c);
-            cpu::winograd::transform_weights(s.in_c, s.out_c, w, true, u, threads_);
             cpu::winograd::convolve<identity_activation>(
-                pb, dout, u, true, static_cast<const T*>(nullptr), din,
-                grow(wino_ws_, cpu::winograd::workspace_size<T>(pb, threads_)), threads_);
+                pb, dout, winograd_weights(s, w, true), static_cast<const T*>(nullptr), din,
+                grow(wino_ws_, cpu::winograd::workspace_size<T>(pb, threads_)), kernels_, threads_);
             return;
         }
         if (!is_pointwise(s) && options_.phase_backward_data && cpu::phase::applicable(s)) {
@@ -146,7 +160,8 @@ public:
             T* wt = grow(phase_w_, cpu::phase::kernel_size(phases_, s));
             cpu::phase::transpose_kernel(s, phases_, w, wt);
             T* ws = grow(phase_ws_, cpu::phase::workspace_size(s, phases_, threads_));
-            cpu::phase::backward_data(s, phases_, dout, wt, din, ws, phase_items_, threads_);
+            cpu::phase::backward_data(s, phases_, dout, wt, din, ws, phase_items_, kernels_,
+                                      threads_);
             return;
         }
         const std::size_t row_len = s.k * s.k * s.in_c, pix = s.out_h * s.out_w;
@@ -158,12 +173,14 @@ public:
             // takes fewer tiles (each tile is the same GEMM whichever thread runs it, so the
             // result does not depend on the schedule).
             const std::size_t tile = tile_rows(row_len, m), tiles = (m + tile - 1) / tile;
+            const T* packed = pack_weights(true, s.out_c, row_len, w, s.out_c);
 #pragma omp parallel for num_threads(threads_) schedule(dynamic, 1)
             for (std::ptrdiff_t t = 0; t < std::ptrdiff_t(tiles); ++t) {
                 const std::size_t r0 = std::size_t(t) * tile, r1 = std::min(m, r0 + tile);
                 if (r1 > r0)
-                    cpu::gemm<T>(false, true, r1 - r0, row_len, s.out_c, T(1), g + r0 * s.out_c,
-                                 s.out_c, w, s.out_c, T(0), dcol + r0 * row_len, row_len);
+                    cpu::gemm_packed<T>(kernels_, false, r1 - r0, row_len, s.out_c, T(1),
+                                        g + r0 * s.out_c, s.out_c, packed, T(0),
+                                        dcol + r0 * row_len, row_len);
             }
             if (!is_pointwise(s)) cpu::col2im(s, dcol, n0, n1, din, threads_);
         });
@@ -178,7 +195,7 @@ public:
             const cpu::winograd::problem pb{s.n, s.in_h, s.in_w, s.in_c, s.out_c};
             const std::size_t bytes = std::max<std::size_t>(options_.workspace_bytes, 1);
             T* ws = grow(wino_ws_, cpu::winograd::weight_gradient_workspace<T>(pb, bytes));
-            cpu::winograd::weight_gradient(pb, in, dout, dw, ws, bytes, threads_);
+            cpu::winograd::weight_gradient(pb, in, dout, dw, ws, bytes, kernels_, threads_);
             column_sums(dout, s.n * s.out_h * s.out_w, s.out_c, db);
             return;
         }
@@ -197,7 +214,7 @@ public:
             for (std::size_t t = t0; t < t1; ++t) {
                 const std::size_t p0 = t * tile, p1 = std::min(M, p0 + tile);
                 const T* a = column_tile(s, in, p0, p1, ws + std::size_t(part) * tile * row_len);
-                cpu::gemm<T>(true, false, row_len, s.out_c, p1 - p0, T(1), a, row_len,
+                cpu::gemm<T>(kernels_, true, false, row_len, s.out_c, p1 - p0, T(1), a, row_len,
                              dout + p0 * s.out_c, s.out_c, t == t0 ? T(0) : T(1), acc, s.out_c);
             }
         }
@@ -370,6 +387,26 @@ private:
         for (std::size_t n0 = 0; n0 < s.n; n0 += step) fn(n0, std::min(s.n, n0 + step));
     }
 
+    /// op(w) (k x n, leading dimension ldw) packed once for this call's products (cpu::pack_b).
+    const T* pack_weights(bool trans, std::size_t k, std::size_t n, const T* w, std::size_t ldw) {
+        T* packed = grow(packed_w_, cpu::packed_size<T>(kernels_, k, n));
+        cpu::pack_b<T>(kernels_, trans, k, n, w, ldw, packed);
+        return packed;
+    }
+    /// w's Winograd transform, packed for the 36 products of convolve: the forward kernel, or
+    /// with `flipped` the kernel of backward data (its problem has s.out_c channels in).
+    const T* winograd_weights(const conv_shape& s, const T* w, bool flipped) {
+        const cpu::winograd::problem pb = flipped
+                                              ? cpu::winograd::problem{0, 0, 0, s.out_c, s.in_c}
+                                              : cpu::winograd::problem{0, 0, 0, s.in_c, s.out_c};
+        T* u = grow(wino_u_, cpu::winograd::points * s.in_c * s.out_c);
+        cpu::winograd::transform_weights(s.in_c, s.out_c, w, flipped, u, threads_);
+        T* packed = grow(packed_w_,
+                         cpu::winograd::points * cpu::winograd::packed_point_size<T>(pb, kernels_));
+        cpu::winograd::pack_weights(pb, u, flipped, kernels_, packed, threads_);
+        return packed;
+    }
+
     /// Rows of the GEMM's left matrix for output pixels [p0, p1): im2col into `ws`, or the
     /// input itself for 1x1 stride-1 convolutions.
     const T* column_tile(const conv_shape& s, const T* in, std::size_t p0, std::size_t p1,
@@ -378,8 +415,8 @@ private:
         cpu::im2col_rows(s, in, 0, p0, p1, ws);
         return ws;
     }
-    /// Rows per GEMM tile: a column tile of about 4 MB (big enough that BLAS's packing of the
-    /// weights is amortised), but small layers still split across every thread.
+    /// Rows per GEMM tile: a column tile of about 4 MB (it stays in L2/L3 while the GEMM reads
+    /// it), but small layers still split across every thread.
     std::size_t tile_rows(std::size_t row_len, std::size_t rows) const noexcept {
         const std::size_t by_size =
             std::clamp<std::size_t>((std::size_t(4) << 20) / (row_len * sizeof(T)), 256, 16384);
@@ -442,7 +479,9 @@ private:
 
     cpu_options options_;
     int threads_ = 1;
-    std::vector<T> col_, dcol_, dw_part_, wino_u_, wino_ws_, phase_w_, phase_ws_; // grown once
+    cpu::kernel_path kernels_;
+    // grown once
+    std::vector<T> col_, dcol_, dw_part_, wino_u_, wino_ws_, phase_w_, phase_ws_, packed_w_;
     std::vector<cpu::phase::phase_plan> phases_;
     std::vector<cpu::phase::work_item> phase_items_;
     std::vector<double> partial_, sums_, totals_; // reduction scratch

@@ -1,13 +1,14 @@
 #pragma once
-// Row-major GEMM for the CPU backend through xtensor-blas's BLAS layer: cxxblas::gemm, the
+// Row-major GEMM through xtensor-blas's BLAS layer: cxxblas::gemm, the
 // binding xt::blas::gemm is written over, calls cblas_sgemm / cblas_dgemm of the BLAS the target
-// links (OpenBLAS). The backend multiplies tiles of its own buffers (rows of an im2col matrix, a
-// Winograd point's slice), so it takes that layer's pointer-and-leading-dimension form rather
-// than xt::blas::gemm's whole xtensor expressions, which would copy a strided tile first.
-// Measured against calling cblas_sgemm directly: the same bits (it is the same call), the same
-// time (docs/performance.md).
-// openblas_set_num_threads and openblas_get_corename are OpenBLAS's own, not CBLAS: declared
-// weak so that a build against another BLAS still links.
+// links (OpenBLAS): the CPU backend's double products, its `blas` kernel path
+// (cpu_kernel_path.hpp), and the Thrust host systems. They multiply tiles of their own buffers
+// (rows of an im2col matrix, a Winograd point's slice), so it takes that layer's
+// pointer-and-leading-dimension form rather than xt::blas::gemm's whole xtensor expressions, which
+// would copy a strided tile first. Measured against calling cblas_sgemm directly: the same bits (it
+// is the same call), the same time (docs/performance.md). openblas_set_num_threads and
+// openblas_get_corename are OpenBLAS's own, not CBLAS: declared weak so that a build against
+// another BLAS still links.
 
 #include <atomic>
 #include <cstddef>
@@ -32,8 +33,9 @@ namespace keychroma::nn::cpu {
 
 /// C[m x n] = alpha * op(A) * op(B) + beta * C, row-major, leading dimensions as stored.
 template <class T>
-void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, T alpha,
-          const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
+void blas_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, T alpha,
+               const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
+               std::size_t ldc) {
     using cxxblas::Transpose;
     cxxblas::gemm<int>(cxxblas::RowMajor, trans_a ? Transpose::Trans : Transpose::NoTrans,
                        trans_b ? Transpose::Trans : Transpose::NoTrans, int(m), int(n), int(k),

@@ -20,7 +20,7 @@
 
 #include <omp.h>
 
-#include "keychroma/nn/backend/cpu_blas.hpp"
+#include "keychroma/nn/backend/cpu_gemm.hpp"
 #include "keychroma/nn/tensor.hpp"
 
 namespace keychroma::nn::cpu::phase {
@@ -121,7 +121,8 @@ workspace_size(const conv_shape& s, const std::vector<phase_plan>& phases, int t
 /// `items` is scratch (cleared, reused: no allocation once it has grown).
 template <class T>
 void backward_data(const conv_shape& s, const std::vector<phase_plan>& phases, const T* dout,
-                   const T* wt, T* din, T* workspace, std::vector<work_item>& items, int threads) {
+                   const T* wt, T* din, T* workspace, std::vector<work_item>& items,
+                   kernel_path path, int threads) {
     const std::size_t Ci = s.in_c, Co = s.out_c, S = s.stride;
     std::size_t per_thread = 0;
     for (const auto& p : phases) {
@@ -168,8 +169,8 @@ void backward_data(const conv_shape& s, const std::vector<phase_plan>& phases, c
             }
         }
         if (len > 0)
-            cpu::gemm<T>(false, false, m, Ci, len, T(1), a, len, wt + p.weight_offset, Ci, T(0), c,
-                         Ci);
+            cpu::gemm<T>(path, false, false, m, Ci, len, T(1), a, len, wt + p.weight_offset, Ci,
+                         T(0), c, Ci);
         else
             std::fill(c, c + m * Ci, T(0));
         // scatter the phase's pixels into din (each written exactly once)

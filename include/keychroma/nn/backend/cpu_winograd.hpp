@@ -4,7 +4,7 @@
 // a 4x4 output tile Y = A^T [(G g G^T) . (B^T d B)] A: 36 multiplies per output tile and input
 // channel instead of 144, so the dominant cost, the multiplies summed over input channels, is
 // 36 batched GEMMs (tiles x Cin) * (Cin x Cout) -- one per position of the 6x6 tile -- which
-// OpenBLAS runs at its sgemm rate on a quarter of the direct method's work.
+// run at the GEMM's rate (cpu_gemm.hpp) on a quarter of the direct method's work.
 //
 // NHWC makes every transform vectorise across channels: each tile is transformed for a block of
 // `lanes` channels at once with fixed-length inner loops. Tiles are processed in blocks per
@@ -15,7 +15,9 @@
 //
 // Backward data of a stride-1 3x3 "same" convolution is itself such a convolution of dout with
 // the kernel rotated by 180 degrees and its in/out channels swapped; `transform_weights(...,
-// flipped = true)` builds that kernel's transform directly, and the GEMMs read it transposed.
+// flipped = true)` builds that kernel's transform directly, and pack_weights packs it
+// transposed. The transformed weights are packed for the GEMM once per call (pack_weights),
+// not once per block of tiles.
 //
 // Accuracy: the transforms' constants (1/4, 1/6, 1/24, ..., 8) grow float rounding by roughly
 // one decimal digit over the direct sum; tests/nn/test_cpu_kernels.cpp bounds the error against
@@ -28,7 +30,7 @@
 
 #include <omp.h>
 
-#include "keychroma/nn/backend/cpu_blas.hpp"
+#include "keychroma/nn/backend/cpu_gemm.hpp"
 #include "keychroma/nn/tensor.hpp"
 
 namespace keychroma::nn::cpu::winograd {
@@ -270,8 +272,8 @@ void transform_weights(std::size_t in_c, std::size_t out_c, const T* w, bool fli
     }
 }
 
-/// Tiles per block: enough GEMM rows to amortise BLAS's packing of each u[p], few enough that a
-/// block's transformed input and output stay near L2.
+/// Tiles per block: enough GEMM rows to keep the register tiles busy (8 slabs of 12), few
+/// enough that a block's transformed input and output stay near L2.
 [[nodiscard]] inline std::size_t block_tiles(const problem& p, int threads) noexcept {
     const std::size_t per_thread = (p.tiles() + std::size_t(threads) - 1) / std::size_t(threads);
     return std::clamp<std::size_t>(per_thread, 1, 96);
@@ -344,14 +346,32 @@ template <class T>
     return std::size_t(threads) * points * block_tiles(p, threads) * (p.in_c + p.out_c);
 }
 
-/// out = act(conv(in) + bias), bias may be null; u from transform_weights. With `u_transposed`
-/// u holds [p][out_c][in_c] (a flipped forward kernel used for backward data).
+/// Values of one tile position's packed weights (Cin x Cout of `p`) on `path`.
+template <class T>
+[[nodiscard]] std::size_t packed_point_size(const problem& p, kernel_path path) noexcept {
+    return cpu::packed_size<T>(path, p.in_c, p.out_c);
+}
+
+/// The 36 products' right operands, packed for `path` (points * packed_point_size values):
+/// u[p] (p.in_c x p.out_c) from transform_weights, or with `u_transposed` u[p] read transposed
+/// (u then holds [p][out_c][in_c]: a flipped forward kernel used for backward data).
+template <class T>
+void pack_weights(const problem& pb, const T* u, bool u_transposed, kernel_path path, T* packed,
+                  int threads) {
+    const std::size_t Ci = pb.in_c, Co = pb.out_c, size = packed_point_size<T>(pb, path);
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (std::ptrdiff_t k = 0; k < std::ptrdiff_t(points); ++k)
+        cpu::pack_b<T>(path, u_transposed, Ci, Co, u + std::size_t(k) * Ci * Co,
+                       u_transposed ? Ci : Co, packed + std::size_t(k) * size);
+}
+
+/// out = act(conv(in) + bias), bias may be null; `packed` from pack_weights for `path`.
 template <class Act, class T>
-void convolve(const problem& pb, const T* in, const T* u, bool u_transposed, const T* bias, T* out,
-              T* workspace, int threads) {
+void convolve(const problem& pb, const T* in, const T* packed, const T* bias, T* out, T* workspace,
+              kernel_path path, int threads) {
     constexpr std::size_t L = lanes<T>;
     const std::size_t Ci = pb.in_c, Co = pb.out_c, total = pb.tiles();
-    const std::size_t ldb = u_transposed ? Ci : Co;
+    const std::size_t size = packed_point_size<T>(pb, path);
     cpu::set_blas_threads(1);
     if (by_position(pb, threads)) {
         T* v = workspace;
@@ -365,9 +385,9 @@ void convolve(const problem& pb, const T* in, const T* u, bool u_transposed, con
                                    scratch);
 #pragma omp for schedule(dynamic, 1)
             for (std::ptrdiff_t k = 0; k < std::ptrdiff_t(points); ++k)
-                cpu::gemm<T>(false, u_transposed, total, Co, Ci, T(1),
-                             v + std::size_t(k) * total * Ci, Ci, u + std::size_t(k) * Ci * Co, ldb,
-                             T(0), m + std::size_t(k) * total * Co, Co);
+                cpu::gemm_packed<T>(
+                    path, false, total, Co, Ci, T(1), v + std::size_t(k) * total * Ci, Ci,
+                    packed + std::size_t(k) * size, T(0), m + std::size_t(k) * total * Co, Co);
 #pragma omp for schedule(dynamic, 4)
             for (std::ptrdiff_t ti = 0; ti < std::ptrdiff_t(total); ++ti)
                 detail::output_tile<Act>(pb, m + std::size_t(ti) * Co, total * Co, std::size_t(ti),
@@ -390,8 +410,8 @@ void convolve(const problem& pb, const T* in, const T* u, bool u_transposed, con
                 detail::input_tile(pb, in, t0 + ti, v + ti * Ci, tb * Ci, scratch);
             // 2. one GEMM per tile position: m[p] (nt x Co) = v[p] (nt x Ci) * u[p] (Ci x Co)
             for (std::size_t k = 0; k < points; ++k)
-                cpu::gemm<T>(false, u_transposed, nt, Co, Ci, T(1), v + k * tb * Ci, Ci,
-                             u + k * Ci * Co, ldb, T(0), m + k * tb * Co, Co);
+                cpu::gemm_packed<T>(path, false, nt, Co, Ci, T(1), v + k * tb * Ci, Ci,
+                                    packed + k * size, T(0), m + k * tb * Co, Co);
             // 3. output transform + bias + activation
             for (std::size_t ti = 0; ti < nt; ++ti)
                 detail::output_tile<Act>(pb, m + ti * Co, tb * Co, t0 + ti, bias, out, scratch);
@@ -422,7 +442,7 @@ template <class T>
 /// tile order -- deterministic for any thread count, and no per-thread partial kernels.
 template <class T>
 void weight_gradient(const problem& pb, const T* in, const T* dout, T* dw, T* workspace,
-                     std::size_t chunk_bytes, int threads) {
+                     std::size_t chunk_bytes, kernel_path path, int threads) {
     const std::size_t Ci = pb.in_c, Co = pb.out_c, total = pb.tiles();
     const std::size_t chunk = chunk_tiles<T>(pb, chunk_bytes);
     T* v = workspace;
@@ -443,7 +463,7 @@ void weight_gradient(const problem& pb, const T* in, const T* dout, T* dw, T* wo
             }
 #pragma omp for schedule(dynamic, 1)
             for (std::ptrdiff_t k = 0; k < std::ptrdiff_t(points); ++k)
-                cpu::gemm<T>(true, false, Ci, Co, nt, T(1), v + std::size_t(k) * nt * Ci, Ci,
+                cpu::gemm<T>(path, true, false, Ci, Co, nt, T(1), v + std::size_t(k) * nt * Ci, Ci,
                              g + std::size_t(k) * nt * Co, Co, c0 == 0 ? T(0) : T(1),
                              du + std::size_t(k) * Ci * Co, Co);
         }

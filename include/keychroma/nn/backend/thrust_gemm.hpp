@@ -55,11 +55,12 @@ public:
                               p1 = extent * std::size_t(t + 1) / parts;
             if (p1 == p0) continue;
             if (by_rows) // rows p0..p1 of op(A): rows of A, or columns when A is transposed
-                cpu::gemm<T>(trans_a, trans_b, p1 - p0, n, k, alpha,
-                             trans_a ? a + p0 : a + p0 * lda, lda, b, ldb, beta, c + p0 * ldc, ldc);
+                cpu::blas_gemm<T>(trans_a, trans_b, p1 - p0, n, k, alpha,
+                                  trans_a ? a + p0 : a + p0 * lda, lda, b, ldb, beta, c + p0 * ldc,
+                                  ldc);
             else // columns p0..p1 of op(B)
-                cpu::gemm<T>(trans_a, trans_b, m, p1 - p0, k, alpha, a, lda,
-                             trans_b ? b + p0 * ldb : b + p0, ldb, beta, c + p0, ldc);
+                cpu::blas_gemm<T>(trans_a, trans_b, m, p1 - p0, k, alpha, a, lda,
+                                  trans_b ? b + p0 * ldb : b + p0, ldb, beta, c + p0, ldc);
         }
     }
 };
