@@ -2,8 +2,8 @@
 // machine's sgemm rate (measured here, same process), inference per frame (batch 1 and 8) and a
 // training step per frame (batch 16), at 1 and 2 threads. benchmarks/run_nn.sh runs this next to
 // the PyTorch peer (benchmarks/peers/nn_torch.py) and prints keychroma/PyTorch ratios.
-// BM_sgemm times one big product on each kernel path (the BLAS's and keychroma's), BM_fp32_peak
-// the core's fused multiply-add ceiling; KEYCHROMA_KERNELS picks the path the network runs on.
+// BM_sgemm times one big product on each kernel path (the BLAS's and keychroma's), BM_peak
+// the core's multiply-add ceiling; KEYCHROMA_KERNELS picks the path the network runs on.
 //
 // BM_conv runs the backend's default kernels, BM_conv_im2col the im2col + GEMM fallback.
 // Counters: GFLOPs = floating-point operations per second / 1e9 (2 x multiply-adds of the
@@ -63,9 +63,10 @@ BENCHMARK(BM_sgemm)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
-/// This machine's fp32 peak on one core and path (1 avx2, 2 avx512): independent chains of
-/// fused multiply-adds, enough of them to cover the FMA latency on two pipes, and nothing
-/// else. The ceiling for the GFLOP/s of the kernels (docs/performance.md).
+/// This machine's peak on one core and path (1 avx2, 2 avx512, 3 avx512-bf16): independent
+/// chains of fused multiply-adds (bfloat16 pair dot products on avx512-bf16, two multiply-adds
+/// a lane), enough of them to cover the latency on two pipes, and nothing else. The ceiling for
+/// the GFLOP/s of the kernels (docs/performance.md).
 [[gnu::target("avx2,fma")]] float fma_chains_avx2(std::size_t steps) {
     __m256 acc[12];
     for (int i = 0; i < 12; ++i) acc[i] = _mm256_set1_ps(float(i) * 1e-3f);
@@ -92,19 +93,43 @@ BENCHMARK(BM_sgemm)
     for (int i = 0; i < 24; ++i) sum += _mm512_reduce_add_ps(acc[i]);
     return sum;
 }
-void BM_fp32_peak(benchmark::State& state) {
+[[gnu::target("avx512f,avx512bf16")]] float dot_chains_avx512_bf16(std::size_t steps) {
+    __m512 acc[24];
+    for (int i = 0; i < 24; ++i) acc[i] = _mm512_set1_ps(float(i) * 1e-3f);
+    const auto x = (__m512bh)_mm512_set1_epi32(0x3f803f80); // the pair (1, 1)
+    const auto y = (__m512bh)_mm512_set1_epi32(0x38003800); // the pair (2^-15, 2^-15)
+    for (std::size_t s = 0; s < steps; ++s)
+#pragma GCC unroll 24
+        for (int i = 0; i < 24; ++i) acc[i] = _mm512_dpbf16_ps(acc[i], x, y);
+    float sum = 0;
+    for (int i = 0; i < 24; ++i) sum += _mm512_reduce_add_ps(acc[i]);
+    return sum;
+}
+void BM_peak(benchmark::State& state) {
     const auto path = nn::cpu::all_kernel_paths[std::size_t(state.range(0))];
     if (!nn::cpu::cpu_supports(path)) return state.SkipWithError("the CPU lacks this path");
     const std::size_t steps = 1 << 20;
-    const bool wide = path == nn::cpu::kernel_path::avx512;
-    for (auto _ : state)
-        benchmark::DoNotOptimize(wide ? fma_chains_avx512(steps) : fma_chains_avx2(steps));
+    const auto chains = [&] {
+        switch (path) {
+        case nn::cpu::kernel_path::avx512_bf16:
+            return dot_chains_avx512_bf16(steps);
+        case nn::cpu::kernel_path::avx512:
+            return fma_chains_avx512(steps);
+        default:
+            return fma_chains_avx2(steps);
+        }
+    };
+    // a core that was idle runs at a lower clock for the first few hundred milliseconds
+    for (int warm = 0; warm < 64; ++warm) benchmark::DoNotOptimize(chains());
+    for (auto _ : state) benchmark::DoNotOptimize(chains());
     state.SetLabel(std::string(nn::cpu::to_string(path)));
-    const double flops = wide ? 24.0 * 32 * double(steps) : 12.0 * 16 * double(steps);
+    const double flops = path == nn::cpu::kernel_path::avx512_bf16 ? 24.0 * 64 * double(steps)
+                         : path == nn::cpu::kernel_path::avx512    ? 24.0 * 32 * double(steps)
+                                                                   : 12.0 * 16 * double(steps);
     state.counters["GFLOPs"] =
         benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_fp32_peak)->ArgName("path")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_peak)->ArgName("path")->Arg(1)->Arg(2)->Arg(3)->Unit(benchmark::kMillisecond);
 
 /// One of the paper's convolutions, forward or backward (weights + data), with the backend's
 /// default kernels (Winograd for stride-1 layers, phase-split backward data) or, with

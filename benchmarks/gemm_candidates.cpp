@@ -21,12 +21,17 @@
 #include <string>
 #include <vector>
 
-#include <blis.h>
 #include <dnnl.h>
+#include <omp.h>
 
 #include "keychroma/nn/backend/cpu_gemm.hpp"
 
 namespace cpu = keychroma::nn::cpu;
+
+// gemm_candidates_blis.cpp
+void blis_single_thread();
+void blis_sgemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a,
+                std::size_t lda, const float* b, std::size_t ldb, float* c, std::size_t ldc);
 
 namespace {
 
@@ -64,12 +69,7 @@ std::vector<candidate> candidates() {
                     }});
     list.push_back({"BLIS bli_sgemm", [](const shape& s, const float* a, std::size_t lda,
                                          const float* b, std::size_t ldb, float* c) {
-                        float one = 1.0f, zero = 0.0f;
-                        // row-major: row stride ld, column stride 1
-                        bli_sgemm(s.ta ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE,
-                                  s.tb ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE, dim_t(s.m), dim_t(s.n),
-                                  dim_t(s.k), &one, const_cast<float*>(a), inc_t(lda), 1,
-                                  const_cast<float*>(b), inc_t(ldb), 1, &zero, c, inc_t(s.n), 1);
+                        blis_sgemm(s.ta, s.tb, s.m, s.n, s.k, a, lda, b, ldb, c, s.n);
                     }});
     return list;
 }
@@ -81,8 +81,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: %s SHAPES.txt\n", argv[0]);
         return 2;
     }
+    // one thread each, as the backend calls them (inside its own OpenMP threads)
     cpu::set_blas_threads(1);
-    bli_thread_set_num_threads(1);
+    blis_single_thread();
+    omp_set_num_threads(1); // oneDNN's threads
     dnnl_set_verbose(0);
     std::ifstream in(argv[1]);
     std::vector<shape> shapes;

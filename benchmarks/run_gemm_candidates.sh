@@ -15,7 +15,7 @@ fi
 bin="$(mktemp -d)/gemm_candidates"
 # the same flags as the release build; OpenBLAS linked first, so cblas_sgemm is OpenBLAS's
 g++ -std=c++20 -O3 -DNDEBUG -mavx2 -mfma -fopenmp -I"$here/../include" \
-    "$here/gemm_candidates.cpp" -o "$bin" -lopenblas -ldnnl \
+    "$here/gemm_candidates.cpp" "$here/gemm_candidates_blis.cpp" -o "$bin" -lopenblas -ldnnl \
     /usr/lib/x86_64-linux-gnu/blis-openmp/libblis.so.4
 uptime | sed 's/.*load/load/'
 for list in infer train; do

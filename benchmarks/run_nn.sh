@@ -55,7 +55,7 @@ print("load average before the first round and after each:",
 sgemm = {}
 for b in json.load(open(f"{out}/sgemm.json"))["benchmarks"]:
     if b.get("aggregate_name") == "median" and not b.get("error_occurred"):
-        _, th, path = b["run_name"].split("/")
+        _, th, path = b["run_name"].split("/")[:3]  # BM_sgemm/threads:T/path:P[/real_time]
         sgemm[(int(th.split(":")[-1]), b.get("label", path))] = b["GFLOPs"]
 rows = {}
 for r in range(reps):
