@@ -12,19 +12,19 @@
 // reads one value per row (a broadcast), so packing it would only copy. op(B) is the operand
 // that is re-read: the backend's weights are packed once per layer call (pack_b, gemm_packed)
 // rather than once per row tile, which at 64-96 rows a tile was 10-20% of the product's time.
+// The bfloat16 tile is the exception: its A must be rounded first, so it is packed too.
 //
 // Products with fewer than `narrow` columns (the output layer's 2 channels) run as dot products
 // (narrow_product): a tile 16 or 32 columns wide would do 8-16x their work.
 //
-// Each output is summed in depth order by one tile, so the result does not depend on the thread
-// count; it differs from the BLAS's in the last bits (another order of summation).
+// Each output is summed in one order whatever the rows of the call, so the result does not
+// depend on the thread count or on how the backend splits a product into row tiles; it differs
+// from the BLAS's in the last bits (another order of summation).
 // tests/nn/test_cpu_kernels.cpp checks every path the CPU has against a double product.
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cstddef>
-#include <cstdint>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -37,7 +37,7 @@ namespace keychroma::nn::cpu {
 
 /// Depth (k) per packed block: a 32-column B panel of it is 32 KiB.
 inline constexpr std::size_t depth_block = 256;
-/// Products with fewer columns run on the BLAS (see the file comment).
+/// Products with fewer columns run as dot products (narrow_product).
 inline constexpr std::size_t narrow = 8;
 
 namespace detail {

@@ -1,7 +1,8 @@
 #pragma once
 // The register tiles of the CPU backend's float GEMM (cpu_gemm.hpp), one per instruction set:
 // C[rows x cols] = alpha * A_panel * B_panel + beta * C, where A_panel is `depth` columns of up
-// to `rows` values (packed: a[p * rows + r]) and B_panel `depth` rows of `cols` values (packed:
+// to `rows` rows of A, read where they lie (A(r, p) at a + r * row + p * step: row-major or
+// transposed, tile_args::a_step) and B_panel `depth` rows of `cols` values (packed:
 // b[p * cols + j], zero past the matrix's last column). Each depth step broadcasts one value of
 // A per row and multiplies it into two vectors of B: rows x 2 accumulators that never leave the
 // registers (the shape BLIS and OpenBLAS use: 6x16 for AVX2's 16 ymm, 12x32 for AVX-512's 32
