@@ -1,14 +1,14 @@
 #pragma once
-// Row-major GEMM through xtensor-blas's BLAS layer: cxxblas::gemm, the
-// binding xt::blas::gemm is written over, calls cblas_sgemm / cblas_dgemm of the BLAS the target
-// links (OpenBLAS): the CPU backend's double products, its `blas` kernel path
-// (cpu_kernel_path.hpp), and the Thrust host systems. They multiply tiles of their own buffers
-// (rows of an im2col matrix, a Winograd point's slice), so it takes that layer's
-// pointer-and-leading-dimension form rather than xt::blas::gemm's whole xtensor expressions, which
-// would copy a strided tile first. Measured against calling cblas_sgemm directly: the same bits (it
-// is the same call), the same time (docs/performance.md). openblas_set_num_threads and
-// openblas_get_corename are OpenBLAS's own, not CBLAS: declared weak so that a build against
-// another BLAS still links.
+// Row-major GEMM through xtensor-blas's BLAS layer: cxxblas::gemm, the binding xt::blas::gemm is
+// written over, calls cblas_sgemm / cblas_dgemm of the BLAS the target links (OpenBLAS). It runs
+// the CPU backend's double products and its `blas` kernel path (cpu_gemm.hpp has the float
+// kernels), and the Thrust host systems' products. They multiply tiles of their own buffers (rows
+// of an im2col matrix, a Winograd point's slice), so it takes that layer's pointer-and-leading-
+// dimension form rather than xt::blas::gemm's whole xtensor expressions, which would copy a
+// strided tile first. Measured against calling cblas_sgemm directly: the same bits (it is the
+// same call), the same time (docs/performance.md).
+// openblas_set_num_threads and openblas_get_corename are OpenBLAS's own, not CBLAS: declared
+// weak so that a build against another BLAS still links.
 
 #include <atomic>
 #include <cstddef>
