@@ -42,8 +42,9 @@ inline constexpr std::size_t narrow = 8;
 
 namespace detail {
 
-/// Floats of op(B) (k x n) packed for kernel set K: every depth block's panels, block after
-/// block, so block k0 starts at k0 * panel_stride<K>(n).
+/// Floats a depth row of op(B) (n columns) takes once packed for kernel set K: n rounded up to
+/// whole panels. The depth blocks lie one after another, so block k0 starts at
+/// k0 * panel_stride<K>(n).
 template <class K>
 [[nodiscard]] constexpr std::size_t panel_stride(std::size_t n) noexcept {
     return (n + K::cols - 1) / K::cols * K::cols;
