@@ -84,7 +84,7 @@ public:
     /// The instruction set its float products run on.
     [[nodiscard]] cpu::kernel_path kernels() const noexcept { return kernels_; }
     /// One line about where this backend runs by default: the kernel path and why, the BLAS and
-    /// its kernel set (double, narrow products and the blas path), the threads.
+    /// its kernel set (double and the blas path), the threads.
     [[nodiscard]] static std::string describe() {
         const auto& choice = cpu::active_kernel_choice();
         return "xtensor + keychroma " + std::string(cpu::to_string(choice.path)) + " kernels (" +
@@ -112,8 +112,8 @@ public:
     // One thread pool only: OpenMP splits every GEMM into row tiles and each thread runs a
     // single-threaded GEMM on its tile (on the blas path OpenBLAS's own threads would spin
     // against OpenMP's on a machine with few cores). The weights are packed for the GEMM once
-    // per call, before the threads start. A forward tile builds its own im2col rows right before its
-    // GEMM, so the column tile is still in cache when the GEMM reads it.
+    // per call, before the threads start. A forward tile builds its own im2col rows right before
+    // its GEMM, so the column tile is still in cache when the GEMM reads it.
     template <class Act>
     void conv_forward(const conv_shape& s, const T* in, const T* w, const T* bias, T* out) {
         cpu::set_blas_threads(1);
