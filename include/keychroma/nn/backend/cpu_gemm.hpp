@@ -50,6 +50,22 @@ template <class K>
     return (n + K::cols - 1) / K::cols * K::cols;
 }
 
+/// Whether kernel set K takes its operands as bfloat16 pairs (two depths a float's storage).
+template <class K>
+inline constexpr bool takes_pairs = std::is_same_v<K, kernels::avx512_bf16>;
+
+/// Where the depth block that starts at k0 lies in op(B) packed for K (n columns).
+template <class K>
+[[nodiscard]] constexpr std::size_t block_offset(std::size_t k0, std::size_t n) noexcept {
+    return (takes_pairs<K> ? k0 / 2 : k0) * panel_stride<K>(n);
+}
+
+/// Floats op(B) (k x n) takes once packed for K.
+template <class K>
+[[nodiscard]] constexpr std::size_t packed_floats(std::size_t k, std::size_t n) noexcept {
+    return (takes_pairs<K> ? (k + 1) / 2 : k) * panel_stride<K>(n);
+}
+
 /// Panels of op(B)'s rows k0 .. k0 + depth: out[(jp * depth + p) * K::cols + j] =
 /// op(B)(k0 + p, jp * K::cols + j), zero past column n.
 template <class K>
@@ -114,7 +130,7 @@ void gemm_on(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size
     if (!packed) block.resize(panel_stride<K>(n) * std::min(k, depth_block));
     for (std::size_t k0 = 0; k0 < k; k0 += depth_block) {
         const std::size_t depth = std::min(depth_block, k - k0);
-        const float* panels = packed ? packed + k0 * panel_stride<K>(n) : block.data();
+        const float* panels = packed ? packed + block_offset<K>(k0, n) : block.data();
         if (!packed) pack_block<K>(trans_b, b, ldb, k0, depth, n, block.data());
         multiply_block<K>(trans_a, m, n, k0, depth, alpha, a, lda, panels, k0 == 0 ? beta : 1.0f, c,
                           ldc);
@@ -177,6 +193,19 @@ void pack_a_pairs(bool trans, const float* a, std::size_t lda, std::size_t m, st
     for (std::size_t i = 0; i < m; ++i) K::round_pairs(a + i * lda + k0, depth, out + i * pairs);
 }
 
+/// op(B) (k x n) packed for K, every depth block in turn (pack_block or pack_block_pairs).
+template <class K>
+void pack_blocks(bool trans, std::size_t k, std::size_t n, const float* b, std::size_t ldb,
+                 float* out) noexcept {
+    for (std::size_t k0 = 0; k0 < k; k0 += depth_block) {
+        const std::size_t depth = std::min(depth_block, k - k0);
+        if constexpr (takes_pairs<K>)
+            pack_block_pairs<K>(trans, b, ldb, k0, depth, n, out + block_offset<K>(k0, n));
+        else
+            pack_block<K>(trans, b, ldb, k0, depth, n, out + block_offset<K>(k0, n));
+    }
+}
+
 /// The product on the bfloat16 tile K: op(A) is rounded block by block into a buffer of the
 /// calling thread, op(B) packed whole (packed) or a block at a time like gemm_on.
 template <class K>
@@ -190,7 +219,7 @@ void gemm_on_pairs(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std
     const std::size_t panels = (n + K::cols - 1) / K::cols;
     for (std::size_t k0 = 0; k0 < k; k0 += depth_block) {
         const std::size_t depth = std::min(depth_block, k - k0), pairs = (depth + 1) / 2;
-        const float* packed_b = packed ? packed + k0 / 2 * stride : block.data();
+        const float* packed_b = packed ? packed + block_offset<K>(k0, n) : block.data();
         if (!packed) pack_block_pairs<K>(trans_b, b, ldb, k0, depth, n, block.data());
         pack_a_pairs<K>(trans_a, a, lda, m, k0, depth, a_pairs.data());
         for (std::size_t i0 = 0; i0 < m; i0 += K::rows) {
@@ -267,11 +296,11 @@ template <class T>
     if (!detail::on_kernels<T>(path) || n < narrow) return k * n;
     switch (path) {
     case kernel_path::avx512_bf16:
-        return (k + 1) / 2 * detail::panel_stride<kernels::avx512_bf16>(n);
+        return detail::packed_floats<kernels::avx512_bf16>(k, n);
     case kernel_path::avx512:
-        return k * detail::panel_stride<kernels::avx512>(n);
+        return detail::packed_floats<kernels::avx512>(k, n);
     default:
-        return k * detail::panel_stride<kernels::avx2>(n);
+        return detail::packed_floats<kernels::avx2>(k, n);
     }
 }
 
@@ -287,20 +316,15 @@ void pack_b(kernel_path path, bool trans_b, std::size_t k, std::size_t n, const 
                     out[j * k + p] = trans_b ? b[j * ldb + p] : b[p * ldb + j];
             return;
         }
-        if (detail::on_kernels<T>(path)) {
-            const auto pack = [&]<class K>(K) {
-                for (std::size_t k0 = 0; k0 < k; k0 += depth_block)
-                    detail::pack_block<K>(trans_b, b, ldb, k0, std::min(depth_block, k - k0), n,
-                                          out + k0 * detail::panel_stride<K>(n));
-            };
-            if (path == kernel_path::avx512_bf16) {
-                using K = kernels::avx512_bf16;
-                for (std::size_t k0 = 0; k0 < k; k0 += depth_block)
-                    detail::pack_block_pairs<K>(trans_b, b, ldb, k0, std::min(depth_block, k - k0),
-                                                n, out + k0 / 2 * detail::panel_stride<K>(n));
-                return;
-            }
-            return path == kernel_path::avx512 ? pack(kernels::avx512{}) : pack(kernels::avx2{});
+        switch (path) {
+        case kernel_path::avx512_bf16:
+            return detail::pack_blocks<kernels::avx512_bf16>(trans_b, k, n, b, ldb, out);
+        case kernel_path::avx512:
+            return detail::pack_blocks<kernels::avx512>(trans_b, k, n, b, ldb, out);
+        case kernel_path::avx2:
+            return detail::pack_blocks<kernels::avx2>(trans_b, k, n, b, ldb, out);
+        case kernel_path::blas:
+            break;
         }
     }
     for (std::size_t p = 0; p < k; ++p)
