@@ -39,6 +39,7 @@ run "convert huge_header.y4m out.y4m" convert huge_header.y4m out.y4m
 run "keyframes huge_header.y4m" keyframes huge_header.y4m -o kf1 --quiet
 run "colorize gray.y4m sparse.kcm (4 GiB model)" colorize gray.y4m sparse.kcm -o c.y4m --quiet
 run "keyframes tiny_frames.y4m (2,000,000 frames)" keyframes tiny_frames.y4m -o kf2 --quiet --no-images
+run "the same, writing its 66,667 keyframe PNGs" keyframes tiny_frames.y4m -o kf3 --quiet
 run "train --keyframes-from [1e20]" train gray.y4m -o m.kcm --keyframes-from keys.json --quiet
 export KEYCHROMA_MEMORY_LIMIT=4G
 run "colorize huge_gray.y4m (16384x16384, 4 GiB)" colorize huge_gray.y4m tiny.kcm -o h.y4m --quiet

@@ -83,7 +83,7 @@ void add_colorize(CLI::App& app, global_options& global) {
     cmd->add_option("-o,--output", o->output, "Colour video to write (format by extension)")
         ->required();
     cmd->add_option("--batch", o->p.colorize_batch, "Frames per network batch")
-        ->check(CLI::PositiveNumber)
+        ->check(positive_number)
         ->capture_default_str();
     const std::vector<std::string> upsamplers(pipeline::built_in_chroma_upsamplers::names.begin(),
                                               pipeline::built_in_chroma_upsamplers::names.end());

@@ -25,6 +25,27 @@ struct global_options {
     }
 };
 
+namespace detail {
+/// A check that an option's value is a number above `least` (or at least it, `inclusive`).
+[[nodiscard]] inline CLI::Validator number_from(double least, bool inclusive,
+                                                const std::string& description) {
+    return CLI::Validator(
+        [=](std::string& text) -> std::string {
+            double v = 0;
+            if (!CLI::detail::lexical_cast(text, v) || !(inclusive ? v >= least : v > least))
+                return text + " is not " + (inclusive ? "a non-negative" : "a positive") +
+                       " number";
+            return {};
+        },
+        description);
+}
+} // namespace detail
+
+/// Numeric option checks whose message a user can read: CLI11 2.1's PositiveNumber and
+/// NonNegativeNumber print the largest double in full ("not in range 0.000000 to 1797...").
+inline const CLI::Validator positive_number = detail::number_from(0, false, "POSITIVE");
+inline const CLI::Validator non_negative_number = detail::number_from(0, true, "NONNEGATIVE");
+
 /// Progress lines on stderr unless --quiet, from rank 0 only.
 [[nodiscard]] inline report::progress_options progress_for(const global_options& g) {
     report::progress_options p;

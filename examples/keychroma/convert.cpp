@@ -57,7 +57,7 @@ void add_convert(CLI::App& app, global_options& global) {
         ->check(CLI::IsMember({"crop", "letterbox", "stretch"}));
     cmd->add_option("--frames", opt->frames, "Frames A:B[:STEP] (Python slice, B exclusive)");
     cmd->add_option("--fps", opt->fps, "Frame rate to assume for an image-sequence input")
-        ->check(CLI::PositiveNumber);
+        ->check(positive_number);
     cmd->add_option("--chroma", opt->chroma, "Y4M output colourspace")
         ->check(CLI::IsMember({"444", "422", "420jpeg", "420mpeg2", "420paldv", "mono"}));
     cmd->add_option("--matrix", opt->matrix, "Y'CbCr matrix for Y4M input and output")

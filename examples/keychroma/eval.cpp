@@ -136,7 +136,7 @@ void add_eval(CLI::App& app, global_options& global) {
         ->needs(rd)
         ->capture_default_str();
     cmd->add_option("--batch", o->p.colorize_batch, "With --rd: frames per network batch")
-        ->check(CLI::PositiveNumber)
+        ->check(positive_number)
         ->capture_default_str();
     cmd->add_option("--threads", o->p.threads, "With --rd: CPU threads; 0 = all")
         ->capture_default_str();

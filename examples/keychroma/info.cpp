@@ -42,7 +42,7 @@ void add_info(CLI::App& app, global_options& global) {
     cmd->add_flag("--count", opt->count,
                   "Decode the whole stream to count frames when the container does not say");
     cmd->add_option("--fps", opt->fps, "Frame rate to assume for image sequences")
-        ->check(CLI::PositiveNumber);
+        ->check(positive_number);
     cmd->callback([opt, &global] {
         if (opt->backends) {
             print_backends(global);

@@ -55,9 +55,13 @@ void run(const keyframes_options& o, const global_options& global) {
     if (!global.quiet) std::fprintf(stderr, "keyframes: reading %s\n", o.input.c_str());
     // One pass over the video; the time of its last frame splits reading from clustering.
     auto last_frame = t0;
-    const kf::keyframe_result r = extractor.scan(
+    kf::keyframe_result r = extractor.scan(
         *source, [&](const rgb8_image&) { last_frame = std::chrono::steady_clock::now(); });
     source.reset();
+    // The outputs need each frame's distance, cluster and keyframe flag, not the points that were
+    // clustered (as many numbers again on a 1-D reference, 4 KiB a frame on `none`): freed before
+    // the file names and the JSON are built, so a long video's peak stays the clustering's.
+    r.features.points = kf::point_matrix{};
     const double t_read = std::chrono::duration<double>(last_frame - t0).count();
     const double t_cluster = seconds_since(last_frame);
 
@@ -171,39 +175,39 @@ void add_keyframes(CLI::App& app, global_options& global) {
         ->check(CLI::IsMember(reg::names(reg::distances())))
         ->capture_default_str();
     cmd->add_option("--scale", c.values.scale, "Factor applied to the distance (the paper: 10000)")
-        ->check(CLI::PositiveNumber)
+        ->check(positive_number)
         ->capture_default_str();
     cmd->add_option("--clustering", c.clustering, "Clustering of the frames' points")
         ->check(CLI::IsMember(reg::names(reg::clusterings())))
         ->capture_default_str();
     cmd->add_option("--bandwidth", c.values.bandwidth,
                     "Mean-shift bandwidth; 0 = estimate (quantile)")
-        ->check(CLI::NonNegativeNumber)
+        ->check(non_negative_number)
         ->capture_default_str();
     cmd->add_option("--quantile", c.values.quantile, "Quantile of the bandwidth estimate")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
     cmd->add_option("--min-bin-freq", c.values.min_bin_freq,
                     "Fewest points in a seed's cell (--clustering mean-shift-binned)")
-        ->check(CLI::PositiveNumber)
+        ->check(positive_number)
         ->capture_default_str();
     cmd->add_option("--clusters", c.values.clusters, "k for --clustering kmeans")
-        ->check(CLI::PositiveNumber)
+        ->check(positive_number)
         ->capture_default_str();
     cmd->add_option("--threshold", c.values.threshold,
                     "Jump for --clustering shots; 0 = mean + 3 sd")
-        ->check(CLI::NonNegativeNumber)
+        ->check(non_negative_number)
         ->capture_default_str();
     cmd->add_option("--selection", c.selection, "Keyframe selection within clusters")
         ->check(CLI::IsMember(reg::names(reg::selections())))
         ->capture_default_str();
     auto* every = cmd->add_option("--every", c.values.step,
                                   "Every N-th frame of each cluster (--selection every)")
-                      ->check(CLI::PositiveNumber)
+                      ->check(positive_number)
                       ->capture_default_str();
     auto* budget = cmd->add_option("--budget", c.values.budget_count,
                                    "At most K keyframes in all (implies --selection budget)")
-                       ->check(CLI::PositiveNumber)
+                       ->check(positive_number)
                        ->capture_default_str();
     every->excludes(budget);
     cmd->add_flag("--no-images", o->no_images, "Do not write the keyframes as PNG");

@@ -281,7 +281,7 @@ void add_paper(CLI::App& app, global_options& global) {
         ->capture_default_str();
     cmd->add_flag("--half", o->p.half, "Send float16 weights");
     cmd->add_option("--colorize-batch", o->p.colorize_batch, "Frames per network batch")
-        ->check(CLI::PositiveNumber)
+        ->check(positive_number)
         ->capture_default_str();
     add_training_options(cmd, o->p);
     cmd->remove_option(cmd->get_option("--recipe")); // --recipes instead

@@ -153,7 +153,7 @@ inline void add_geometry_options(CLI::App* cmd, pipeline_cli_options& o) {
                     "letterbox (pad training frames), crop (centre crop); default as --size")
         ->check(CLI::IsMember({"scale", "letterbox", "crop"}));
     cmd->add_option("--threads", o.threads, "CPU threads for the network; 0 = all")
-        ->check(CLI::NonNegativeNumber)
+        ->check(non_negative_number)
         ->capture_default_str();
     add_backend_option(cmd, o);
 }
@@ -170,14 +170,14 @@ inline void add_training_options(CLI::App* cmd, pipeline_cli_options& o) {
         ->capture_default_str();
     cmd->add_option("--epochs", o.typed.trainer.epochs,
                     "paper recipe: epochs over the keyframes (default 25)")
-        ->check(CLI::PositiveNumber);
+        ->check(positive_number);
     cmd->add_option("--steps", o.typed.trainer.steps,
                     "standard recipe: most training steps (default 1000; training stops earlier "
                     "when the held-out frames stop improving)")
-        ->check(CLI::PositiveNumber);
+        ->check(positive_number);
     cmd->add_option("--train-seconds", o.typed.trainer.seconds,
                     "standard recipe: wall-clock budget of training; the schedule ends with it")
-        ->check(CLI::PositiveNumber);
+        ->check(positive_number);
     cmd->add_option("--average", o.typed.trainer.average_decay,
                     "standard recipe: decay of an exponential moving average of the weights, "
                     "which the model keeps; 0 = the last weights (default 0)")
@@ -200,13 +200,13 @@ inline void add_training_options(CLI::App* cmd, pipeline_cli_options& o) {
                     "(default 0)");
     cmd->add_option("--check-every", o.typed.trainer.held_out_every,
                     "standard recipe: steps between checks on the held-out frames (default 25)")
-        ->check(CLI::PositiveNumber);
+        ->check(positive_number);
     cmd->add_option("--batch", o.typed.trainer.batch_size,
                     "Mini-batch size (default: the recipe's)")
-        ->check(CLI::PositiveNumber);
+        ->check(positive_number);
     cmd->add_option("--learning-rate", o.typed.learning_rate,
                     "Adam's (peak) learning rate (default: the recipe's)")
-        ->check(CLI::PositiveNumber);
+        ->check(positive_number);
     cmd->add_option("--seed", o.typed.trainer.seed, "Seed of weights and samples")
         ->capture_default_str();
     cmd->add_flag("--flip,!--no-flip", o.typed.trainer.horizontal_flip,

@@ -62,7 +62,7 @@ void add_receive(CLI::App& app, global_options& global) {
                   "Container output: leave out the sound the package carries");
     add_crf_option(cmd, o->crf);
     cmd->add_option("--batch", o->p.colorize_batch, "Frames per network batch")
-        ->check(CLI::PositiveNumber)
+        ->check(positive_number)
         ->capture_default_str();
     cmd->add_option("--threads", o->p.threads, "CPU threads; 0 = all")->capture_default_str();
     add_backend_option(cmd, o->p);

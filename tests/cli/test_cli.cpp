@@ -91,6 +91,13 @@ BOOST_AUTO_TEST_CASE(bad_option_values_are_config_errors_6) {
         BOOST_TEST(one_line(r.err), r.err);
         BOOST_TEST(!fs::exists(d / "o.y4m"));
     }
+    // A number out of range names the value and what was expected, in a line a user can read
+    // (CLI11's own message printed the largest double in full, 320 digits).
+    const auto r = run_tool("convert " + quote(d / "in.y4m") + " " + quote(d / "o.y4m") +
+                            " --fps -3");
+    BOOST_TEST(r.exit_code == 6, r.err);
+    BOOST_TEST(r.err.find("-3 is not a positive number") != std::string::npos, r.err);
+    BOOST_TEST(r.err.size() < 80u, r.err);
 }
 
 BOOST_AUTO_TEST_CASE(truncated_input_leaves_no_partial_output) {
