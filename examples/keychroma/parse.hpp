@@ -11,6 +11,7 @@
 
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/image.hpp"
+#include "keychroma/core/short_number.hpp"
 #include "keychroma/io/video_info.hpp"
 #include "keychroma/pipeline/working_size.hpp"
 
@@ -33,7 +34,7 @@ using pipeline::parse_size;
 /// or non-finite value would overflow the rational it becomes).
 inline io::rational fps_option(const std::string& option, double fps) {
     if (!(fps > 0 && fps <= 1000))
-        throw config_error(option + " " + std::to_string(fps) +
+        throw config_error(option + " " + short_number(fps) +
                            ": expected a frame rate in (0, 1000] frames/s");
     const auto milli = static_cast<std::int64_t>(fps * 1000 + 0.5);
     if (milli < 1) throw config_error(option + ": frame rate below 0.001 frames/s");

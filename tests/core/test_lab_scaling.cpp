@@ -90,6 +90,23 @@ BOOST_AUTO_TEST_CASE(lstar_codes_match_definition) {
     BOOST_TEST(ends(0, 1) == 255);
 }
 
+BOOST_AUTO_TEST_CASE(gray_pixels_take_the_formulas_codes) {
+    // Grays are looked up (srgb8_lightness::code), colours computed: every gray level, between
+    // colours that differ from it in one channel, gets the code of the L* definition.
+    rgb8_image img({1, 3 * 256, 3});
+    for (int v = 0; v < 256; ++v)
+        for (int k = 0; k < 3; ++k) {
+            const auto x = std::size_t(3 * v + k);
+            img(0, x, 0) = img(0, x, 1) = img(0, x, 2) = static_cast<std::uint8_t>(v);
+            if (k == 1) img(0, x, 1) = static_cast<std::uint8_t>(255 - v); // a colour (or gray)
+        }
+    const plane8 codes = rgb8_to_lstar_codes(img);
+    for (std::size_t x = 0; x < img.shape()[1]; ++x) {
+        const double l = naive_lstar(img(0, x, 0), img(0, x, 1), img(0, x, 2));
+        BOOST_TEST(int(codes(0, x)) == int(std::nearbyint(l * 255.0 / 100.0)), "pixel " << x);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(code_inverse_is_exact) {
     plane8 codes({16, 16});
     for (int i = 0; i < 256; ++i) codes.data()[i] = static_cast<std::uint8_t>(i);

@@ -116,7 +116,7 @@ inline void rgb8_to_lstar_codes(const rgb8_image& img, plane8& codes) {
         const std::uint8_t* s = src + 3 * w * y;
         std::uint8_t* d = dst + w * y;
         for (std::size_t x = 0; x < w; ++x)
-            d[x] = lstar_to_code(lightness(s[3 * x], s[3 * x + 1], s[3 * x + 2]));
+            d[x] = lightness.code(s[3 * x], s[3 * x + 1], s[3 * x + 2]);
     });
 }
 [[nodiscard]] inline plane8 rgb8_to_lstar_codes(const rgb8_image& img) {

@@ -54,19 +54,31 @@ inline constexpr double y_from_b = 0.0721750;
     return static_cast<double>(code) * 100.0 / 255.0;
 }
 
-/// L* of an 8-bit sRGB colour, through a 256-entry linearisation table.
+/// L* of an 8-bit sRGB colour, through a 256-entry linearisation table, and its transmission
+/// code.
 class srgb8_lightness {
 public:
     srgb8_lightness() noexcept {
         for (int i = 0; i < 256; ++i) linear_[i] = srgb_to_linear(i / 255.0);
+        for (int i = 0; i < 256; ++i) {
+            const auto v = static_cast<std::uint8_t>(i);
+            gray_code_[i] = lstar_to_code((*this)(v, v, v));
+        }
     }
     [[nodiscard]] double operator()(std::uint8_t r, std::uint8_t g, std::uint8_t b) const noexcept {
         return luminance_to_lstar(cie::y_from_r * linear_[r] + cie::y_from_g * linear_[g] +
                                   cie::y_from_b * linear_[b]);
     }
+    /// lstar_to_code of the L*. A gray (R = G = B) is looked up: a gray video decoded to RGB,
+    /// colorization's usual input, is nothing but grays, and the cube root of the L* formula
+    /// was a fifth of colorizing a 720p clip.
+    [[nodiscard]] std::uint8_t code(std::uint8_t r, std::uint8_t g, std::uint8_t b) const noexcept {
+        return r == g && g == b ? gray_code_[r] : lstar_to_code((*this)(r, g, b));
+    }
 
 private:
     std::array<double, 256> linear_{};
+    std::array<std::uint8_t, 256> gray_code_{};
 };
 
 /// The 8-bit sRGB gray level (R=G=B) whose L* is closest to the given transmission code: how an

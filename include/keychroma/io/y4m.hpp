@@ -277,7 +277,7 @@ public:
         const std::size_t n = header_.luma_bytes();
         if (header_.chroma == y4m_chroma::mono_lstar) {
             for (std::size_t i = 0; i < n; ++i)
-                y[i] = lstar_to_code(lightness_(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]));
+                y[i] = lightness_.code(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]);
         } else if (header_.chroma == y4m_chroma::mono) {
             for (std::size_t r = 0; r < header_.height; ++r)
                 conv_.row(rgb + r * header_.width * 3, y + r * header_.width, nullptr, nullptr,
