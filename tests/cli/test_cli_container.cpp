@@ -312,6 +312,66 @@ BOOST_AUTO_TEST_CASE(colorize_keeps_the_gray_videos_sound) {
     BOOST_TEST(!fs::exists(c.d / "out.mkv"));
 }
 
+BOOST_AUTO_TEST_CASE(a_variable_frame_rate_keeps_its_frame_times) {
+    // 3 s of 32x32 frames: 30 frames/s for the first second, then 10 (as a phone records when
+    // the light falls), muxed as a variable rate
+    temp_dir d;
+    const auto clip = d / "vfr.mp4";
+    const std::string cmd =
+        "ffmpeg -v error -y -f lavfi -i testsrc=size=32x32:rate=30:duration=3 -vf "
+        "\"setpts='if(lt(N,30),N/30,1+(N-30)/10)/TB'\" -fps_mode vfr -frames:v 50 -c:v mpeg4 "
+        "-q:v 3 " +
+        quote(clip);
+    BOOST_TEST_REQUIRE(std::system(cmd.c_str()) == 0, cmd);
+    const auto frame_times = [](const fs::path& file) {
+        std::vector<double> times;
+        const auto text = capture("ffprobe -v error -select_streams v:0 -show_entries "
+                                  "frame=pts_time -of csv=p=0 " +
+                                  quote(file));
+        for (std::size_t at = 0; at < text.size();) {
+            const auto eol = std::min(text.find('\n', at), text.size());
+            // a line of its own: ffprobe prints an empty one after a frame with side data
+            const std::string line = text.substr(at, eol - at);
+            double t = 0;
+            if (std::sscanf(line.c_str(), "%lf", &t) == 1) times.push_back(t);
+            at = eol + 1;
+        }
+        return times;
+    };
+    const auto source = frame_times(clip);
+    BOOST_TEST_REQUIRE(source.size() == 50u);
+    BOOST_TEST_REQUIRE(std::abs(source[40] - source[0] - 2.0) < 0.01, source[40]); // 30 at 1/30 s
+
+    const auto model = d / "model.kcm";
+    auto r = run_tool("train " + quote(clip) + " -o " + quote(model) + " --steps 1 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    for (const std::string out : {"colour.mp4", "colour.mkv"}) {
+        r = run_tool("colorize " + quote(clip) + " " + quote(model) + " -o " + quote(d / out) +
+                     " --quiet");
+        BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+        const auto times = frame_times(d / out);
+        BOOST_TEST_REQUIRE(times.size() == source.size(), out);
+        for (std::size_t i = 0; i < times.size(); ++i) // each frame when the source shows it
+            BOOST_TEST(std::abs((times[i] - times[0]) - (source[i] - source[0])) < 0.002,
+                       out << " frame " << i << ": " << times[i] << " s, source " << source[i]);
+    }
+    r = run_tool("convert " + quote(clip) + " " + quote(d / "copy.mkv"));
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto copied = frame_times(d / "copy.mkv");
+    BOOST_TEST_REQUIRE(copied.size() == source.size());
+    BOOST_TEST(std::abs((copied[45] - copied[0]) - (source[45] - source[0])) < 0.002);
+    // Through a package whose gray video is a container: the receiver's frames keep them too.
+    r = run_tool("send " + quote(clip) + " -o " + quote(d / "pkg") +
+                 " --gray-codec ffv1 --steps 1 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    r = run_tool("receive " + quote(d / "pkg") + " -o " + quote(d / "received.mp4") + " --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto received = frame_times(d / "received.mp4");
+    BOOST_TEST_REQUIRE(received.size() == source.size());
+    BOOST_TEST(std::abs((received[45] - received[0]) - (source[45] - source[0])) < 0.002,
+               received[45] << " s, source " << source[45]);
+}
+
 BOOST_AUTO_TEST_CASE(a_video_turned_for_display_stays_turned) {
     clip_with_sound c;
     const auto turned = c.d / "turned.mp4";

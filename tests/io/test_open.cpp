@@ -27,6 +27,24 @@ rgb8_image gradient(std::size_t w, std::size_t h) {
 
 } // namespace
 
+BOOST_AUTO_TEST_CASE(a_timeline_says_whether_its_frames_are_evenly_spaced) {
+    // 30000/1001 frames/s in a 1/30000 s tick: steps of 1001, a constant rate
+    frame_timeline ntsc{{1, 30000}, {0, 1001, 2002, 3003}};
+    BOOST_TEST(!ntsc.varies());
+    // 30 frames/s in mp4's usual 1/15360 s tick: 512 each; a step rounded to a tick still even
+    frame_timeline rounded{{1, 15360}, {0, 512, 1024, 1537, 2048}};
+    BOOST_TEST(!rounded.varies());
+    // a phone's video: 30 frames/s, then 10
+    frame_timeline phone{{1, 15360}, {0, 512, 1024, 2560, 4096}};
+    BOOST_TEST(phone.varies());
+    BOOST_TEST(phone.at(3) == 2560);
+    // past the last frame: the mean step (4096 / 4 = 1024) per frame
+    BOOST_TEST(phone.at(5) == 5120);
+    BOOST_TEST(phone.at(6) == 6144);
+    BOOST_TEST(!frame_timeline{}.varies());
+    BOOST_TEST(frame_timeline{}.at(7) == 7);
+}
+
 BOOST_AUTO_TEST_CASE(classifies_paths) {
     test::temp_dir tmp;
     BOOST_TEST((classify_path("a/b.y4m") == media_kind::y4m));

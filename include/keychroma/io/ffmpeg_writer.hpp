@@ -31,6 +31,7 @@
 #include "keychroma/io/ffmpeg_audio.hpp"
 #include "keychroma/io/ffmpeg_util.hpp"
 #include "keychroma/io/frame_source.hpp"
+#include "keychroma/io/frame_timeline.hpp"
 #include "keychroma/io/video_info.hpp"
 
 namespace keychroma::io {
@@ -49,6 +50,10 @@ struct ffmpeg_write_options {
     /// Write keychroma's gray L* format: write() stores each frame's L* codes, write_plane()
     /// takes the codes themselves.
     bool lstar = false;
+    /// When each frame is shown (a source's, read by read_frame_timeline): a timeline whose
+    /// frames are unevenly spaced is kept, frame i stamped with its time in the source's tick;
+    /// otherwise frame i is shown at i / fps. MPEG-1/2 (.mpg) hold a constant rate only.
+    std::optional<frame_timeline> timeline;
 };
 
 namespace ffmpeg {
@@ -172,6 +177,10 @@ public:
                                path.extension().string() + "'");
         muxer_.reset(raw);
 
+        if (options.timeline && options.timeline->varies() && options.timeline->tick.num > 0 &&
+            options.timeline->tick.num <= INT_MAX && options.timeline->tick.den > 0 &&
+            options.timeline->tick.den <= INT_MAX)
+            timeline_ = options.timeline;
         open_encoder(name, ffmpeg::lower_extension(path), options, rate);
 
         video_ = avformat_new_stream(muxer_.get(), nullptr);
@@ -249,7 +258,8 @@ public:
         const std::uint8_t* src[4] = {frame.data(), nullptr, nullptr, nullptr};
         const int src_stride[4] = {width_ * 3, 0, 0, 0};
         sws_scale(sws_.get(), src, src_stride, 0, height_, frame_->data, frame_->linesize);
-        frame_->pts = next_pts_++;
+        frame_->pts = timeline_ ? timeline_->at(frames_) : std::int64_t(frames_);
+        ++frames_;
         encode(frame_.get());
     }
 
@@ -267,7 +277,8 @@ public:
         const int chroma_h = -((-height_) >> d->log2_chroma_h);
         for (int p = 1; p < 4 && frame_->data[p] != nullptr; ++p)
             std::memset(frame_->data[p], 128, std::size_t(frame_->linesize[p]) * chroma_h);
-        frame_->pts = next_pts_++;
+        frame_->pts = timeline_ ? timeline_->at(frames_) : std::int64_t(frames_);
+        ++frames_;
         encode(frame_.get());
     }
 
@@ -336,6 +347,7 @@ private:
             const int rc = avcodec_open2(ctx.get(), codec, nullptr);
             if (rc == 0) {
                 encoder_ = std::move(ctx);
+                if (!stamps(codec)) timeline_.reset();
                 return;
             }
             failures += std::string(failures.empty() ? "" : "; ") + codec->name + ": " +
@@ -344,12 +356,22 @@ private:
         throw format_error(name + ": cannot open a video encoder (" + failures + ")");
     }
 
+    /// Whether `codec` stamps frames with the kept timeline: MPEG-1/2 allow only standard
+    /// constant rates.
+    [[nodiscard]] bool stamps(const AVCodec* codec) const noexcept {
+        return timeline_ && codec->id != AV_CODEC_ID_MPEG1VIDEO &&
+               codec->id != AV_CODEC_ID_MPEG2VIDEO;
+    }
+
     void configure(AVCodecContext* ctx, const AVCodec* codec, AVPixelFormat pix, AVRational rate,
                    int crf) const {
         ctx->width = width_;
         ctx->height = height_;
         ctx->pix_fmt = pix;
-        ctx->time_base = av_inv_q(rate); // one tick per frame: pts = frame index
+        // one tick per frame (pts = frame index), or the source's tick when its times are kept
+        ctx->time_base = stamps(codec) ? AVRational{static_cast<int>(timeline_->tick.num),
+                                                    static_cast<int>(timeline_->tick.den)}
+                                       : av_inv_q(rate);
         ctx->framerate = rate;
         ctx->sample_aspect_ratio = {1, 1};
         ctx->thread_count = 2;
@@ -483,8 +505,9 @@ private:
     AVStream* video_ = nullptr; // owned by muxer_
     std::optional<audio_packets> audio_;
     ffmpeg::packet_ptr audio_packet_;
-    AVStream* audio_out_ = nullptr; // owned by muxer_
-    std::int64_t next_pts_ = 0;
+    AVStream* audio_out_ = nullptr;          // owned by muxer_
+    std::size_t frames_ = 0;                 ///< frames written
+    std::optional<frame_timeline> timeline_; ///< the times frames are stamped with, if kept
     bool audio_pending_ = false;
     bool audio_done_ = false;
     bool closed_ = false;

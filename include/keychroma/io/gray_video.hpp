@@ -13,6 +13,7 @@
 
 #include "keychroma/core/error.hpp"
 #include "keychroma/io/frame_source.hpp"
+#include "keychroma/io/frame_timeline.hpp"
 #include "keychroma/io/video_info.hpp"
 #include "keychroma/io/y4m.hpp"
 
@@ -54,6 +55,9 @@ inline constexpr gray_codec gray_codecs[] = {gray_codec::raw, gray_codec::ffv1, 
 struct gray_video_options {
     gray_codec codec = gray_codec::raw;
     int crf = 18; ///< h264 only: libx264's CRF (0 = lossless)
+    /// ffv1 and h264: the source's frame times, kept where they are unevenly spaced
+    /// (ffmpeg_write_options::timeline); a raw Y4M has a constant rate only.
+    std::optional<frame_timeline> timeline;
 };
 
 /// Opens a writer of the gray L* format at `path` (whose extension must be the coding's):
@@ -76,6 +80,7 @@ struct gray_video_options {
     f.codec = options.codec == gray_codec::ffv1 ? "ffv1" : "libx264";
     f.crf = options.crf;
     f.lstar = true;
+    f.timeline = options.timeline;
     return std::make_unique<sink_adaptor<ffmpeg_writer>>(ffmpeg_writer(path, info, f));
 #else
     (void)info;

@@ -13,6 +13,7 @@
 
 #include "keychroma/core/error.hpp"
 #include "keychroma/io/frame_source.hpp"
+#include "keychroma/io/frame_timeline.hpp"
 #include "keychroma/io/image_sequence.hpp"
 #include "keychroma/io/video_info.hpp"
 #include "keychroma/io/y4m.hpp"
@@ -41,6 +42,9 @@ struct sink_options {
     std::optional<std::filesystem::path> audio_from; ///< containers: copy audio from here
     std::string codec;                               ///< containers: encoder, "" = by extension
     int crf = 18;                                    ///< containers: quality
+    /// containers: each frame's time, kept where the frames are unevenly spaced (the source's,
+    /// read_frame_timeline; see ffmpeg_write_options::timeline)
+    std::optional<frame_timeline> timeline;
 };
 
 /// Whether FFmpeg containers can be read and written by this build.
@@ -113,11 +117,24 @@ namespace detail {
     fo.audio_from = options.audio_from;
     fo.codec = options.codec;
     fo.crf = options.crf;
+    fo.timeline = options.timeline;
     return std::make_unique<sink_adaptor<ffmpeg_writer>>(ffmpeg_writer(path, info, fo));
 #else
     (void)info;
     (void)options;
     detail::needs_ffmpeg(path, "writing");
+#endif
+}
+
+/// When each frame of `source` is shown: a container's timeline (read_frame_timeline), empty
+/// for Y4M files and image sequences, whose frames come at a constant rate.
+[[nodiscard]] inline std::optional<frame_timeline>
+timeline_of(const std::filesystem::path& source) {
+    if (classify_path(source) != media_kind::container) return std::nullopt;
+#ifdef KEYCHROMA_HAS_FFMPEG
+    return read_frame_timeline(source);
+#else
+    detail::needs_ffmpeg(source, "reading");
 #endif
 }
 

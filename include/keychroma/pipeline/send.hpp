@@ -76,9 +76,12 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
         if (passes++ == 0) {
             info = source->info();
             if (info.fps.num <= 0 || info.fps.den <= 0) info.fps = {25, 1};
-            if (writes)
-                gray =
-                    io::open_gray_sink(writer->gray_path(options.gray.codec), info, options.gray);
+            if (writes) {
+                io::gray_video_options coding = options.gray;
+                if (coding.codec != io::gray_codec::raw) // a container keeps the frame times
+                    coding.timeline = io::timeline_of(input);
+                gray = io::open_gray_sink(writer->gray_path(coding.codec), info, coding);
+            }
         } else if (passes == 2 && writes) {
             gray->close();
             gray.reset();
@@ -184,6 +187,8 @@ colorize_stats receive(Net& net, const std::filesystem::path& package,
                        io::sink_options sink_options = {}) {
     const auto verified = verify_package(package);
     if (!sink_options.audio_from) sink_options.audio_from = verified.audio;
+    if (!sink_options.timeline && io::classify_path(output) == io::media_kind::container)
+        sink_options.timeline = io::timeline_of(verified.gray); // a gray .mkv's frame times
     auto sink = io::open_sink(output, package_video_info(verified), sink_options);
     return receive(net, verified, *sink, options);
 }
