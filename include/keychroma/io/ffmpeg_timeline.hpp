@@ -3,7 +3,6 @@
 // stream's packets, read without decoding: one pass of demuxing, 8 bytes per frame.
 
 #include <algorithm>
-#include <climits>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -15,8 +14,8 @@
 namespace keychroma::io {
 
 /// The timeline of `source`'s best video stream. Empty (no times) when a packet has no
-/// presentation time or two share one: such a file's frames are then written at a constant
-/// rate, as before.
+/// presentation time, two share one, the times span more than 2^50 ticks or a packet cannot be
+/// read: such a file's frames are then written at a constant rate, as before.
 [[nodiscard]] inline frame_timeline read_frame_timeline(const std::filesystem::path& source) {
     ffmpeg::quiet_logs_once();
     const std::string name = source.string();
@@ -38,7 +37,7 @@ namespace keychroma::io {
     while (true) {
         const int rc = av_read_frame(input.get(), packet.get());
         if (rc == AVERROR_EOF) break;
-        if (rc < 0) throw format_error(name + ": cannot read: " + ffmpeg::error_text(rc));
+        if (rc < 0) return {}; // the frames' reader decides what a damaged file gives
         const bool ours = packet->stream_index == index;
         const std::int64_t pts = packet->pts;
         av_packet_unref(packet.get());
@@ -50,7 +49,12 @@ namespace keychroma::io {
     std::sort(timeline.times.begin(), timeline.times.end());
     if (std::adjacent_find(timeline.times.begin(), timeline.times.end()) != timeline.times.end())
         return {};
-    const std::int64_t first = timeline.times.empty() ? 0 : timeline.times.front();
+    if (timeline.times.empty()) return timeline;
+    // Times a file may claim, counted from the first frame without overflow: up to 2^50 ticks
+    // (four centuries at a 1/90000 s tick), which also bounds frame_timeline::at's sums.
+    constexpr std::int64_t longest = std::int64_t{1} << 50;
+    const std::int64_t first = timeline.times.front();
+    if (first < -longest || first > longest || timeline.times.back() > first + longest) return {};
     for (auto& t : timeline.times) t -= first;
     return timeline;
 }

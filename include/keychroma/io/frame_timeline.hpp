@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "keychroma/io/video_info.hpp"
@@ -42,7 +43,10 @@ struct frame_timeline {
             times.size() > 1
                 ? std::max<std::int64_t>(1, span / static_cast<std::int64_t>(times.size() - 1))
                 : 1;
-        return times.back() + static_cast<std::int64_t>(i - times.size() + 1) * step;
+        const auto past = static_cast<std::int64_t>(i - times.size() + 1);
+        constexpr std::int64_t latest = std::numeric_limits<std::int64_t>::max();
+        if (past > (latest - times.back()) / step) return latest; // no overflow, whatever i
+        return times.back() + past * step;
     }
 };
 
