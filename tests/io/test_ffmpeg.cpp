@@ -252,6 +252,24 @@ BOOST_AUTO_TEST_CASE(mpg_keeps_a_nonstandard_mpeg2_rate) {
     BOOST_TEST(round_trip(dir / "smooth.mpg", frames, {20, 1}) >= 30.0);
 }
 
+BOOST_AUTO_TEST_CASE(mpg_refuses_a_rate_mpeg2_cannot_code_and_says_what_can) {
+    // 768000/42497 frames/s: the mean rate of a variable-rate phone clip
+    test::temp_dir dir;
+    video_info info;
+    info.width = 32;
+    info.height = 32;
+    info.fps = {768000, 42497};
+    try {
+        ffmpeg_writer w(dir / "odd.mpg", info);
+        BOOST_FAIL("opened an MPEG-2 encoder at 768000/42497 frames/s");
+    } catch (const format_error& e) {
+        const std::string what = e.what();
+        BOOST_TEST(what.find("768000/42497 frames/s") != std::string::npos, what);
+        BOOST_TEST(what.find(".mp4 and .mkv take any rate") != std::string::npos, what);
+    }
+    BOOST_TEST(!std::filesystem::exists(dir / "odd.mpg"));
+}
+
 BOOST_AUTO_TEST_CASE(y4m_through_wrapped_avframe) {
     test::temp_dir dir;
     std::vector<rgb8_image> frames;

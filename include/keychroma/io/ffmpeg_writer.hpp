@@ -352,6 +352,10 @@ private:
             }
             failures += std::string(failures.empty() ? "" : "; ") + codec->name + ": " +
                         ffmpeg::error_text(rc);
+            if (codec->id == AV_CODEC_ID_MPEG1VIDEO || codec->id == AV_CODEC_ID_MPEG2VIDEO)
+                failures += " (MPEG-1/2 code only frame rates near the standard ones, and " +
+                            std::to_string(rate.num) + "/" + std::to_string(rate.den) +
+                            " frames/s may not be one: .mp4 and .mkv take any rate)";
         }
         throw format_error(name + ": cannot open a video encoder (" + failures + ")");
     }
