@@ -93,15 +93,14 @@ BOOST_AUTO_TEST_CASE(bad_option_values_are_config_errors_6) {
     }
     // A number out of range names the value and what was expected, in a line a user can read
     // (CLI11's own message printed the largest double in full, 320 digits).
-    const auto r = run_tool("convert " + quote(d / "in.y4m") + " " + quote(d / "o.y4m") +
-                            " --fps -3");
+    const auto r =
+        run_tool("convert " + quote(d / "in.y4m") + " " + quote(d / "o.y4m") + " --fps -3");
     BOOST_TEST(r.exit_code == 6, r.err);
     BOOST_TEST(r.err.find("-3 is not a positive number") != std::string::npos, r.err);
     BOOST_TEST(r.err.size() < 80u, r.err);
     const auto huge = run_tool("convert " + quote(d / "in.y4m") + " " + quote(d / "o.y4m") +
                                " --fps 1e300"); // once printed as 301 digits
-    BOOST_TEST(huge.err.find("--fps 1e+300: expected a frame rate") != std::string::npos,
-               huge.err);
+    BOOST_TEST(huge.err.find("--fps 1e+300: expected a frame rate") != std::string::npos, huge.err);
 }
 
 BOOST_AUTO_TEST_CASE(truncated_input_leaves_no_partial_output) {
