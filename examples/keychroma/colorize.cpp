@@ -41,8 +41,7 @@ void run(const colorize_cli& o, const global_options& global) {
         sink_options.audio_from = o.audio_from;
     else if (!o.no_audio && io::classify_path(o.gray) == io::media_kind::container)
         sink_options.audio_from = o.gray; // a Y4M or an image sequence has no sound
-    if (io::classify_path(o.output) == io::media_kind::container && global.ranks().is_root())
-        sink_options.timeline = io::timeline_of(o.gray); // a variable frame rate stays variable
+    sink_options.times_from = o.gray;     // a variable frame rate stays variable
     // under mpirun the ranks share the frames and rank 0 alone writes (pipeline/colorize.hpp)
     c.group = global.group;
     auto sink = global.ranks().is_root() ? io::open_sink(o.output, info, sink_options)

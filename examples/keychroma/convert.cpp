@@ -105,9 +105,7 @@ void add_convert(CLI::App& app, global_options& global) {
         if (!opt->audio_from.empty()) sink_opt.audio_from = opt->audio_from;
         sink_opt.crf = opt->crf;
         // The source's frame times, where every frame is kept and its rate not overridden.
-        if (opt->frames.empty() && opt->fps == 0 &&
-            io::classify_path(opt->output) == io::media_kind::container)
-            sink_opt.timeline = io::timeline_of(opt->input);
+        if (opt->frames.empty() && opt->fps == 0) sink_opt.times_from = opt->input;
         const bool gray_rgb = opt->gray && io::classify_path(opt->output) != io::media_kind::y4m;
 
         auto sink = io::open_sink(opt->output, out_info, sink_opt);

@@ -26,8 +26,7 @@ void run(const receive_cli& o, const global_options& global) {
     io::sink_options sink_options;
     sink_options.crf = o.crf;
     if (!o.no_audio) sink_options.audio_from = verified.audio; // containers only
-    if (io::classify_path(o.output) == io::media_kind::container && global.ranks().is_root())
-        sink_options.timeline = io::timeline_of(verified.gray); // a gray .mkv's frame times
+    sink_options.times_from = verified.gray;                   // a gray .mkv's frame times
     pipeline::colorize_options c; // the working size and fit come from the package
     c.batch = o.p.colorize_batch;
     c.group = global.group; // under mpirun the ranks share the frames, rank 0 writes

@@ -28,21 +28,31 @@ namespace fs = std::filesystem;
 
 namespace {
 
+/// ffprobe's CSV lines for `entries` of the first stream of a type ("v" or "a") of `file`, each
+/// line on its own: ffprobe prints an empty line after an entry with side data, which a scan
+/// across lines would read the next line's numbers through.
+std::vector<std::string> probe_lines(const fs::path& file, const std::string& stream,
+                                     const std::string& entries) {
+    const auto text = capture("ffprobe -v error -select_streams " + stream + ":0 -show_entries " +
+                              entries + " -of csv=p=0 " + quote(file));
+    std::vector<std::string> lines;
+    for (std::size_t at = 0; at < text.size();) {
+        const auto eol = std::min(text.find('\n', at), text.size());
+        if (eol > at) lines.push_back(text.substr(at, eol - at));
+        at = eol + 1;
+    }
+    return lines;
+}
+
 /// Where the first audio stream's sound starts and ends, in seconds, from its packets.
 std::pair<double, double> audio_span(const fs::path& file) {
-    const auto text = capture("ffprobe -v error -select_streams a:0 -show_entries "
-                              "packet=pts_time,duration_time -of csv=p=0 " +
-                              quote(file));
     double first = -1, end = -1;
-    std::size_t at = 0;
-    while (at < text.size()) {
-        const auto eol = std::min(text.find('\n', at), text.size());
+    for (const auto& line : probe_lines(file, "a", "packet=pts_time,duration_time")) {
         double pts = 0, duration = 0;
-        if (std::sscanf(text.c_str() + at, "%lf,%lf", &pts, &duration) == 2) {
+        if (std::sscanf(line.c_str(), "%lf,%lf", &pts, &duration) == 2) {
             if (first < 0) first = pts;
             end = std::max(end, pts + duration);
         }
-        at = eol + 1;
     }
     return {first, end};
 }
@@ -325,16 +335,9 @@ BOOST_AUTO_TEST_CASE(a_variable_frame_rate_keeps_its_frame_times) {
     BOOST_TEST_REQUIRE(std::system(cmd.c_str()) == 0, cmd);
     const auto frame_times = [](const fs::path& file) {
         std::vector<double> times;
-        const auto text = capture("ffprobe -v error -select_streams v:0 -show_entries "
-                                  "frame=pts_time -of csv=p=0 " +
-                                  quote(file));
-        for (std::size_t at = 0; at < text.size();) {
-            const auto eol = std::min(text.find('\n', at), text.size());
-            // a line of its own: ffprobe prints an empty one after a frame with side data
-            const std::string line = text.substr(at, eol - at);
+        for (const auto& line : probe_lines(file, "v", "frame=pts_time")) {
             double t = 0;
             if (std::sscanf(line.c_str(), "%lf", &t) == 1) times.push_back(t);
-            at = eol + 1;
         }
         return times;
     };

@@ -42,9 +42,10 @@ struct sink_options {
     std::optional<std::filesystem::path> audio_from; ///< containers: copy audio from here
     std::string codec;                               ///< containers: encoder, "" = by extension
     int crf = 18;                                    ///< containers: quality
-    /// containers: each frame's time, kept where the frames are unevenly spaced (the source's,
-    /// read_frame_timeline; see ffmpeg_write_options::timeline)
-    std::optional<frame_timeline> timeline;
+    /// containers: keep the frame times of this video where they are unevenly spaced (a
+    /// container's, timeline_of; see ffmpeg_write_options::timeline). Read only for a container
+    /// output; a Y4M or an image sequence source has a constant rate.
+    std::optional<std::filesystem::path> times_from;
 };
 
 /// Whether FFmpeg containers can be read and written by this build.
@@ -98,6 +99,18 @@ namespace detail {
 #endif
 }
 
+/// When each frame of `source` is shown: a container's timeline (read_frame_timeline), empty
+/// for Y4M files and image sequences, whose frames come at a constant rate.
+[[nodiscard]] inline std::optional<frame_timeline>
+timeline_of(const std::filesystem::path& source) {
+    if (classify_path(source) != media_kind::container) return std::nullopt;
+#ifdef KEYCHROMA_HAS_FFMPEG
+    return read_frame_timeline(source);
+#else
+    detail::needs_ffmpeg(source, "reading");
+#endif
+}
+
 /// Opens a video for writing: Y4M, image sequence, or (with FFmpeg) any container. The output
 /// appears under its final name only when the sink's `close()` succeeds.
 [[nodiscard]] inline std::unique_ptr<any_sink> open_sink(const std::filesystem::path& path,
@@ -117,24 +130,12 @@ namespace detail {
     fo.audio_from = options.audio_from;
     fo.codec = options.codec;
     fo.crf = options.crf;
-    fo.timeline = options.timeline;
+    if (options.times_from) fo.timeline = timeline_of(*options.times_from);
     return std::make_unique<sink_adaptor<ffmpeg_writer>>(ffmpeg_writer(path, info, fo));
 #else
     (void)info;
     (void)options;
     detail::needs_ffmpeg(path, "writing");
-#endif
-}
-
-/// When each frame of `source` is shown: a container's timeline (read_frame_timeline), empty
-/// for Y4M files and image sequences, whose frames come at a constant rate.
-[[nodiscard]] inline std::optional<frame_timeline>
-timeline_of(const std::filesystem::path& source) {
-    if (classify_path(source) != media_kind::container) return std::nullopt;
-#ifdef KEYCHROMA_HAS_FFMPEG
-    return read_frame_timeline(source);
-#else
-    detail::needs_ffmpeg(source, "reading");
 #endif
 }
 

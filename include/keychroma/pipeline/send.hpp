@@ -187,8 +187,7 @@ colorize_stats receive(Net& net, const std::filesystem::path& package,
                        io::sink_options sink_options = {}) {
     const auto verified = verify_package(package);
     if (!sink_options.audio_from) sink_options.audio_from = verified.audio;
-    if (!sink_options.timeline && io::classify_path(output) == io::media_kind::container)
-        sink_options.timeline = io::timeline_of(verified.gray); // a gray .mkv's frame times
+    if (!sink_options.times_from) sink_options.times_from = verified.gray; // its frame times
     auto sink = io::open_sink(output, package_video_info(verified), sink_options);
     return receive(net, verified, *sink, options);
 }

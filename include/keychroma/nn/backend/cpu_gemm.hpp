@@ -216,7 +216,7 @@ void gemm_on_pairs(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std
     const std::size_t stride = panel_stride<K>(n), max_pairs = (std::min(k, depth_block) + 1) / 2;
     if (!packed) block.resize(stride * max_pairs);
     a_pairs.resize(m * max_pairs);
-    const std::size_t panels = (n + K::cols - 1) / K::cols;
+    const std::size_t panels = stride / K::cols;
     for (std::size_t k0 = 0; k0 < k; k0 += depth_block) {
         const std::size_t depth = std::min(depth_block, k - k0), pairs = (depth + 1) / 2;
         const float* packed_b = packed ? packed + block_offset<K>(k0, n) : block.data();
