@@ -7,8 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "keychroma/core/process_group.hpp"
 #include "keychroma/io/frame_source.hpp"
-#include "keychroma/nn/process_group.hpp"
 #include "keychroma/report/progress.hpp"
 
 namespace keychroma::cli {
@@ -18,11 +18,9 @@ struct global_options {
     bool json = false;  ///< machine-readable output on stdout
     bool quiet = false; ///< no progress output on stderr
     /// The ranks of an MPI job running this command line (main.cpp); nullptr: one process.
-    nn::process_group* group = nullptr;
+    process_group* group = nullptr;
 
-    [[nodiscard]] nn::process_group& ranks() const {
-        return group ? *group : nn::this_process_only();
-    }
+    [[nodiscard]] process_group& ranks() const { return group ? *group : this_process_only(); }
 };
 
 namespace detail {

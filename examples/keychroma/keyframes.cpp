@@ -42,28 +42,35 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 void run(const keyframes_options& o, const global_options& global) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::filesystem::path dir(o.out);
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (!std::filesystem::is_directory(dir, ec))
-        throw io_error(o.out + ": cannot create output directory");
+    // Under mpirun the ranks share the pass (each makes its own frames' points) and all cluster
+    // the same points; rank 0 writes the outputs.
+    process_group& ranks = global.ranks();
+    if (ranks.is_root()) {
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        if (!std::filesystem::is_directory(dir, ec))
+            throw io_error(o.out + ": cannot create output directory");
+    }
 
     std::optional<image_size> png_size;
     if (!o.keyframe_size.empty()) png_size = parse_size("--keyframe-size", o.keyframe_size);
     const reg::any_extractor extractor = reg::make_extractor(o.choice);
     auto source = io::open_source(o.input);
     const auto info = source->info();
-    if (!global.quiet) std::fprintf(stderr, "keyframes: reading %s\n", o.input.c_str());
-    // One pass over the video; the time of its last frame splits reading from clustering.
-    auto last_frame = t0;
-    kf::keyframe_result r = extractor.scan(
-        *source, [&](const rgb8_image&) { last_frame = std::chrono::steady_clock::now(); });
+    if (!global.quiet && ranks.is_root())
+        std::fprintf(stderr, "keyframes: reading %s\n", o.input.c_str());
+    kf::frame_features features = kf::read_features(*source, extractor.binning, extractor.reference,
+                                                    extractor.distance, ranks);
     source.reset();
+    const auto read = std::chrono::steady_clock::now();
+    kf::keyframe_result r = extractor.from_features(std::move(features));
     // The outputs need each frame's distance, cluster and keyframe flag, not the points that were
     // clustered (as many numbers again on a 1-D reference, 4 KiB a frame on `none`): freed before
     // the file names and the JSON are built, so a long video's peak stays the clustering's.
     r.features.points = kf::point_matrix{};
-    const double t_read = std::chrono::duration<double>(last_frame - t0).count();
-    const double t_cluster = seconds_since(last_frame);
+    const double t_read = std::chrono::duration<double>(read - t0).count();
+    const double t_cluster = seconds_since(read);
+    if (!ranks.is_root()) return;
 
     // Outputs: CSV, SVG, PNGs (second pass, one frame in memory at a time), then the JSON.
     report::write_frames_csv(dir / "frames.csv", r);
@@ -88,6 +95,7 @@ void run(const keyframes_options& o, const global_options& global) {
     nlohmann::json j;
     j["input"] = o.input;
     j["frames"] = r.frame_count;
+    j["ranks"] = ranks.size();
     j["width"] = info.width;
     j["height"] = info.height;
     const auto fps = info.fps.reduced();

@@ -82,10 +82,10 @@ int main(int argc, char** argv) {
     keychroma::cli::add_bench(app, global);
 
 #ifdef KEYCHROMA_HAS_MPI
-    // Under mpirun every rank runs this same command line (docs/distributed.md): `train`,
-    // `send`, `colorize` and `receive` share the work, rank 0 alone prints and writes; the others
-    // refuse to run as several ranks, which would each do all the work. A failing rank ends the
-    // whole job, since the others may be waiting for it.
+    // Under mpirun every rank runs this same command line (docs/distributed.md): `keyframes`,
+    // `train`, `send`, `colorize`, `receive` and `paper` share the work, rank 0 alone prints and
+    // writes; the others refuse to run as several ranks, which would each do all the work. A
+    // failing rank ends the whole job, since the others may be waiting for it.
     std::optional<keychroma::mpi::environment> mpi;
     std::optional<keychroma::mpi::world> world;
     std::string who = "keychroma";
@@ -104,12 +104,12 @@ int main(int argc, char** argv) {
             who = "keychroma: rank " + std::to_string(world->rank());
             if (!std::freopen("/dev/null", "w", stdout)) world->abort(1);
         }
-        for (const char* one : {"info", "convert", "keyframes", "eval", "paper", "bench"})
+        for (const char* one : {"info", "convert", "eval", "bench"})
             app.get_subcommand(one)->parse_complete_callback([one] {
                 throw keychroma::config_error(std::string("`keychroma ") + one +
-                                              "` runs as one process; under mpirun, train, send, "
-                                              "colorize and receive share their work "
-                                              "(docs/distributed.md)");
+                                              "` runs as one process; under mpirun, keyframes, "
+                                              "train, send, colorize, receive and paper share "
+                                              "their work (docs/distributed.md)");
             });
     }
     // after MPI_Init, which must not replace it: an MPI job whose rank fails ends with SIGTERM

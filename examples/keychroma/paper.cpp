@@ -69,20 +69,26 @@ nlohmann::json settings_json(const pipeline::train_options& t) {
 }
 
 /// Sender, receiver and evaluation of one recipe into dir (package/, colorized.y4m, frames.csv,
-/// clusters.svg, per_frame.csv).
+/// clusters.svg, per_frame.csv). Under mpirun the ranks share the sender's keyframes and training
+/// and the receiver's colorization, as `send` and `receive` do; rank 0 writes and evaluates, and
+/// the other ranks return no outcome.
 template <class Backend, class Recipe>
-recipe_outcome run_recipe(const paper_cli& o, const std::filesystem::path& dir,
-                          const global_options& global) {
+std::optional<recipe_outcome> run_recipe(const paper_cli& o, const std::filesystem::path& dir,
+                                         const global_options& global) {
     namespace fs = std::filesystem;
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) throw io_error(dir.string() + ": cannot create: " + ec.message());
+    process_group& ranks = global.ranks();
+    if (ranks.is_root()) {
+        std::error_code ec;
+        fs::create_directories(dir, ec);
+        if (ec) throw io_error(dir.string() + ": cannot create: " + ec.message());
+    }
     const std::string label = std::string(Recipe::name.view());
 
     // Sender: keyframes + training + package.
     auto net = make_network<Backend>(o.p.threads);
     pipeline::send_options so;
     so.train = o.p.train<Recipe>(/*refuse_inapplicable=*/false);
+    so.train.trainer.group = global.group;
     so.weights = o.p.half ? nn::weight_format::float16 : nn::weight_format::float32;
     const report::progress_options po = progress_for(global);
     auto bar = training_progress<Recipe>(so.train, global);
@@ -90,6 +96,27 @@ recipe_outcome run_recipe(const paper_cli& o, const std::filesystem::path& dir,
     const auto r = pipeline::send<Recipe>(*net, o.input, dir / "package",
                                           typename Recipe::keyframe_extractor{}, so);
     bar.finish();
+    // Every rank receives from the package rank 0 has just written (a file system they share,
+    // as for checkpoints): the others wait for it here, a collective call.
+    (void)ranks.any(false);
+
+    // Receiver: a fresh network from the package.
+    auto receiver = make_network<Backend>(o.p.threads);
+    const auto verified = pipeline::verify_package(dir / "package");
+    io::sink_options sink_options;
+    sink_options.y4m.range = io::yuv_range::full; // least rounding in the delivered file
+    auto sink = ranks.is_root()
+                    ? io::open_sink(dir / "colorized.y4m", pipeline::package_video_info(verified),
+                                    sink_options)
+                    : std::make_unique<no_output>();
+    report::progress cbar("receive " + label, r.manifest.frames, "frames", po);
+    pipeline::colorize_options co;
+    co.batch = o.p.colorize_batch;
+    co.group = global.group;
+    co.on_frames = [&](std::size_t n) { cbar.update(n); };
+    const auto cs = pipeline::receive(*receiver, verified, *sink, co);
+    cbar.finish();
+    if (!ranks.is_root()) return std::nullopt;
 
     report::write_frames_csv(dir / "frames.csv", r.keyframes);
     report::cluster_plot_labels labels;
@@ -99,20 +126,6 @@ recipe_outcome run_recipe(const paper_cli& o, const std::filesystem::path& dir,
                    std::to_string(r.keyframes.frame_count) + " frames";
     report::write_cluster_plot(dir / "clusters.svg", r.keyframes.features.distance,
                                r.keyframes.clusters, r.keyframes.keyframes, labels);
-
-    // Receiver: a fresh network from the package.
-    auto receiver = make_network<Backend>(o.p.threads);
-    const auto verified = pipeline::verify_package(dir / "package");
-    io::sink_options sink_options;
-    sink_options.y4m.range = io::yuv_range::full; // least rounding in the delivered file
-    auto sink =
-        io::open_sink(dir / "colorized.y4m", pipeline::package_video_info(verified), sink_options);
-    report::progress cbar("receive " + label, r.manifest.frames, "frames", po);
-    pipeline::colorize_options co;
-    co.batch = o.p.colorize_batch;
-    co.on_frames = [&](std::size_t n) { cbar.update(n); };
-    const auto cs = pipeline::receive(*receiver, verified, *sink, co);
-    cbar.finish();
 
     // Evaluation of the delivered video against the original.
     auto truth = io::open_source(o.input);
@@ -157,6 +170,7 @@ recipe_outcome run_recipe(const paper_cli& o, const std::filesystem::path& dir,
                     {"colorize_fps", fps},
                     {"end_to_end", end_to_end}};
     j["outputs"] = {"frames.csv", "clusters.svg", "per_frame.csv", "colorized.y4m", "package/"};
+    j["ranks"] = ranks.size();
 
     const auto& a = out.evaluation.all;
     const auto& n = out.evaluation.non_keyframes;
@@ -202,15 +216,19 @@ template <class Backend>
 void run(const paper_cli& o, const global_options& global) {
     namespace fs = std::filesystem;
     const fs::path dir = o.out;
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) throw io_error(dir.string() + ": cannot create: " + ec.message());
+    if (global.ranks().is_root()) {
+        std::error_code ec;
+        fs::create_directories(dir, ec);
+        if (ec) throw io_error(dir.string() + ": cannot create: " + ec.message());
+    }
 
     std::vector<recipe_outcome> outcomes;
     for (const std::string& name : o.recipes)
-        outcomes.push_back(recipes::with_recipe(name, [&]<class Recipe>() {
-            return run_recipe<Backend, Recipe>(o, dir / name, global);
-        }));
+        if (auto out = recipes::with_recipe(name, [&]<class Recipe>() {
+                return run_recipe<Backend, Recipe>(o, dir / name, global);
+            }))
+            outcomes.push_back(std::move(*out));
+    if (!global.ranks().is_root()) return; // rank 0 writes the report
 
     std::vector<const pipeline::evaluation*> results;
     nlohmann::json j;

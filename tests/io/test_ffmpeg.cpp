@@ -174,6 +174,38 @@ BOOST_AUTO_TEST_CASE(mkv_ffv1_round_trip_is_bit_exact_at_ntsc_rate) {
         BOOST_TEST((back[i] == frames[i]), "frame " << i << " differs");
 }
 
+// skip() decodes a frame without converting it: the frames that follow are the ones a reader
+// that converted every frame gives, also behind the run-time face (any_source).
+BOOST_AUTO_TEST_CASE(skip_passes_over_frames_of_an_inter_coded_stream) {
+    test::temp_dir dir;
+    std::vector<rgb8_image> frames;
+    for (int i = 0; i < 9; ++i) frames.push_back(smooth_frame(64, 48, i));
+    const auto p = dir / "skip.mp4"; // H.264: frames that depend on the skipped ones
+    {
+        ffmpeg_writer w(p, make_info(64, 48, {25, 1}));
+        for (const auto& f : frames) w.write(f);
+        w.close();
+    }
+    const auto all = read_all(p);
+    BOOST_REQUIRE(all.size() == 9u);
+    ffmpeg_reader r(p);
+    source_adaptor<ffmpeg_reader> any(ffmpeg_reader{p});
+    rgb8_image f;
+    for (std::size_t i = 0; i < 9; ++i) {
+        if (i % 3 == 2) {
+            BOOST_REQUIRE(r.next(f));
+            BOOST_TEST((f == all[i]), "frame " << i);
+            BOOST_REQUIRE(any.next(f));
+            BOOST_TEST((f == all[i]), "frame " << i << " through any_source");
+        } else {
+            BOOST_TEST(r.skip());
+            BOOST_TEST(any.skip());
+        }
+    }
+    BOOST_TEST(!r.skip());
+    BOOST_TEST(!any.skip());
+}
+
 BOOST_AUTO_TEST_CASE(mp4_round_trip_within_psnr_bound_and_keeps_last_frame) {
     test::temp_dir dir;
     std::vector<rgb8_image> frames;

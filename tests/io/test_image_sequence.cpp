@@ -86,6 +86,31 @@ BOOST_AUTO_TEST_CASE(png_pattern_round_trip_is_exact) {
     BOOST_TEST(!r.next(f));
 }
 
+BOOST_AUTO_TEST_CASE(skip_passes_over_files_without_reading_them) {
+    test::temp_dir tmp;
+    video_info info;
+    info.width = 20;
+    info.height = 10;
+    const auto pattern = tmp / "frame_%04d.png";
+    {
+        image_sequence_writer w(pattern, info);
+        for (int k = 0; k < 4; ++k) w.write(numbered_frame(20, 10, k));
+        w.close();
+    }
+    // a skipped file is not opened: one made unreadable as an image does not stop the pass
+    std::ofstream(tmp / "frame_0002.png", std::ios::binary | std::ios::trunc) << "not a png";
+    image_sequence_reader r(pattern);
+    rgb8_image f;
+    BOOST_REQUIRE(r.next(f));
+    BOOST_TEST((f == numbered_frame(20, 10, 0)));
+    BOOST_TEST(r.skip());
+    BOOST_REQUIRE(r.next(f));
+    BOOST_TEST((f == numbered_frame(20, 10, 2)));
+    BOOST_TEST(r.skip());
+    BOOST_TEST(!r.skip());
+    BOOST_TEST(!r.next(f));
+}
+
 BOOST_AUTO_TEST_CASE(pattern_may_start_at_zero) {
     test::temp_dir tmp;
     video_info info;

@@ -293,6 +293,60 @@ BOOST_AUTO_TEST_CASE(writer_round_trips) {
     }
 }
 
+// skip() passes over frames without converting them: what follows is the frame a reader that
+// decoded every frame would give; a payload cut short is an error even when skipped, as when
+// read; the file size that skip() seeks in is the one at opening.
+BOOST_AUTO_TEST_CASE(skip_passes_over_frames_and_still_finds_truncation) {
+    test::temp_dir tmp;
+    video_info info;
+    info.width = 24;
+    info.height = 14;
+    info.fps = {25, 1};
+    const auto path = tmp / "skip.y4m";
+    {
+        y4m_writer w(path, info, {y4m_chroma::c420jpeg});
+        for (int k = 0; k < 6; ++k) w.write(test_frame(24, 14, k));
+        w.close();
+    }
+    std::vector<rgb8_image> all;
+    {
+        y4m_reader r(path);
+        rgb8_image f;
+        while (r.next(f)) all.push_back(f);
+    }
+    BOOST_REQUIRE(all.size() == 6u);
+    y4m_reader r(path);
+    rgb8_image f;
+    BOOST_TEST(r.skip());
+    BOOST_TEST(r.skip());
+    BOOST_REQUIRE(r.next(f));
+    BOOST_TEST((f == all[2]));
+    BOOST_TEST(r.skip());
+    BOOST_REQUIRE(r.next(f));
+    BOOST_TEST((f == all[4]));
+    BOOST_TEST(r.position() == 5);
+    BOOST_TEST(r.skip());
+    BOOST_TEST(!r.skip()); // the end, as next() says it
+    BOOST_TEST(!r.next(f));
+
+    // the last frame cut to half its payload: skipping it is the same error as reading it
+    const auto size = fs::file_size(path);
+    const auto frame_bytes = std::size_t(24 * 14 + 2 * 12 * 7);
+    fs::resize_file(path, size - frame_bytes / 2);
+    y4m_reader cut(path);
+    for (int k = 0; k < 5; ++k) BOOST_REQUIRE(cut.skip());
+    try {
+        (void)cut.skip();
+        BOOST_FAIL("a truncated frame was skipped");
+    } catch (const format_error& e) {
+        BOOST_TEST(std::string(e.what()).find("truncated Y4M file: frame 5 has " +
+                                              std::to_string(frame_bytes - frame_bytes / 2) +
+                                              " of " + std::to_string(frame_bytes)) !=
+                       std::string::npos,
+                   e.what());
+    }
+}
+
 BOOST_AUTO_TEST_CASE(gray_video_luma) {
     test::temp_dir tmp;
     video_info info;

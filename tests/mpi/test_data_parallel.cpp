@@ -24,6 +24,8 @@
 
 namespace nn = keychroma::nn;
 namespace mpi = keychroma::mpi;
+using keychroma::process_group;
+using keychroma::share_of;
 
 namespace {
 
@@ -73,7 +75,7 @@ small_net make_net() {
 }
 
 /// `steps` updates on whole batches of random_batches, by `group` (nullptr: this process).
-nn::trainer_options steps_of(std::uint64_t steps, nn::process_group* group) {
+nn::trainer_options steps_of(std::uint64_t steps, process_group* group) {
     nn::trainer_options t;
     t.steps = steps;
     t.batch_size = 7;
@@ -81,7 +83,7 @@ nn::trainer_options steps_of(std::uint64_t steps, nn::process_group* group) {
     return t;
 }
 
-std::vector<float> train(std::uint64_t steps, nn::process_group* group) {
+std::vector<float> train(std::uint64_t steps, process_group* group) {
     auto net = make_net();
     const auto t = steps_of(steps, group);
     nn::adam opt;
@@ -145,7 +147,7 @@ BOOST_AUTO_TEST_CASE(summed_gradients_equal_one_process_gradients) {
     const auto expected = whole.gradients();
 
     // this rank's share, weighted by its size, summed over the ranks
-    const auto [b0, b1] = nn::share_of(7, world().rank(), world().size());
+    const auto [b0, b1] = share_of(7, world().rank(), world().size());
     nn::host_tensor xs({b1 - b0, 16, 16, 1}), ys({b1 - b0, 16, 16, 2});
     std::memcpy(xs.data(), x.data() + b0 * 256, xs.size() * sizeof(float));
     std::memcpy(ys.data(), y.data() + b0 * 512, ys.size() * sizeof(float));
@@ -167,7 +169,7 @@ BOOST_AUTO_TEST_CASE(summed_gradients_equal_one_process_gradients) {
 BOOST_AUTO_TEST_CASE(one_update_matches_one_process) {
     // SGD, whose update is linear in the gradient: Adam's first step is about lr * sign(g),
     // which rounding can flip for a gradient near zero.
-    const auto alone = [&](nn::process_group* group) {
+    const auto alone = [&](process_group* group) {
         auto net = make_net();
         const auto t = steps_of(1, group);
         nn::sgd opt;
@@ -197,7 +199,7 @@ BOOST_AUTO_TEST_CASE(a_run_is_reproducible_and_close_to_one_process) {
 }
 
 BOOST_AUTO_TEST_CASE(held_out_checks_agree_with_one_process) {
-    const auto run = [&](nn::process_group* group) {
+    const auto run = [&](process_group* group) {
         auto net = make_net();
         auto t = steps_of(20, group);
         t.held_out_every = 5;

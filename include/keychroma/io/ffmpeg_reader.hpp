@@ -124,6 +124,13 @@ public:
         return true;
     }
 
+    /// Decodes the next frame without converting it (skipping_source). False after the last one.
+    bool skip() {
+        if (!receive_frame()) return false;
+        av_frame_unref(decoded_.get());
+        return true;
+    }
+
     /// The next frame's luma plane as decoded: L* codes for an L* stream, Y' samples otherwise.
     /// format_error for a stream whose frames have no 8-bit luma plane.
     bool next_plane(plane8& plane) {
@@ -315,5 +322,6 @@ private:
 };
 
 static_assert(lstar_source<ffmpeg_reader>);
+static_assert(skipping_source<ffmpeg_reader>);
 
 } // namespace keychroma::io

@@ -29,6 +29,25 @@ concept lstar_source = frame_source<S> && requires(S& s, const S& cs, plane8& co
     { s.next_plane(codes) } -> std::same_as<bool>;
 };
 
+/// A source that can pass over a frame without producing its pixels: `skip()` reads past the
+/// next frame (a seek over a Y4M payload, a decode without the colour conversion, an image file
+/// not opened) and returns false at the end of the stream, as `next` does. What a pass that
+/// needs only some frames uses: the gathering of keyframes, the ranks sharing a video.
+template <class S>
+concept skipping_source = frame_source<S> && requires(S& s) {
+    { s.skip() } -> std::same_as<bool>;
+};
+
+/// Passes over the next frame of any source: its skip() where it has one, else a decode into
+/// `scratch`. False at the end of the stream.
+template <frame_source S>
+bool skip_frame(S& source, rgb8_image& scratch) {
+    if constexpr (skipping_source<S>)
+        return source.skip();
+    else
+        return source.next(scratch);
+}
+
 /// A writer: `write(frame)` appends one sRGB frame; `close()` finishes the file and moves it to
 /// its final name. A sink destroyed without `close()` removes its partial output.
 template <class S>
@@ -44,6 +63,8 @@ public:
     virtual ~any_source() = default;
     [[nodiscard]] virtual video_info info() const = 0;
     virtual bool next(rgb8_image& frame) = 0;
+    /// skipping_source's face: the held source's skip, or a decode it throws away.
+    virtual bool skip() = 0;
     /// lstar_source's face: false, and next_plane refused, for a format that cannot carry L*.
     [[nodiscard]] virtual bool is_lstar() const { return false; }
     virtual bool next_plane(plane8& /*codes*/) {
@@ -66,6 +87,7 @@ public:
     explicit source_adaptor(S source) : source_(std::move(source)) {}
     [[nodiscard]] video_info info() const override { return source_.info(); }
     bool next(rgb8_image& frame) override { return source_.next(frame); }
+    bool skip() override { return skip_frame(source_, scratch_); }
     [[nodiscard]] bool is_lstar() const override {
         if constexpr (lstar_source<S>) return source_.is_lstar();
         return false;
@@ -80,6 +102,7 @@ public:
 
 private:
     S source_;
+    rgb8_image scratch_; ///< where skip() decodes, for a source that cannot skip
 };
 
 /// Wraps a concrete sink behind `any_sink`.
@@ -95,6 +118,7 @@ private:
 };
 
 static_assert(lstar_source<any_source>);
+static_assert(skipping_source<any_source>);
 static_assert(frame_sink<any_sink>);
 
 } // namespace keychroma::io

@@ -306,6 +306,12 @@ public:
         ++index_;
         return true;
     }
+    /// Passes over the next file without opening it (skipping_source).
+    bool skip() {
+        if (index_ >= files_.size()) return false;
+        ++index_;
+        return true;
+    }
 
 private:
     std::vector<std::filesystem::path> files_;
@@ -313,7 +319,7 @@ private:
     std::size_t index_ = 0;
 };
 
-static_assert(frame_source<image_sequence_reader>);
+static_assert(skipping_source<image_sequence_reader>);
 
 /// Options of the image sequence writer.
 struct image_sequence_write_options {

@@ -74,6 +74,11 @@ public:
         info_.fps = header_.fps;
         info_.format = "y4m";
         info_.pixel_format = std::string(pixel_format_name(header_.chroma));
+        std::error_code ec;
+        if (std::filesystem::is_regular_file(path_, ec)) {
+            const auto bytes = std::filesystem::file_size(path_, ec);
+            if (!ec) file_bytes_ = bytes;
+        }
         info_.frame_count = count_frames(line.size() + 1);
     }
 
@@ -109,6 +114,10 @@ public:
         }
         return true;
     }
+
+    /// Passes over the next frame (skipping_source): on a regular file its payload is seeked
+    /// over, not read, after the same checks `next` makes. False at a clean end of file.
+    bool skip() { return read_payload(payload_use::skip); }
 
     /// The next frame's raw luma plane: L* codes for an L* stream, Y' samples otherwise.
     bool next_plane(plane8& plane) {
@@ -147,18 +156,18 @@ private:
 
     /// Frame count from the file size, when every frame has a bare "FRAME\n" line.
     std::optional<std::int64_t> count_frames(std::size_t header_bytes) const {
-        std::error_code ec;
-        if (!std::filesystem::is_regular_file(path_, ec)) return std::nullopt;
-        const auto size = std::filesystem::file_size(path_, ec);
-        if (ec || size < header_bytes) return std::nullopt;
+        if (!file_bytes_ || *file_bytes_ < header_bytes) return std::nullopt;
         const std::uintmax_t per_frame = header_.frame_bytes() + 6;
-        const std::uintmax_t payload = size - header_bytes;
+        const std::uintmax_t payload = *file_bytes_ - header_bytes;
         if (payload % per_frame != 0) return std::nullopt;
         return static_cast<std::int64_t>(payload / per_frame);
     }
 
-    /// Reads "FRAME[ params]\n" and the payload; false at a clean end of file.
-    bool read_payload() {
+    enum class payload_use { read, skip };
+
+    /// Reads "FRAME[ params]\n" and the payload (or, to skip it on a file whose size is known,
+    /// seeks past it); false at a clean end of file.
+    bool read_payload(payload_use use = payload_use::read) {
         std::FILE* f = file_.get();
         char marker[5];
         const std::size_t got = std::fread(marker, 1, sizeof marker, f);
@@ -186,10 +195,23 @@ private:
             // which the header has already excluded: skip them.
             (void)read_line("frame header", 4096);
         }
+        const std::size_t need = header_.frame_bytes();
+        if (use == payload_use::skip && file_bytes_) {
+            const auto at = ftello(f);
+            if (at < 0) throw io_error(path_.string() + ": cannot tell the read position");
+            const std::uintmax_t left = *file_bytes_ - static_cast<std::uintmax_t>(at);
+            if (left < need)
+                throw format_error(path_.string() + ": truncated Y4M file: " + frame_name +
+                                   " has " + std::to_string(left) + " of " + std::to_string(need) +
+                                   " bytes");
+            if (fseeko(f, static_cast<off_t>(need), SEEK_CUR) != 0)
+                throw io_error(path_.string() + ": cannot seek: " + std::strerror(errno));
+            ++frame_index_;
+            return true;
+        }
         // The first frame's buffer grows as its bytes arrive (doubling from 1 MiB): a header
         // that claims a huge frame costs memory for the bytes the file really holds, not for
         // what it claims. Later frames reuse the full-size buffer.
-        const std::size_t need = header_.frame_bytes();
         std::size_t have = 0;
         while (have < need) {
             const std::size_t chunk =
@@ -212,6 +234,7 @@ private:
 
     std::filesystem::path path_;
     detail::unique_file file_;
+    std::optional<std::uintmax_t> file_bytes_; ///< a regular file's size, which skip() seeks in
     y4m_header header_;
     video_info info_;
     yuv_to_rgb<A> conv_;
@@ -222,7 +245,7 @@ private:
 };
 
 using y4m_reader = basic_y4m_reader<>;
-static_assert(frame_source<y4m_reader>);
+static_assert(skipping_source<y4m_reader>);
 
 /// What the writer produces.
 struct y4m_write_options {

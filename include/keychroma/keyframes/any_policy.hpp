@@ -145,6 +145,7 @@ namespace detail {
 struct reference_interface : named_policy {
     using stream_function = std::function<double(std::span<const std::uint32_t>, std::uint64_t)>;
     [[nodiscard]] virtual bool streams() const = 0;
+    [[nodiscard]] virtual std::size_t history() const = 0;
     [[nodiscard]] virtual stream_function stream(const any_binning& b,
                                                  const any_distance& d) const = 0;
     [[nodiscard]] virtual frame_features features(const any_binning& b, const histogram_table& t,
@@ -165,6 +166,8 @@ public:
         : erased_stage("reference", std::make_shared<const model<R>>(r)) {}
 
     [[nodiscard]] bool streams() const { return held().streams(); }
+    /// The held streaming reference's history(); 0 for one that does not stream.
+    [[nodiscard]] std::size_t history() const { return held().history(); }
     /// The held reference's stream; an empty function when it does not stream.
     [[nodiscard]] stream_function stream(const any_binning& b, const any_distance& d) const {
         return held().stream(b, d);
@@ -180,6 +183,12 @@ private:
         using detail::held_policy<R, detail::reference_interface>::held_policy;
         static constexpr bool can_stream = streaming_reference<R, any_binning, any_distance>;
         bool streams() const override { return can_stream; }
+        std::size_t history() const override {
+            if constexpr (can_stream)
+                return this->policy.history();
+            else
+                return 0;
+        }
         stream_function stream(const any_binning& b, const any_distance& d) const override {
             if constexpr (can_stream)
                 return this->policy.stream(b, d);

@@ -95,11 +95,16 @@ concept reference_for = binning<B> && histogram_distance<D> && std::default_init
 /// stream(binning, distance) takes a frame's histogram counts and pixel count and returns the
 /// frame's 1-D point, so a pass over the video keeps one number per frame, not its histogram. A
 /// reference chosen at run time (any_reference) says with streams() whether it does.
+/// history() is how many frames before a frame its point depends on (0 for a fixed image, 1 for
+/// the previous frame): a fresh stream given frames i - history() .. i returns frame i's point
+/// as a stream from the first frame does. That is what lets ranks that share a video start
+/// their streams in its middle (extractor.hpp, frame_shares).
 template <class R, class B, class D>
 concept streaming_reference = reference_for<R, B, D> &&
     requires(const R& r, const B& b, const D& d, std::span<const std::uint32_t> counts,
              std::uint64_t pixels) {
     { r.stream(b, d)(counts, pixels) } -> std::convertible_to<double>;
+    { r.history() } -> std::convertible_to<std::size_t>;
 };
 
 /// Clustering of points {n, dims} into labelled clusters.

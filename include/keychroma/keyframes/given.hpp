@@ -6,14 +6,17 @@
 // and description(), and only counts the frames of the pass the pipeline makes anyway.
 
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <xtensor/xbuilder.hpp>
 
 #include "keychroma/core/error.hpp"
+#include "keychroma/core/process_group.hpp"
 #include "keychroma/keyframes/extractor.hpp"
 
 namespace keychroma::keyframes {
@@ -51,11 +54,22 @@ struct given_keyframes {
 
     /// Counts the frames of the pass, calling per_frame(frame) on each.
     template <io::frame_source S, class PerFrame>
+    requires std::invocable<PerFrame&, const rgb8_image&>
     [[nodiscard]] keyframe_result scan(S& source, PerFrame&& per_frame) const {
+        return scan(source, this_process_only(), std::forward<PerFrame>(per_frame));
+    }
+
+    /// The same on each rank of a group (the extractor's collective scan): with nothing to
+    /// share, each rank counts the frames itself, passing over them without decoding where the
+    /// source can when no per_frame is given.
+    template <io::frame_source S, class PerFrame = ignore_frames>
+    [[nodiscard]] keyframe_result scan(S& source, process_group& /*group*/,
+                                       PerFrame&& per_frame = {}) const {
+        constexpr bool every_frame = !std::same_as<std::remove_cvref_t<PerFrame>, ignore_frames>;
         std::size_t count = 0;
         rgb8_image frame;
-        while (source.next(frame)) {
-            per_frame(std::as_const(frame));
+        while (every_frame ? source.next(frame) : io::skip_frame(source, frame)) {
+            if constexpr (every_frame) per_frame(std::as_const(frame));
             ++count;
         }
         return from_count(count);

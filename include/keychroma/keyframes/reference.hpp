@@ -6,7 +6,9 @@
 // A reference whose point for a frame needs no later frame also offers stream(binning,
 // distance): a callable taking one histogram after another (counts, pixels) and returning its
 // point. The extractor then keeps one number per frame instead of every histogram, which is
-// what lets a video of millions of frames be read in a few bytes per frame.
+// what lets a video of millions of frames be read in a few bytes per frame. Its history() says
+// how many earlier frames a frame's point needs, so that ranks sharing a video know where their
+// streams may start.
 
 #include <algorithm>
 #include <array>
@@ -56,6 +58,8 @@ struct solid_reference {
     std::array<std::uint8_t, 3> colour{0, 0, 0}; ///< sRGB
 
     static std::string name() { return "solid"; }
+    /// A frame's point is its own histogram's alone.
+    static constexpr std::size_t history() { return 0; }
     /// "solid(255,255,255)".
     [[nodiscard]] std::string description() const {
         return "solid(" + std::to_string(colour[0]) + "," + std::to_string(colour[1]) + "," +
@@ -83,6 +87,7 @@ struct solid_reference {
 /// The paper's reference: an all-black image (the solid reference with no colour to change).
 struct black_reference {
     static std::string name() { return "black"; }
+    static constexpr std::size_t history() { return 0; }
     template <binning Bn, histogram_distance D>
     [[nodiscard]] auto stream(const Bn& binning, const D& distance) const {
         return solid_reference{}.stream(binning, distance);
@@ -115,6 +120,9 @@ struct mean_reference {
 /// Computed as the frames arrive, keeping the previous frame's histogram.
 struct previous_frame {
     static std::string name() { return "previous"; }
+    /// Frame i's point needs frame i - 1's histogram (and a fresh stream given frame 0 alone
+    /// compares it with itself).
+    static constexpr std::size_t history() { return 1; }
     template <binning Bn, histogram_distance D>
     [[nodiscard]] auto stream(const Bn& binning, const D& distance) const {
         return [distance, first = true, prev = std::vector<double>(binning.bins),

@@ -1,5 +1,5 @@
 #pragma once
-// mpi::world: the process group (nn/process_group.hpp) of an MPI job, MPI_COMM_WORLD, for
+// mpi::world: the process group (core/process_group.hpp) of an MPI job, MPI_COMM_WORLD, for
 // data-parallel training and sharded colorization. The one header that includes <mpi.h>: the
 // rest of keychroma builds and runs without MPI. Link MPI::MPI_CXX (CMake: KEYCHROMA_WITH_MPI).
 
@@ -14,7 +14,7 @@
 #include <string>
 
 #include "keychroma/core/error.hpp"
-#include "keychroma/nn/process_group.hpp"
+#include "keychroma/core/process_group.hpp"
 
 namespace keychroma::mpi {
 
@@ -44,7 +44,7 @@ public:
     ~environment() { MPI_Finalize(); }
 };
 
-class world final : public nn::process_group {
+class world final : public process_group {
 public:
     world() {
         int r = 0, s = 1;

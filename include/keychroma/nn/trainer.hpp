@@ -34,12 +34,12 @@
 #include <vector>
 
 #include "keychroma/core/error.hpp"
+#include "keychroma/core/process_group.hpp"
 #include "keychroma/nn/checkpoint.hpp"
 #include "keychroma/nn/init.hpp"
 #include "keychroma/nn/loss.hpp"
 #include "keychroma/nn/network.hpp"
 #include "keychroma/nn/optimizer.hpp"
-#include "keychroma/nn/process_group.hpp"
 #include "keychroma/nn/schedule.hpp"
 
 namespace keychroma::nn {

@@ -8,7 +8,7 @@
 // writer thread upsamples, merges and encodes the previous one, so decoding and encoding (at
 // 720p most of the work) overlap with the network instead of waiting for it.
 //
-// With a process group of several ranks (nn/process_group.hpp, an MPI job) the batches are
+// With a process group of several ranks (core/process_group.hpp, an MPI job) the batches are
 // dealt round-robin: rank r colorizes batches r, r + R, r + 2R, ... (reading past the others'
 // frames), and rank 0 gathers the others' frames in frame order and alone writes the output.
 // Each batch holds the same frames as in one process, so the output is byte-identical to one
@@ -36,9 +36,9 @@
 #include "keychroma/core/image.hpp"
 #include "keychroma/core/lab_scaling.hpp"
 #include "keychroma/core/memory.hpp"
+#include "keychroma/core/process_group.hpp"
 #include "keychroma/core/resize.hpp"
 #include "keychroma/io/frame_source.hpp"
-#include "keychroma/nn/process_group.hpp"
 #include "keychroma/nn/tensor.hpp"
 #include "keychroma/pipeline/chroma_upsampling.hpp"
 #include "keychroma/pipeline/working_size.hpp"
@@ -54,7 +54,7 @@ struct colorize_options {
     std::optional<std::uint64_t> memory;
     /// The ranks colorizing together (nullptr: this process); only rank 0 writes its sink, the
     /// others never touch theirs. Every rank must read the same gray video.
-    nn::process_group* group = nullptr;
+    process_group* group = nullptr;
 };
 
 /// Batches in flight: one being read, one in the network, one being written.
@@ -183,7 +183,7 @@ colorize_stats colorize(Net& net, S& gray, Sink& sink, const colorize_options& o
     const image_size scaled = scaled_size(full, options.working, options.fit);
     const image_size net_size{round_up(scaled.width, network_multiple),
                               round_up(scaled.height, network_multiple)};
-    nn::process_group& group = options.group ? *options.group : nn::this_process_only();
+    process_group& group = options.group ? *options.group : this_process_only();
     const std::size_t ranks = group.size(), rank = group.rank();
     std::size_t batch =
         batch_that_fits(full, options.batch, options.memory ? options.memory : available_memory());

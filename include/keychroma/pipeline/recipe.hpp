@@ -12,10 +12,10 @@
 #include <functional>
 
 #include "keychroma/core/image.hpp"
+#include "keychroma/core/process_group.hpp"
 #include "keychroma/nn/fixed_string.hpp"
 #include "keychroma/nn/loss.hpp"
 #include "keychroma/nn/optimizer.hpp"
-#include "keychroma/nn/process_group.hpp"
 #include "keychroma/nn/schedule.hpp"
 #include "keychroma/nn/trainer.hpp"
 #include "keychroma/pipeline/augment.hpp"

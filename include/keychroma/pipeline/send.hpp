@@ -3,8 +3,9 @@
 // trained model + manifest, package.hpp); the receiver turns a package back into a colour
 // video. send() reads the video twice: the first pass writes the gray video and gives every frame
 // its keyframe point together, the second gathers the keyframes. With a process group of
-// several ranks in `send_options::train.group` every rank reads the video and trains, data
-// parallel (nn/trainer.hpp), and rank 0 alone writes the package.
+// several ranks in `send_options::train.trainer.group` the ranks share the keyframes' pass
+// (each makes its own frames' points; rank 0 also writes the gray video), every rank gathers the
+// keyframes and trains, data parallel (nn/trainer.hpp), and rank 0 alone writes the package.
 
 #include <chrono>
 #include <filesystem>
@@ -89,11 +90,14 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
         }
         return source;
     };
-    video_training trained =
-        train_on_video<Recipe>(net, open, extractor, options.train, [&](const rgb8_image& f) {
-            if (gray) gray->write(f);
-            ++frames;
-        });
+    // Rank 0 writes the gray video, so it decodes every frame; the others pass over the frames
+    // whose points another rank makes (keyframes/extractor.hpp).
+    video_training trained = writes ? train_on_video<Recipe>(net, open, extractor, options.train,
+                                                             [&](const rgb8_image& f) {
+                                                                 gray->write(f);
+                                                                 ++frames;
+                                                             })
+                                    : train_on_video<Recipe>(net, open, extractor, options.train);
     r.keyframes = std::move(trained.keyframes);
     r.held_out = std::move(trained.held_out);
     r.training = std::move(trained.training);

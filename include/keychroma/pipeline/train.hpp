@@ -185,7 +185,9 @@ template <recipe Recipe>
 
 /// The whole sender-side training: `open()` returns a fresh frame source of the colour video
 /// (a source, or a unique_ptr to one) each time it is called; it is called twice.
-/// `per_frame` sees every frame of the first pass.
+/// `per_frame` sees every frame of the first pass. The ranks of options.trainer.group share the
+/// keyframes' pass (each makes the points of its own frames) and then the training; each gathers
+/// the keyframes from its own second pass.
 template <recipe Recipe, class Net, class Extractor, class Open, class PerFrame>
 video_training train_on_video(Net& net, Open&& open, const Extractor& extractor,
                               const train_options& options, PerFrame&& per_frame) {
@@ -201,7 +203,8 @@ video_training train_on_video(Net& net, Open&& open, const Extractor& extractor,
         auto& src = deref(first);
         out.info = src.info();
         out.frame_size = out.info.size();
-        out.keyframes = extractor.scan(src, per_frame);
+        out.keyframes = extractor.scan(
+            src, options.trainer.group ? *options.trainer.group : this_process_only(), per_frame);
     }
     out.keyframes_s = secs(t0);
     t0 = clock::now();
@@ -223,7 +226,7 @@ template <recipe Recipe, class Net, class Extractor, class Open>
 video_training train_on_video(Net& net, Open&& open, const Extractor& extractor,
                               const train_options& options) {
     return train_on_video<Recipe>(net, std::forward<Open>(open), extractor, options,
-                                  [](const rgb8_image&) {});
+                                  keyframes::ignore_frames{});
 }
 
 } // namespace keychroma::pipeline

@@ -1,10 +1,13 @@
 #pragma once
-// process_group: the processes that run one job together -- data-parallel training (trainer.hpp:
-// each rank takes its share of every batch, the gradients are summed, every rank applies the
-// same update) and sharded colorization (pipeline/colorize.hpp: batches dealt round-robin, one
-// rank writes). The library needs nothing but this interface: one process is single_process
-// (the default everywhere), an MPI job is mpi::world (keychroma/mpi/world.hpp), so nothing
-// outside keychroma/mpi/ includes <mpi.h> and everything builds without MPI.
+// process_group: the processes that run one job together -- the shared pass of keyframe
+// extraction (keyframes/extractor.hpp: each rank makes the points of its own frames, a sum
+// completes them), data-parallel training (nn/trainer.hpp: each rank takes its share of every
+// batch, the gradients are summed, every rank applies the same update) and sharded colorization
+// (pipeline/colorize.hpp: batches dealt round-robin, one rank writes). In core because both
+// keyframes/ and nn/ use it, and neither includes the other. The library needs nothing but this
+// interface: one process is single_process (the default everywhere), an MPI job is mpi::world
+// (keychroma/mpi/world.hpp), so nothing outside keychroma/mpi/ includes <mpi.h> and everything
+// builds without MPI.
 //
 // Every call but send/receive is collective: all ranks make it, in the same order. Sums give
 // every rank the same bits (a rank that computed another rounding would drift away from the
@@ -18,7 +21,7 @@
 
 #include "keychroma/core/error.hpp"
 
-namespace keychroma::nn {
+namespace keychroma {
 
 class process_group {
 public:
@@ -72,4 +75,4 @@ private:
     return {n * rank / ranks, n * (rank + 1) / ranks};
 }
 
-} // namespace keychroma::nn
+} // namespace keychroma
