@@ -1,4 +1,5 @@
-// libFuzzer target: the Y4M reader (stream header, frame markers, frame payloads) on any bytes.
+// libFuzzer target: the Y4M reader (stream header, frame markers, frame payloads, skipping) on
+// any bytes.
 // Every input either decodes or throws a keychroma::error; memory stays within what the input
 // holds (run with -rss_limit_mb, scripts/fuzz.sh), whatever size its header claims.
 
@@ -14,9 +15,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         keychroma::io::y4m_reader reader(file.path());
         keychroma::rgb8_image frame;
         keychroma::plane8 plane;
-        // alternate the two ways of reading a frame; a few frames are enough to reach every state
-        for (int i = 0; i < 8; ++i)
-            if (!(i % 2 ? reader.next_plane(plane) : reader.next(frame))) break;
+        // take turns with the three ways past a frame (decode, raw plane, seek over its payload);
+        // a few frames are enough to reach every state
+        for (int i = 0; i < 9; ++i) {
+            const bool more = i % 3 == 0   ? reader.next(frame)
+                              : i % 3 == 1 ? reader.next_plane(plane)
+                                           : reader.skip();
+            if (!more) break;
+        }
     } catch (const keychroma::error&) {
     }
     return 0;
