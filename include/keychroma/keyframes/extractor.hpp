@@ -279,6 +279,11 @@ struct ignore_frames {
     void operator()(const rgb8_image&) const noexcept {}
 };
 
+/// Whether a pass given `PerFrame` must decode every frame to call it (all but ignore_frames).
+template <class PerFrame>
+inline constexpr bool sees_every_frame =
+    !std::same_as<std::remove_cvref_t<PerFrame>, ignore_frames>;
+
 /// Stages 1 + 2 alone: every frame of `source` as a point (streamed where the reference allows),
 /// shared by the ranks of `group` (frame_shares::dealt): a collective call, every rank with its
 /// own source of the same video. `per_frame(frame)` sees every frame of the video, which this
@@ -290,7 +295,7 @@ requires reference_for<R, B, D>
 [[nodiscard]] frame_features read_features(S& source, const B& binning, const R& reference,
                                            const D& distance, process_group& group,
                                            PerFrame&& per_frame = {}) {
-    constexpr bool every_frame = !std::same_as<std::remove_cvref_t<PerFrame>, ignore_frames>;
+    constexpr bool every_frame = sees_every_frame<PerFrame>;
     const auto count = source.info().frame_count;
     feature_pass<B, R, D> pass(binning, reference, distance, frame_shares::dealt(group, count));
     pass.reserve(detail::reserve_hint(count));

@@ -9,7 +9,6 @@
 #include <concepts>
 #include <cstddef>
 #include <string>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -65,7 +64,7 @@ struct given_keyframes {
     template <io::frame_source S, class PerFrame = ignore_frames>
     [[nodiscard]] keyframe_result scan(S& source, process_group& /*group*/,
                                        PerFrame&& per_frame = {}) const {
-        constexpr bool every_frame = !std::same_as<std::remove_cvref_t<PerFrame>, ignore_frames>;
+        constexpr bool every_frame = sees_every_frame<PerFrame>;
         std::size_t count = 0;
         rgb8_image frame;
         while (every_frame ? source.next(frame) : io::skip_frame(source, frame)) {
