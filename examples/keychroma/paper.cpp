@@ -97,8 +97,8 @@ std::optional<recipe_outcome> run_recipe(const paper_cli& o, const std::filesyst
                                           typename Recipe::keyframe_extractor{}, so);
     bar.finish();
     // Every rank receives from the package rank 0 has just written (a file system they share,
-    // as for checkpoints): the others wait for it here, a collective call.
-    (void)ranks.any(false);
+    // as for checkpoints).
+    ranks.wait_for_all();
 
     // Receiver: a fresh network from the package.
     auto receiver = make_network<Backend>(o.p.threads);

@@ -30,6 +30,17 @@ rgb8_image numbered_frame(std::size_t w, std::size_t h, int k) {
     return img;
 }
 
+/// Writes numbered_frame(20, 10, k) for k = 0 .. count - 1 to `pattern`; the files written.
+std::vector<fs::path> write_numbered(const fs::path& pattern, int count) {
+    video_info info;
+    info.width = 20;
+    info.height = 10;
+    image_sequence_writer w(pattern, info);
+    for (int k = 0; k < count; ++k) w.write(numbered_frame(20, 10, k));
+    w.close();
+    return w.files();
+}
+
 std::size_t count_files(const fs::path& dir) {
     return static_cast<std::size_t>(
         std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
@@ -57,16 +68,8 @@ BOOST_AUTO_TEST_CASE(frame_pattern_formats_like_printf) {
 
 BOOST_AUTO_TEST_CASE(png_pattern_round_trip_is_exact) {
     test::temp_dir tmp;
-    video_info info;
-    info.width = 20;
-    info.height = 10;
     const auto pattern = tmp / "frame_%04d.png";
-    {
-        image_sequence_writer w(pattern, info);
-        for (int k = 0; k < 5; ++k) w.write(numbered_frame(20, 10, k));
-        w.close();
-        BOOST_TEST(w.files().size() == 5u);
-    }
+    BOOST_TEST(write_numbered(pattern, 5).size() == 5u);
     BOOST_TEST(fs::exists(tmp / "frame_0001.png")); // FFmpeg's image2 numbering starts at 1
     BOOST_TEST(fs::exists(tmp / "frame_0005.png"));
     BOOST_TEST(count_files(tmp.path()) == 5u); // no temporaries left
@@ -88,15 +91,8 @@ BOOST_AUTO_TEST_CASE(png_pattern_round_trip_is_exact) {
 
 BOOST_AUTO_TEST_CASE(skip_passes_over_files_without_reading_them) {
     test::temp_dir tmp;
-    video_info info;
-    info.width = 20;
-    info.height = 10;
     const auto pattern = tmp / "frame_%04d.png";
-    {
-        image_sequence_writer w(pattern, info);
-        for (int k = 0; k < 4; ++k) w.write(numbered_frame(20, 10, k));
-        w.close();
-    }
+    BOOST_TEST_REQUIRE(write_numbered(pattern, 4).size() == 4u);
     // a skipped file is not opened: one made unreadable as an image does not stop the pass
     std::ofstream(tmp / "frame_0002.png", std::ios::binary | std::ios::trunc) << "not a png";
     image_sequence_reader r(pattern);

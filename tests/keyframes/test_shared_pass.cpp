@@ -94,23 +94,14 @@ private:
     std::size_t rank_, ranks_;
 };
 
-/// One rank's pass with the given shares, driven as read_features drives it.
+/// One rank's pass with the given shares (read_features deals them from the frame count).
 template <class Bn, class R, class D>
 frame_features rank_pass(const std::vector<rgb8_image>& video, const Bn& binning,
                          const R& reference, const D& distance, const frame_shares& shares,
                          process_group& group) {
     counting_source source(video, true);
     feature_pass pass(binning, reference, distance, shares);
-    rgb8_image frame;
-    for (;;) {
-        if (pass.wants_next()) {
-            if (!source.next(frame)) break;
-            pass.add(frame);
-        } else {
-            if (!source.skip()) break;
-            pass.pass_over();
-        }
-    }
+    feed(source, pass);
     return std::move(pass).finish(group);
 }
 

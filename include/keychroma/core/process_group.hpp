@@ -45,6 +45,8 @@ public:
     }
     /// True on every rank when it is true on any.
     [[nodiscard]] bool any(bool value) { return total(value ? 1.0 : 0.0) > 0; }
+    /// Returns on each rank once every rank has called it (e.g. to read a file rank 0 wrote).
+    void wait_for_all() { (void)total(0.0); }
 };
 
 /// One process: the whole of every batch, nothing to exchange.

@@ -196,14 +196,15 @@ private:
             (void)read_line("frame header", 4096);
         }
         const std::size_t need = header_.frame_bytes();
+        const auto truncated = [&](std::uintmax_t have) {
+            return format_error(path_.string() + ": truncated Y4M file: " + frame_name + " has " +
+                                std::to_string(have) + " of " + std::to_string(need) + " bytes");
+        };
         if (use == payload_use::skip && file_bytes_) {
             const auto at = ftello(f);
             if (at < 0) throw io_error(path_.string() + ": cannot tell the read position");
             const std::uintmax_t left = *file_bytes_ - static_cast<std::uintmax_t>(at);
-            if (left < need)
-                throw format_error(path_.string() + ": truncated Y4M file: " + frame_name +
-                                   " has " + std::to_string(left) + " of " + std::to_string(need) +
-                                   " bytes");
+            if (left < need) throw truncated(left);
             if (fseeko(f, static_cast<off_t>(need), SEEK_CUR) != 0)
                 throw io_error(path_.string() + ": cannot seek: " + std::strerror(errno));
             ++frame_index_;
@@ -221,9 +222,7 @@ private:
             have += n;
             if (n != chunk) {
                 check_read_error();
-                throw format_error(path_.string() + ": truncated Y4M file: " + frame_name +
-                                   " has " + std::to_string(have) + " of " + std::to_string(need) +
-                                   " bytes");
+                throw truncated(have);
             }
         }
         ++frame_index_;

@@ -284,6 +284,24 @@ template <class PerFrame>
 inline constexpr bool sees_every_frame =
     !std::same_as<std::remove_cvref_t<PerFrame>, ignore_frames>;
 
+/// Gives `pass` every frame of `source` to its end: decoded where the pass wants it or
+/// per_frame must see it, passed over (io::skip_frame) otherwise.
+template <io::frame_source S, binning B, class R, histogram_distance D,
+          class PerFrame = ignore_frames>
+void feed(S& source, feature_pass<B, R, D>& pass, PerFrame&& per_frame = {}) {
+    rgb8_image frame;
+    for (;;) {
+        if (sees_every_frame<PerFrame> || pass.wants_next()) {
+            if (!source.next(frame)) return;
+            pass.add(frame);
+            per_frame(std::as_const(frame));
+        } else {
+            if (!io::skip_frame(source, frame)) return;
+            pass.pass_over();
+        }
+    }
+}
+
 /// Stages 1 + 2 alone: every frame of `source` as a point (streamed where the reference allows),
 /// shared by the ranks of `group` (frame_shares::dealt): a collective call, every rank with its
 /// own source of the same video. `per_frame(frame)` sees every frame of the video, which this
@@ -295,21 +313,10 @@ requires reference_for<R, B, D>
 [[nodiscard]] frame_features read_features(S& source, const B& binning, const R& reference,
                                            const D& distance, process_group& group,
                                            PerFrame&& per_frame = {}) {
-    constexpr bool every_frame = sees_every_frame<PerFrame>;
     const auto count = source.info().frame_count;
     feature_pass<B, R, D> pass(binning, reference, distance, frame_shares::dealt(group, count));
     pass.reserve(detail::reserve_hint(count));
-    rgb8_image frame;
-    for (;;) {
-        if (every_frame || pass.wants_next()) {
-            if (!source.next(frame)) break;
-            pass.add(frame);
-            per_frame(std::as_const(frame));
-        } else {
-            if (!io::skip_frame(source, frame)) break;
-            pass.pass_over();
-        }
-    }
+    feed(source, pass, std::forward<PerFrame>(per_frame));
     return std::move(pass).finish(group);
 }
 
