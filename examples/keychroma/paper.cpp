@@ -5,10 +5,12 @@
 // one per recipe), and per recipe DIR/RECIPE/{package/, colorized.y4m, frames.csv,
 // clusters.svg, per_frame.csv}.
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <vector>
 
 #include "pipeline_common.hpp"
 
@@ -33,6 +35,7 @@ struct recipe_outcome {
     std::string recipe;
     nlohmann::json json;
     pipeline::evaluation evaluation;
+    std::vector<std::size_t> keyframes; ///< the frames the recipe trained on
     std::string table2_row, table3_row, times;
 };
 
@@ -138,6 +141,7 @@ std::optional<recipe_outcome> run_recipe(const paper_cli& o, const std::filesyst
     eo.on_frames = [&](std::size_t n) { ebar.update(n); };
     recipe_outcome out;
     out.recipe = label;
+    out.keyframes = r.keyframes.keyframes;
     out.evaluation = pipeline::evaluate(*truth, result, eo);
     ebar.finish();
     report::write_evaluation_csv(dir / "per_frame.csv", out.evaluation);
@@ -249,6 +253,29 @@ void run(const paper_cli& o, const global_options& global) {
         md += out.table2_row;
         j["recipes"][out.recipe] = out.json;
         results.push_back(&out.evaluation);
+    }
+    // Recipes whose keyframes differ measure their non-keyframes on different frames: compare
+    // them again on the frames that no recipe trained on.
+    std::vector<std::size_t> trained;
+    for (const auto& out : outcomes)
+        trained.insert(trained.end(), out.keyframes.begin(), out.keyframes.end());
+    std::ranges::sort(trained);
+    trained.erase(std::unique(trained.begin(), trained.end()), trained.end());
+    if (std::ranges::any_of(
+            outcomes, [&](const auto& out) { return out.keyframes != outcomes[0].keyframes; })) {
+        const std::size_t frames = outcomes[0].evaluation.frames.size() - trained.size();
+        md += "\nThe recipes trained on different keyframes. On the " + std::to_string(frames) +
+              " frames that none of them trained on:\n\n| recipe | PSNR | pooled PSNR (gray) | "
+              "colourfulness (truth) |\n|---|---|---|---|\n";
+        j["same_frames"]["frames"] = frames;
+        for (const auto& out : outcomes) {
+            const auto s = pipeline::summarize_outside(out.evaluation, trained);
+            md += "| " + out.recipe + " | " + fmt("%.2f dB", s.psnr) + " | " +
+                  fmt("%.2f dB", s.psnr_pooled) + fmt(" (%.2f)", s.gray_psnr_pooled) + " | " +
+                  fmt("%.2f", s.colorfulness_result) + fmt(" (%.2f)", s.colorfulness_truth) +
+                  " |\n";
+            j["same_frames"]["recipes"][out.recipe] = report::summary_json(s);
+        }
     }
     md += "\n## Table III (bandwidth, measured)\n\n";
     md += "| recipe | frame size | duration | raw colour | gray video | model | saved | "

@@ -216,9 +216,11 @@ inline void add_training_options(CLI::App* cmd, pipeline_cli_options& o) {
 
 /// --keyframes-from: train on keyframes chosen by `keychroma keyframes` with any policies.
 inline void add_keyframes_option(CLI::App* cmd, pipeline_cli_options& o) {
-    cmd->add_option("--keyframes-from", o.keyframes_from,
-                    "keyframes.json from `keychroma keyframes` (any binning, distance, "
-                    "clustering, selection); default: the paper's extractor");
+    cmd->add_option(
+        "--keyframes-from", o.keyframes_from,
+        "keyframes.json from `keychroma keyframes` (any binning, distance, "
+        "clustering, selection); default: the recipe's (the paper's clusters, every 30th "
+        "frame of each for paper, every 10th for standard)");
 }
 
 /// Calls fn(extractor) with the recipe's extractor, or with the keyframes --keyframes-from names

@@ -127,6 +127,33 @@ BOOST_AUTO_TEST_CASE(non_keyframe_means) {
                tt::tolerance(1e-12));
 }
 
+BOOST_AUTO_TEST_CASE(means_outside_other_keyframes) {
+    // Two models trained on different keyframes are compared on the frames neither trained
+    // on: frame i's green is off by i + 1, the evaluation knows keyframe 0, and frames 0, 2 and
+    // 5 are left out.
+    std::vector<rgb8_image> truth, result;
+    for (unsigned i = 0; i < 6; ++i) {
+        truth.push_back(random_frame(16, 16, 200 + i));
+        auto r = truth.back();
+        for (std::size_t p = 0; p < 16 * 16; ++p) r.data()[3 * p + 1] += std::uint8_t(i + 1);
+        result.push_back(r);
+    }
+    memory_source t(truth), r(result);
+    evaluate_options o;
+    o.keyframes = {0};
+    const auto ev = evaluate(t, r, o);
+    const auto s = summarize_outside(ev, {5, 0, 2});
+    BOOST_TEST(s.frames == 3u);
+    double sum = 0;
+    for (unsigned i : {1u, 3u, 4u})
+        sum += 10 * std::log10(255.0 * 255.0 * 3 / double((i + 1) * (i + 1)));
+    BOOST_TEST(s.psnr == sum / 3, tt::tolerance(1e-12));
+    const double pooled_mse = (4.0 + 16 + 25) / 3 / 3;
+    BOOST_TEST(s.psnr_pooled == 10 * std::log10(255.0 * 255.0 / pooled_mse), tt::tolerance(1e-12));
+    BOOST_TEST(ev.frames[2].keyframe == false); // the evaluation itself is unchanged
+    BOOST_TEST(summarize_outside(ev, {0}).psnr == ev.non_keyframes.psnr, tt::tolerance(1e-12));
+}
+
 BOOST_AUTO_TEST_CASE(sheet_frames_spread_over_the_clip) {
     std::vector<rgb8_image> frames;
     for (unsigned i = 0; i < 10; ++i) frames.push_back(solid(8, 8, std::uint8_t(i * 20), 0, 0));

@@ -231,6 +231,16 @@ private:
 
 } // namespace detail
 
+/// The means over the frames of `e` that are not in `trained` (any order): when models trained
+/// on different keyframes are compared, the frames none of them trained on.
+[[nodiscard]] inline metric_summary summarize_outside(const evaluation& e,
+                                                      const std::vector<std::size_t>& trained) {
+    std::vector<frame_metrics> frames = e.frames;
+    for (auto& f : frames)
+        f.keyframe = std::find(trained.begin(), trained.end(), f.frame) != trained.end();
+    return detail::summarize(frames, true);
+}
+
 /// Measures `result` against `truth` frame by frame. Both must have the same frame size and
 /// the same number of frames (format_error naming the difference otherwise, or when the truth
 /// has no frames at all).
