@@ -235,9 +235,10 @@ private:
 /// on different keyframes are compared, the frames none of them trained on.
 [[nodiscard]] inline metric_summary summarize_outside(const evaluation& e,
                                                       const std::vector<std::size_t>& trained) {
+    std::vector<std::size_t> sorted = trained;
+    std::ranges::sort(sorted);
     std::vector<frame_metrics> frames = e.frames;
-    for (auto& f : frames)
-        f.keyframe = std::find(trained.begin(), trained.end(), f.frame) != trained.end();
+    for (auto& f : frames) f.keyframe = std::ranges::binary_search(sorted, f.frame);
     return detail::summarize(frames, true);
 }
 
