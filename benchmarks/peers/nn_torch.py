@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """PyTorch CPU peer of benchmarks/bench_nn.cpp: the paper's network (design.md §1) at S x S,
 inference per frame (batch 1 and 8) and one training step per frame (forward + backward + Adam,
-batch 16), best of the default and channels_last memory formats, median of several runs.
+batch 16), best of the default and channels_last memory formats (and, for inference, of the
+channels_last network traced and frozen by torch.jit.optimize_for_inference, which fuses
+convolution + ReLU and keeps oneDNN's packed weights), median of several runs.
 
 Prints one JSON object per measurement on stdout:
   {"what": "infer"|"train", "threads": T, "batch": B, "size": S, "ms_per_frame": ..., "format": ...}
@@ -48,16 +50,20 @@ def run(what, batch, size, threads, repeats):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     best = None
-    for fmt in ("default", "channels_last"):
+    formats = ("default", "channels_last") + (("jit",) if what == "infer" else ())
+    for fmt in formats:
         net = paper_network()
         x = torch.rand(batch, 1, size, size)
         t = torch.rand(batch, 2, size, size) * 2 - 1
-        if fmt == "channels_last":
+        if fmt in ("channels_last", "jit"):
             net = net.to(memory_format=torch.channels_last)
             x = x.contiguous(memory_format=torch.channels_last)
             t = t.contiguous(memory_format=torch.channels_last)
         if what == "infer":
             net.eval()
+            if fmt == "jit":
+                with torch.no_grad():
+                    net = torch.jit.optimize_for_inference(torch.jit.trace(net, x))
 
             def step():
                 with torch.no_grad():
