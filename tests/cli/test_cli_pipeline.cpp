@@ -170,6 +170,25 @@ BOOST_AUTO_TEST_CASE(frames_too_large_for_the_memory_are_refused_with_7) {
     BOOST_TEST(r.exit_code == 0, r.err);
 }
 
+// Keyframes that need more memory than is available are refused with exit code 7 and one line
+// before any is read (they are held at the frame size until training): each 24x16 keyframe
+// needs 1,152 bytes, above a 1K limit. No model is written.
+BOOST_AUTO_TEST_CASE(keyframes_too_large_for_the_memory_are_refused_with_7) {
+    temp_dir d;
+    write_y4m_444(d / "colour.y4m", 24, 16, 8, /*colour=*/true);
+    auto r = run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(d / "m.kcm") +
+                          " --steps 1 --quiet",
+                      "export KEYCHROMA_MEMORY_LIMIT=1K;");
+    BOOST_TEST(r.exit_code == 7, r.err);
+    BOOST_TEST(one_line(r.err), r.err);
+    BOOST_TEST(r.err.find("keyframes of 24x16") != std::string::npos, r.err);
+    BOOST_TEST((entries(d.path()) == std::vector<std::string>{"colour.y4m"}));
+    r = run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(d / "m.kcm") +
+                     " --steps 1 --quiet",
+                 "export KEYCHROMA_MEMORY_LIMIT=1M;");
+    BOOST_TEST(r.exit_code == 0, r.err);
+}
+
 BOOST_AUTO_TEST_CASE(bad_models_are_model_errors_5) {
     trained t;
     // Not a model at all, and a model cut short.

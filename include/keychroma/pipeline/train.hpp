@@ -21,6 +21,7 @@
 
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/image.hpp"
+#include "keychroma/core/memory.hpp"
 #include "keychroma/io/frame_source.hpp"
 #include "keychroma/keyframes/extractor.hpp"
 #include "keychroma/nn/loss.hpp"
@@ -100,6 +101,21 @@ held_out_frames(std::size_t frame_count, const std::vector<std::size_t>& keyfram
     for (std::size_t i = 0; i < n; ++i) // the middle of the i-th of n equal stretches
         out[i] = others[(2 * i + 1) * others.size() / (2 * n)];
     return out;
+}
+
+/// resource_error, before any keyframe is read, when `count` keyframes of `size` (held as RGB
+/// until training: 3 bytes a pixel) need more than the memory available (available_memory()):
+/// a long 720p video has thousands of keyframes, and the OOM killer would end the run halfway.
+inline void check_keyframes_fit(std::size_t count, image_size size) {
+    const auto available = available_memory();
+    const std::uint64_t need = std::uint64_t(count) * size.pixels() * 3;
+    if (available && need > *available)
+        throw resource_error(std::to_string(count) + " keyframes of " + std::to_string(size.width) +
+                             "x" + std::to_string(size.height) + " need about " +
+                             memory_text(need) + " to hold for training, more than the " +
+                             memory_text(*available) +
+                             " available; train on fewer (--keyframes-from) or on a smaller copy "
+                             "of the video (keychroma convert --size)");
 }
 
 /// The second pass over a video: its keyframes as they are, and the held-out frames as training
@@ -209,6 +225,7 @@ video_training train_on_video(Net& net, Open&& open, const Extractor& extractor,
     out.keyframes_s = secs(t0);
     t0 = clock::now();
     out.held_out = held_out_frames<Recipe>(out.keyframes, options);
+    check_keyframes_fit(out.keyframes.keyframes.size(), out.frame_size);
     training_frames frames;
     {
         auto second = open();
