@@ -256,20 +256,22 @@ void run(const paper_cli& o, const global_options& global) {
     }
     // Recipes whose keyframes differ measure their non-keyframes on different frames: compare
     // them again on the frames that no recipe trained on.
-    std::vector<std::size_t> trained;
-    for (const auto& out : outcomes)
-        trained.insert(trained.end(), out.keyframes.begin(), out.keyframes.end());
-    std::ranges::sort(trained);
-    trained.erase(std::unique(trained.begin(), trained.end()), trained.end());
     if (std::ranges::any_of(
             outcomes, [&](const auto& out) { return out.keyframes != outcomes[0].keyframes; })) {
-        const std::size_t frames = outcomes[0].evaluation.frames.size() - trained.size();
-        md += "\nThe recipes trained on different keyframes. On the " + std::to_string(frames) +
+        std::vector<std::size_t> trained;
+        for (const auto& out : outcomes)
+            trained.insert(trained.end(), out.keyframes.begin(), out.keyframes.end());
+        std::vector<pipeline::metric_summary> same;
+        for (const auto& out : outcomes)
+            same.push_back(pipeline::summarize_outside(out.evaluation, trained));
+        md += "\nThe recipes trained on different keyframes. On the " +
+              std::to_string(same[0].frames) +
               " frames that none of them trained on:\n\n| recipe | PSNR | pooled PSNR (gray) | "
               "colourfulness (truth) |\n|---|---|---|---|\n";
-        j["same_frames"]["frames"] = frames;
-        for (const auto& out : outcomes) {
-            const auto s = pipeline::summarize_outside(out.evaluation, trained);
+        j["same_frames"]["frames"] = same[0].frames;
+        for (std::size_t i = 0; i < outcomes.size(); ++i) {
+            const auto& out = outcomes[i];
+            const auto& s = same[i];
             md += "| " + out.recipe + " | " + fmt("%.2f dB", s.psnr) + " | " +
                   fmt("%.2f dB", s.psnr_pooled) + fmt(" (%.2f)", s.gray_psnr_pooled) + " | " +
                   fmt("%.2f", s.colorfulness_result) + fmt(" (%.2f)", s.colorfulness_truth) +

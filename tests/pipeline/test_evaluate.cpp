@@ -11,6 +11,8 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -32,6 +34,20 @@ rgb8_image random_frame(std::size_t w, std::size_t h, unsigned seed, int lo = 10
     rgb8_image img({h, w, std::size_t{3}});
     for (auto& v : img) v = static_cast<std::uint8_t>(d(rng));
     return img;
+}
+/// `count` random 16x16 frames (seeds `seed`, `seed` + 1, ...) as the truth, and the same frames
+/// with frame i's green raised by i + 1 as the result: frame i's PSNR is
+/// 10 log10(255^2 * 3 / (i + 1)^2).
+std::pair<std::vector<rgb8_image>, std::vector<rgb8_image>> green_offset_videos(unsigned count,
+                                                                                unsigned seed) {
+    std::vector<rgb8_image> truth, result;
+    for (unsigned i = 0; i < count; ++i) {
+        truth.push_back(random_frame(16, 16, seed + i));
+        auto r = truth.back();
+        for (std::size_t p = 0; p < 16 * 16; ++p) r.data()[3 * p + 1] += std::uint8_t(i + 1);
+        result.push_back(r);
+    }
+    return {truth, result};
 }
 lab_color lab_of(std::uint8_t r, std::uint8_t g, std::uint8_t b) {
     return srgb_to_lab_exact({r / 255.0, g / 255.0, b / 255.0});
@@ -104,13 +120,7 @@ BOOST_AUTO_TEST_CASE(lab_figures_match_the_double_reference) {
 }
 
 BOOST_AUTO_TEST_CASE(non_keyframe_means) {
-    std::vector<rgb8_image> truth, result;
-    for (unsigned i = 0; i < 6; ++i) {
-        truth.push_back(random_frame(16, 16, 100 + i));
-        auto r = truth.back();
-        for (std::size_t p = 0; p < 16 * 16; ++p) r.data()[3 * p + 1] += std::uint8_t(i + 1);
-        result.push_back(r);
-    }
+    const auto [truth, result] = green_offset_videos(6, 100);
     memory_source t(truth), r(result);
     evaluate_options o;
     o.keyframes = {4, 0};
@@ -131,13 +141,7 @@ BOOST_AUTO_TEST_CASE(means_outside_other_keyframes) {
     // Two models trained on different keyframes are compared on the frames neither trained
     // on: frame i's green is off by i + 1, the evaluation knows keyframe 0, and frames 0, 2 and
     // 5 are left out.
-    std::vector<rgb8_image> truth, result;
-    for (unsigned i = 0; i < 6; ++i) {
-        truth.push_back(random_frame(16, 16, 200 + i));
-        auto r = truth.back();
-        for (std::size_t p = 0; p < 16 * 16; ++p) r.data()[3 * p + 1] += std::uint8_t(i + 1);
-        result.push_back(r);
-    }
+    const auto [truth, result] = green_offset_videos(6, 200);
     memory_source t(truth), r(result);
     evaluate_options o;
     o.keyframes = {0};

@@ -88,12 +88,10 @@ BOOST_AUTO_TEST_CASE(send_receive_evaluate) {
 
 namespace {
 
-/// What a recipe's run on a clip gave: its evaluation, the frames it trained on, and its
-/// training cost per update in sample-pixels (samples per batch x working pixels).
+/// What a recipe's run on a clip gave: its evaluation and the frames it trained on.
 struct recipe_run {
     evaluation ev;
     std::vector<std::size_t> keyframes;
-    double pixels_per_update = 0;
 };
 
 /// The clip colorized by a network `Recipe` trained for `updates` steps (epochs of one full
@@ -121,9 +119,8 @@ recipe_run run_recipe(const std::filesystem::path& clip, std::uint64_t updates) 
     test::memory_source result(frames);
     evaluate_options eo;
     eo.keyframes = trained.keyframes.keyframes;
-    recipe_run run{evaluate(truth, result, eo), trained.keyframes.keyframes, 0};
+    recipe_run run{evaluate(truth, result, eo), trained.keyframes.keyframes};
     const std::size_t samples = std::min(options.trainer.batch_size, run.keyframes.size());
-    run.pixels_per_update = double(samples * stats.network_size.pixels());
     std::printf("%s, %zu keyframes, %llu updates of %zu x %zux%zu: non-keyframe PSNR %.2f dB "
                 "(gray %.2f), colourfulness %.2f of %.2f\n",
                 Recipe::name.chars, run.keyframes.size(), static_cast<unsigned long long>(updates),
@@ -150,7 +147,7 @@ BOOST_AUTO_TEST_CASE(the_standard_recipe_beats_the_papers_at_their_defaults) {
     // The standard recipe's keyframes are the paper's and more: every 10th frame of each cluster.
     BOOST_TEST(std::ranges::includes(standard.keyframes, paper.keyframes));
     BOOST_TEST(standard.keyframes.size() > paper.keyframes.size());
-    std::vector<std::size_t> trained = standard.keyframes; // a superset of the paper's
+    const auto& trained = standard.keyframes; // a superset of the paper's
     const auto p = summarize_outside(paper.ev, trained);
     const auto s = summarize_outside(standard.ev, trained);
     std::printf("on the %zu frames neither trained on: paper %.2f dB, standard %.2f dB\n", p.frames,

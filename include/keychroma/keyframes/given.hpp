@@ -64,11 +64,10 @@ struct given_keyframes {
     template <io::frame_source S, class PerFrame = ignore_frames>
     [[nodiscard]] keyframe_result scan(S& source, process_group& /*group*/,
                                        PerFrame&& per_frame = {}) const {
-        constexpr bool every_frame = sees_every_frame<PerFrame>;
         std::size_t count = 0;
         rgb8_image frame;
-        while (every_frame ? source.next(frame) : io::skip_frame(source, frame)) {
-            if constexpr (every_frame) per_frame(std::as_const(frame));
+        while (sees_every_frame<PerFrame> ? source.next(frame) : io::skip_frame(source, frame)) {
+            if constexpr (sees_every_frame<PerFrame>) per_frame(std::as_const(frame));
             ++count;
         }
         return from_count(count);
