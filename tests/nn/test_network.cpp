@@ -361,6 +361,39 @@ BOOST_AUTO_TEST_CASE(training_is_deterministic_for_a_seed_and_thread_count) {
     BOOST_TEST(curve(5, 2) != curve(6, 2));
 }
 
+// The CPU backend keeps each layer's packed forward kernel while the weights stay the same
+// (cpu_kept_weights.hpp): every way of changing them must be seen, down to the last value of a
+// kernel, and a kept kernel must give the same bits as one packed afresh.
+BOOST_AUTO_TEST_CASE(kept_forward_kernels_follow_every_change_of_the_weights) {
+    const auto x = random_tensor<float>({1, 32, 32, 1}, 11);
+    nn::network<nn::paper_stack, nn::cpu_backend> net(42);
+    const auto fresh_prediction = [&](const std::vector<float>& weights) {
+        nn::network<nn::paper_stack, nn::cpu_backend> fresh(1);
+        fresh.set_parameters(weights);
+        return fresh.predict(x);
+    };
+    // first call packs into scratch, the second keeps its packing, the third reuses it
+    const auto y1 = net.predict(x), y2 = net.predict(x), y3 = net.predict(x);
+    BOOST_TEST((y1 == y2));
+    BOOST_TEST((y3 == y1));
+    BOOST_TEST((y3 == fresh_prediction(net.parameters())));
+    // the last value of conv 2's kernel (im2col, stride 2) and of conv 7's (Winograd)
+    auto weights = net.parameters();
+    for (std::size_t tensor : {std::size_t(2), std::size_t(12)}) {
+        BOOST_TEST_INFO("parameter tensor " << tensor);
+        weights[net.offset(tensor) + net.specs[tensor].count() - 1] += 0.5f;
+        net.set_parameters(weights);
+        const auto changed = net.predict(x);
+        BOOST_TEST((changed != y3));
+        BOOST_TEST((changed == fresh_prediction(weights)));
+        BOOST_TEST((net.predict(x) == changed)); // and now kept
+    }
+    // an optimizer step changes them all
+    const auto t = random_tensor<float>({1, 32, 32, 2}, 12, -0.5, 0.5);
+    net.train_step(x, t, nn::adam{});
+    BOOST_TEST((net.predict(x) == fresh_prediction(net.parameters())));
+}
+
 BOOST_AUTO_TEST_CASE(bf16_kernels_train_like_float) {
     // The opt-in avx512-bf16 path rounds every product's operands to bfloat16: a convolution's
     // error is then about 5% of its output's scale (Winograd amplifies the rounding), far past

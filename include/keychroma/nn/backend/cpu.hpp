@@ -35,6 +35,7 @@
 
 #include "keychroma/nn/backend/cpu_gemm.hpp"
 #include "keychroma/nn/backend/cpu_im2col.hpp"
+#include "keychroma/nn/backend/cpu_kept_weights.hpp"
 #include "keychroma/nn/backend/cpu_phase_backward.hpp"
 #include "keychroma/nn/backend/cpu_winograd.hpp"
 #include "keychroma/nn/layer.hpp"
@@ -127,7 +128,11 @@ public:
         const std::size_t row_len = s.k * s.k * s.in_c, M = s.n * s.out_h * s.out_w;
         const std::size_t tile = tile_rows(row_len, M), tiles = (M + tile - 1) / tile;
         T* ws = grow(col_, std::size_t(threads_) * tile * row_len);
-        const T* packed = pack_weights(false, row_len, s.out_c, w, s.out_c);
+        const std::size_t size = cpu::packed_size<T>(kernels_, row_len, s.out_c);
+        const T* packed =
+            kept_.packed(w, row_len * s.out_c, size, grow(packed_w_, size), [&](T* p) {
+                cpu::pack_b<T>(kernels_, false, row_len, s.out_c, w, s.out_c, p);
+            });
 #pragma omp parallel for num_threads(threads_) schedule(dynamic, 1)
         for (std::ptrdiff_t t = 0; t < std::ptrdiff_t(tiles); ++t) {
             const std::size_t p0 = std::size_t(t) * tile, p1 = std::min(M, p0 + tile);
@@ -393,18 +398,26 @@ private:
         cpu::pack_b<T>(kernels_, trans, k, n, w, ldw, packed);
         return packed;
     }
-    /// w's Winograd transform, packed for the 36 products of convolve: the forward kernel, or
-    /// with `flipped` the kernel of backward data (its problem has s.out_c channels in).
+    /// w's Winograd transform, packed for the 36 products of convolve: the forward kernel (kept
+    /// while w stays the same, cpu_kept_weights.hpp), or with `flipped` the kernel of backward
+    /// data (its problem has s.out_c channels in).
     const T* winograd_weights(const conv_shape& s, const T* w, bool flipped) {
         const cpu::winograd::problem pb = flipped
                                               ? cpu::winograd::problem{0, 0, 0, s.out_c, s.in_c}
                                               : cpu::winograd::problem{0, 0, 0, s.in_c, s.out_c};
-        T* u = grow(wino_u_, cpu::winograd::points * s.in_c * s.out_c);
-        cpu::winograd::transform_weights(s.in_c, s.out_c, w, flipped, u, threads_);
-        T* packed = grow(packed_w_,
-                         cpu::winograd::points * cpu::winograd::packed_point_size<T>(pb, kernels_));
-        cpu::winograd::pack_weights(pb, u, flipped, kernels_, packed, threads_);
-        return packed;
+        const std::size_t size =
+            cpu::winograd::points * cpu::winograd::packed_point_size<T>(pb, kernels_);
+        const auto pack = [&](T* packed) {
+            T* u = grow(wino_u_, cpu::winograd::points * s.in_c * s.out_c);
+            cpu::winograd::transform_weights(s.in_c, s.out_c, w, flipped, u, threads_);
+            cpu::winograd::pack_weights(pb, u, flipped, kernels_, packed, threads_);
+        };
+        T* scratch = grow(packed_w_, size);
+        if (flipped) {
+            pack(scratch);
+            return scratch;
+        }
+        return kept_.packed(w, 9 * s.in_c * s.out_c, size, scratch, pack);
     }
 
     /// Rows of the GEMM's left matrix for output pixels [p0, p1): im2col into `ws`, or the
@@ -482,6 +495,7 @@ private:
     cpu::kernel_path kernels_;
     // grown once
     std::vector<T> col_, dcol_, dw_part_, wino_u_, wino_ws_, phase_w_, phase_ws_, packed_w_;
+    cpu::kept_weights<T> kept_; // the forward kernels, packed
     std::vector<cpu::phase::phase_plan> phases_;
     std::vector<cpu::phase::work_item> phase_items_;
     std::vector<double> partial_, sums_, totals_; // reduction scratch

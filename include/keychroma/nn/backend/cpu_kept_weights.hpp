@@ -1,0 +1,52 @@
+#pragma once
+// The CPU backend's forward kernels, packed for their products and kept across calls while the
+// weights stay the same. Inference runs every layer on the same weights frame after frame, and
+// packing them is not free: a Winograd layer's kernel is transformed to 36 x Cin x Cout values
+// and then packed (conv 7 and 8 of the paper's network: 19 MB each, written twice), about a
+// tenth of a batch-1 frame on one thread (docs/performance.md). Training changes every weight
+// each step, so there only a copy of the weights is kept: a layer's packed form is kept from
+// the second call that finds its weights unchanged. They are compared bit for bit, so an update
+// through any path (an optimizer, set_parameters, a loaded model) is seen.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+namespace keychroma::nn::cpu {
+
+template <class T>
+class kept_weights {
+public:
+    /// The packed form (`size` values) of the weights w[0, n): the kept one, or pack(out) run
+    /// into a kept buffer (second call with these weights) or into `scratch` (first call).
+    template <class Pack>
+    const T* packed(const T* w, std::size_t n, std::size_t size, T* scratch, Pack&& pack) {
+        auto it = std::find_if(entries_.begin(), entries_.end(), [&](const entry& e) {
+            return e.source == w && e.weights.size() == n && e.size == size;
+        });
+        if (it == entries_.end()) it = entries_.insert(entries_.end(), entry{w, size, {}, {}});
+        entry& e = *it;
+        if (e.weights.size() != n || std::memcmp(e.weights.data(), w, n * sizeof(T)) != 0) {
+            e.weights.assign(w, w + n);
+            std::vector<T>().swap(e.packed); // changed weights: training, keep nothing big
+            pack(scratch);
+            return scratch;
+        }
+        if (e.packed.size() != size) {
+            e.packed.resize(size);
+            pack(e.packed.data());
+        }
+        return e.packed.data();
+    }
+
+private:
+    struct entry {
+        const T* source;
+        std::size_t size;
+        std::vector<T> weights, packed;
+    };
+    std::vector<entry> entries_;
+};
+
+} // namespace keychroma::nn::cpu
