@@ -137,6 +137,29 @@ void check_backward_weights(const wcase& c, int threads, double tolerance,
 
 } // namespace
 
+// The threads' pieces of a loop (cpu_split.hpp): none over the limit, as few rounds of one piece
+// per thread as the limit allows, and then no thread with more than its share of the items but
+// for rounding (at most one extra item per round).
+BOOST_AUTO_TEST_CASE(even_split_keeps_every_thread_busy) {
+    using keychroma::nn::cpu::even_split;
+    BOOST_TEST(even_split(1024, 455, 2) == 256u); // conv 6, batch 1: 455 + 455 + 114 before
+    BOOST_TEST(even_split(1024, 96, 2) == 86u);   // Winograd tiles at 128x128: 12 blocks, not 11
+    BOOST_TEST(even_split(100, 455, 2) == 50u);
+    BOOST_TEST(even_split(7, 455, 1) == 7u);
+    for (std::size_t threads = 1; threads <= 4; ++threads)
+        for (std::size_t most : {1, 5, 96, 455})
+            for (std::size_t n = 1; n <= 2000; ++n) {
+                const std::size_t piece = even_split(n, most, threads);
+                const std::size_t pieces = (n + piece - 1) / piece;
+                const std::size_t rounds = (n + threads * most - 1) / (threads * most);
+                const std::size_t longest = (pieces + threads - 1) / threads * piece;
+                BOOST_TEST_INFO("n " << n << ", most " << most << ", threads " << threads);
+                BOOST_TEST(piece <= most);
+                BOOST_TEST(pieces <= rounds * threads);
+                BOOST_TEST(longest <= (n + threads - 1) / threads + rounds - 1);
+            }
+}
+
 BOOST_AUTO_TEST_CASE(blas_gemm_is_the_blas_product) {
     // cpu::blas_gemm goes through xtensor-blas's cxxblas::gemm, which is a plain triple loop
     // unless xblas_config.hpp was included before it (an include order once made it one, with

@@ -31,6 +31,7 @@
 #include <omp.h>
 
 #include "keychroma/nn/backend/cpu_gemm.hpp"
+#include "keychroma/nn/backend/cpu_split.hpp"
 #include "keychroma/nn/tensor.hpp"
 
 namespace keychroma::nn::cpu::winograd {
@@ -272,11 +273,11 @@ void transform_weights(std::size_t in_c, std::size_t out_c, const T* w, bool fli
     }
 }
 
-/// Tiles per block: enough GEMM rows to keep the register tiles busy (8 slabs of 12), few
-/// enough that a block's transformed input and output stay near L2.
+/// Tiles per block: enough GEMM rows to keep the register tiles busy (at most 8 slabs of 12),
+/// few enough that a block's transformed input and output stay near L2, in whole rounds of one
+/// block per thread (cpu::even_split).
 [[nodiscard]] inline std::size_t block_tiles(const problem& p, int threads) noexcept {
-    const std::size_t per_thread = (p.tiles() + std::size_t(threads) - 1) / std::size_t(threads);
-    return std::clamp<std::size_t>(per_thread, 1, 96);
+    return std::max<std::size_t>(cpu::even_split(p.tiles(), 96, std::size_t(threads)), 1);
 }
 
 namespace detail {
