@@ -131,7 +131,7 @@ public:
         T* ws = grow(col_, std::size_t(threads_) * tile * row_len);
         const std::size_t size = cpu::packed_size<T>(kernels_, row_len, s.out_c);
         const T* packed =
-            kept_.packed(w, row_len * s.out_c, size, grow(packed_w_, size), [&](T* p) {
+            kept_.packed(w, row_len * s.out_c, size, grow(packed_w_, size), threads_, [&](T* p) {
                 cpu::pack_b<T>(kernels_, false, row_len, s.out_c, w, s.out_c, p);
             });
 #pragma omp parallel for num_threads(threads_) schedule(dynamic, 1)
@@ -418,7 +418,7 @@ private:
             pack(scratch);
             return scratch;
         }
-        return kept_.packed(w, 9 * s.in_c * s.out_c, size, scratch, pack);
+        return kept_.packed(w, 9 * s.in_c * s.out_c, size, scratch, threads_, pack);
     }
 
     /// Rows of the GEMM's left matrix for output pixels [p0, p1): im2col into `ws`, or the
