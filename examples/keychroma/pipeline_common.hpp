@@ -54,8 +54,10 @@ struct pipeline_cli_options {
     std::string keyframes_from;        ///< a keyframes.json; empty = the recipe's extractor
     const CLI::App* command = nullptr; ///< tells options given from defaults
 
+    /// Whether `option` was given (false where the command has no such option).
     [[nodiscard]] bool given(const char* option) const {
-        return command != nullptr && command->count(option) > 0;
+        const CLI::Option* o = command ? command->get_option_no_throw(option) : nullptr;
+        return o != nullptr && o->count() > 0;
     }
 
     /// The recipe's training options with those given on the command line. An option the recipe
@@ -94,6 +96,8 @@ struct pipeline_cli_options {
         if (given("--batch")) to.batch_size = from.batch_size;
         if (given("--learning-rate")) t.learning_rate = typed.learning_rate;
         if (given("--flip")) to.horizontal_flip = from.horizontal_flip;
+        to.checkpoint = from.checkpoint;
+        if (given("--checkpoint-every")) to.checkpoint_every = from.checkpoint_every;
         to.seed = from.seed;
         if (!size.empty()) t.working = parse_size("--size", size);
         if (!fit.empty()) t.fit = pipeline::parse_fit(fit);
@@ -212,6 +216,18 @@ inline void add_training_options(CLI::App* cmd, pipeline_cli_options& o) {
     cmd->add_flag("--flip,!--no-flip", o.typed.trainer.horizontal_flip,
                   "Horizontal-flip augmentation (default: the recipe's)");
     add_geometry_options(cmd, o);
+}
+
+/// --checkpoint: a training that an interruption does not lose (pipeline/checkpoint.hpp).
+inline void add_checkpoint_options(CLI::App* cmd, pipeline_cli_options& o) {
+    cmd->add_option("--checkpoint", o.typed.trainer.checkpoint,
+                    "Write the training's state to this file as it goes; run the same command "
+                    "again after an interruption and training goes on from it, ending as if "
+                    "never interrupted (a file of anything else is refused, not overwritten)");
+    cmd->add_option("--checkpoint-every", o.typed.trainer.checkpoint_every,
+                    "Steps (paper recipe: epochs) between checkpoints (default: 100 steps, "
+                    "1 epoch)")
+        ->check(positive_number);
 }
 
 /// --keyframes-from: train on keyframes chosen by `keychroma keyframes` with any policies.

@@ -77,6 +77,7 @@ void add_send(CLI::App& app, global_options& global) {
         ->capture_default_str();
     add_crf_option(cmd, o->crf);
     add_training_options(cmd, o->p);
+    add_checkpoint_options(cmd, o->p);
     add_keyframes_option(cmd, o->p);
     cmd->callback([o, &global] {
         with_backend_and_recipe(

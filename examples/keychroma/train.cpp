@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "pipeline_common.hpp"
@@ -32,6 +33,7 @@ void report_training(nlohmann::json& j, const nn::training_result& r) {
     j["held_out_steps"] = r.held_out_updates;
     j["kept_update"] = r.kept_update;
     j["rate_cuts"] = r.rate_cuts;
+    j["resumed_from"] = r.resumed_from;
 }
 
 template <class Recipe>
@@ -41,6 +43,10 @@ void print_training(const nn::training_result& r, double seconds) {
                 std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? "epochs"
                                                                                 : "steps",
                 seconds);
+    if (r.resumed_from > 0)
+        std::printf("resumed:   from the checkpoint, after %zu %s\n", r.resumed_from,
+                    std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? "epochs"
+                                                                                    : "steps");
 }
 
 template <class Backend, class Recipe>
@@ -127,11 +133,18 @@ void add_train(CLI::App& app, global_options& global) {
     cmd->add_option("-o,--model", o->model, "Model file to write (.kcm)")->required();
     cmd->add_flag("--half", o->p.half, "Store the weights as float16 (half the size)");
     add_training_options(cmd, o->p);
+    add_checkpoint_options(cmd, o->p);
     add_keyframes_option(cmd, o->p);
     cmd->get_option("--keyframes-from")->excludes(references);
     cmd->callback([o, &global] {
         if (o->input.empty() && o->references.empty())
             throw CLI::RequiredError("a colour video (INPUT) or --references");
+        const auto& checkpoint = o->p.typed.trainer.checkpoint;
+        std::error_code a, b;
+        if (!checkpoint.empty() && std::filesystem::weakly_canonical(checkpoint, a) ==
+                                       std::filesystem::weakly_canonical(o->model, b))
+            throw config_error("--checkpoint and -o name the same file: the model would replace "
+                               "the checkpoint it resumes from");
         with_backend_and_recipe(
             o->p, [&]<class Backend, class Recipe>() { run<Backend, Recipe>(*o, global); });
     });

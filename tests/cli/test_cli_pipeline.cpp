@@ -488,3 +488,64 @@ BOOST_AUTO_TEST_CASE(training_checks_itself_on_held_out_frames) {
     BOOST_TEST(j["kept_update"].get<std::size_t>() == checked[std::size_t(best)]);
     BOOST_TEST(j["updates"].get<std::size_t>() == 5u);
 }
+
+// --checkpoint never overwrites what is not a checkpoint of the same training: a user's file,
+// or the checkpoint of a training with another seed, is refused with exit code 3 and left
+// byte for byte as it was, and no model is written. A finished run's checkpoint resumes to the
+// same model at once; the paper recipe (epochs) checkpoints and resumes as well.
+BOOST_AUTO_TEST_CASE(checkpoints_resume_only_their_own_training) {
+    temp_dir d;
+    write_y4m_444(d / "colour.y4m", 16, 16, 6, true);
+    const auto ck = d / "ck.kcm", model = d / "m.kcm";
+    const auto train = [&](const std::string& options) {
+        return run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(model) +
+                        " --checkpoint " + quote(ck) + options + " --quiet --json");
+    };
+    std::ofstream(ck) << "a user's file, not a checkpoint";
+    auto r = train(" --steps 4");
+    BOOST_TEST(r.exit_code == 3, r.err);
+    BOOST_TEST(one_line(r.err), r.err);
+    BOOST_TEST(read_text(ck) == "a user's file, not a checkpoint");
+    BOOST_TEST(!fs::exists(model));
+
+    fs::remove(ck);
+    r = train(" --steps 4 --checkpoint-every 2 --seed 1");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(nlohmann::json::parse(r.out)["resumed_from"].get<int>() == 0);
+    const auto first_model = read_text(model), first_checkpoint = read_text(ck);
+    fs::remove(model);
+    // the same command again: the finished training's checkpoint gives the same model at once
+    r = train(" --steps 4 --checkpoint-every 2 --seed 1");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto j = nlohmann::json::parse(r.out);
+    BOOST_TEST(j["resumed_from"].get<int>() == 4);
+    BOOST_TEST(j["updates"].get<int>() == 0);
+    BOOST_TEST(read_text(model) == first_model);
+    // another seed is another training
+    fs::remove(model);
+    r = train(" --steps 4 --checkpoint-every 2 --seed 2");
+    BOOST_TEST(r.exit_code == 3, r.err);
+    BOOST_TEST(one_line(r.err), r.err);
+    BOOST_TEST(read_text(ck) == first_checkpoint);
+    BOOST_TEST(!fs::exists(model));
+    // the model and the checkpoint cannot share a name
+    r = run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(ck) + " --checkpoint " +
+                 quote(ck) + " --quiet");
+    BOOST_TEST(r.exit_code == 6, r.err);
+    BOOST_TEST(read_text(ck) == first_checkpoint);
+
+    // the paper recipe: epochs
+    const auto paper_ck = d / "paper_ck.kcm";
+    const std::string paper = "train " + quote(d / "colour.y4m") + " -o " + quote(model) +
+                              " --recipe paper --size 16x16 --epochs 3 --quiet --json";
+    r = run_tool(paper);
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto paper_model = read_text(model);
+    r = run_tool(paper + " --checkpoint " + quote(paper_ck));
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(read_text(model) == paper_model);
+    r = run_tool(paper + " --checkpoint " + quote(paper_ck));
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(nlohmann::json::parse(r.out)["resumed_from"].get<int>() == 3);
+    BOOST_TEST(read_text(model) == paper_model);
+}

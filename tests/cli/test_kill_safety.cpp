@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "support/handmade_y4m.hpp"
 #include "support/run_tool.hpp"
 #include "support/temp_dir.hpp"
@@ -143,4 +145,42 @@ BOOST_AUTO_TEST_CASE(send_killed_leaves_old_or_new) {
                     " -o OUT --recipe paper --size 64x64 --epochs 3 --seed 5 "
                     "--threads 1",
                 older, c.d / "reference_pkg", c.d / "target_pkg", package_content);
+}
+
+// A training killed at any moment and run again with the same --checkpoint ends with the model
+// an uninterrupted run writes, byte for byte: the checkpoint (written whole, like every output)
+// holds everything the remaining steps depend on. The reference runs without checkpoints, so
+// writing them changes nothing either.
+BOOST_AUTO_TEST_CASE(a_killed_training_goes_on_from_its_checkpoint) {
+    clips c;
+    const std::string train =
+        "train " + quote(c.colour) + " --steps 40 --check-every 5 --seed 4 --threads 1 --quiet -o ";
+    const auto start = std::chrono::steady_clock::now();
+    auto r = run_tool(train + quote(c.d / "reference.kcm"));
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const auto reference = read_text(c.d / "reference.kcm");
+    const auto checkpoint = c.d / "ck.kcm", model = c.d / "model_resumed.kcm";
+    const std::string resumable =
+        train + quote(model) + " --checkpoint " + quote(checkpoint) + " --checkpoint-every 5";
+    int resumed = 0;
+    for (double share : {0.3, 0.5, 0.7, 0.9}) {
+        fs::remove(checkpoint);
+        fs::remove(model);
+        const double delay = share * seconds;
+        r = run_tool(resumable, "timeout -s KILL " + std::to_string(delay));
+        const bool killed = r.exit_code == 128 + 9;
+        const bool from_checkpoint = killed && fs::exists(checkpoint);
+        resumed += from_checkpoint;
+        BOOST_TEST_INFO("killed after " << delay << " s (exit " << r.exit_code << ")");
+        if (fs::exists(model)) BOOST_TEST(read_text(model) == reference); // whole, or none
+        r = run_tool(resumable + " --json");
+        BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+        BOOST_TEST(read_text(model) == reference);
+        if (from_checkpoint)
+            BOOST_TEST(nlohmann::json::parse(r.out)["resumed_from"].get<int>() > 0);
+    }
+    // kills that land after a checkpoint and before the model, or nothing was tested
+    BOOST_TEST(resumed >= 2, "resumed " << resumed << " of 4 killed runs");
 }

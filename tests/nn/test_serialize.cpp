@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -251,6 +252,90 @@ BOOST_AUTO_TEST_CASE(checkpoint_resume_continues_the_same_run) {
     BOOST_TEST(rest.epochs_run == 3u);
     BOOST_TEST(rest.losses == full.losses); // bit for bit, including the first three
     BOOST_TEST(resumed.parameters() == straight.parameters());
+}
+
+namespace {
+
+/// Random pairs drawn from the step alone, as pipeline::crop_sampler draws its batches.
+struct seeded_sampler {
+    void fill(std::uint64_t step, nn::host_tensor& x, nn::host_tensor& y) const {
+        nn::splitmix64 rng(step * 0x9E3779B97F4A7C15ull);
+        x.resize({4ul, 8ul, 8ul, 1ul});
+        y.resize({4ul, 8ul, 8ul, 2ul});
+        for (auto& v : x) v = float(rng.uniform01() * 2 - 1);
+        for (auto& v : y) v = float(rng.uniform01() - 0.5);
+    }
+};
+
+} // namespace
+
+// A step-mode run interrupted after any update (a caller's stop stands for a kill: nothing is
+// written at the stop) and resumed on a network of another seed from its last checkpoint ends
+// exactly as the uninterrupted run: weights, losses, held-out checks, the kept step. The run
+// passes through every state the checkpoint carries: Adam's moments, a warm-up + cosine
+// schedule, the weight average, the best check's weights, the patience count and a rate cut.
+BOOST_AUTO_TEST_CASE(step_mode_resumes_from_each_checkpoint_as_if_never_stopped) {
+    keychroma::test::temp_dir dir;
+    nn::training_set held_out; // pairs training never draws
+    seeded_sampler{}.fill(1000000, held_out.inputs, held_out.targets);
+    nn::trainer_options opt;
+    opt.steps = 30;
+    opt.steps_per_report = 1;
+    opt.seed = 5;
+    opt.held_out_every = 2;
+    opt.held_out_patience = 2;
+    opt.held_out_rate_cuts = 1;
+    opt.average_decay = 0.5;
+    opt.checkpoint_tag = "this training";
+    using trainer_t = nn::trainer<net_t, nn::mse, nn::adam, nn::warmup_cosine>;
+    const nn::warmup_cosine schedule{0.2, 0.1};
+    const auto make_net = [](std::uint64_t seed) {
+        return net_t(seed, nn::cpu_backend(nn::cpu_options{2}));
+    };
+    auto straight = make_net(7);
+    trainer_t t(straight, nn::adam{}, opt, schedule);
+    const auto full = t.fit(seeded_sampler{}, held_out);
+    BOOST_TEST_REQUIRE(full.rate_cuts == 1u); // the run meets every kind of state
+    BOOST_TEST_MESSAGE("uninterrupted: " << full.epochs_run << " updates, kept "
+                                         << full.kept_update);
+
+    opt.checkpoint = dir.path() / "ck.kcm";
+    opt.checkpoint_every = 3;
+    for (std::size_t stop = 1; stop <= full.epochs_run + 1; ++stop) {
+        std::filesystem::remove(opt.checkpoint);
+        auto first = make_net(7);
+        trainer_t t1(first, nn::adam{}, opt, schedule);
+        t1.on_epoch([&](const nn::epoch_report& r) { return r.epoch < stop; });
+        t1.fit(seeded_sampler{}, held_out);
+        // checkpoints after updates 3, 6, ... and after the last; a stop comes before its
+        // update's checkpoint (stop past the end: the run ended and wrote its last)
+        const std::size_t saved = stop > full.epochs_run ? full.epochs_run : (stop - 1) / 3 * 3;
+        BOOST_TEST_INFO("stopped at update " << stop << ", resumed after " << saved);
+        if (saved == 0) {
+            BOOST_TEST(!std::filesystem::exists(opt.checkpoint));
+            continue;
+        }
+        auto resumed = make_net(123);
+        trainer_t t2(resumed, nn::adam{}, opt, schedule);
+        t2.resume(opt.checkpoint);
+        const auto rest = t2.fit(seeded_sampler{}, held_out);
+        BOOST_TEST(rest.resumed_from == saved);
+        BOOST_TEST(rest.resumed_from + rest.epochs_run == full.epochs_run);
+        BOOST_TEST((resumed.parameters() == straight.parameters()));
+        BOOST_TEST(rest.losses == full.losses);
+        BOOST_TEST(rest.held_out_losses == full.held_out_losses);
+        BOOST_TEST(rest.held_out_updates == full.held_out_updates);
+        BOOST_TEST(rest.kept_update == full.kept_update);
+        BOOST_TEST(rest.kept_held_out_loss == full.kept_held_out_loss);
+        BOOST_TEST(rest.rate_cuts == full.rate_cuts);
+        BOOST_TEST(rest.stopped_early == full.stopped_early);
+    }
+
+    // the checkpoint of another training (another tag) is refused
+    opt.checkpoint_tag = "another training";
+    auto other = make_net(7);
+    trainer_t t3(other, nn::adam{}, opt, schedule);
+    BOOST_CHECK_THROW(t3.resume(opt.checkpoint), keychroma::model_error);
 }
 
 BOOST_AUTO_TEST_CASE(trainer_stops_on_plateau_and_on_request) {

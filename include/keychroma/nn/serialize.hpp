@@ -214,16 +214,19 @@ void write_model_file(const std::filesystem::path& path, Net& net, weight_format
 }
 
 /// The largest file `Net` can have: a model is its architecture's fixed header and float32
-/// weights (float16 files are smaller); a checkpoint adds up to 8 optimizer slots per parameter
-/// and up to 1 MiB for the optimizer's name and the trainer's state. A file larger than that is
-/// rejected before anything is allocated for it.
+/// weights (float16 files are smaller); a checkpoint adds up to 8 optimizer slots per parameter,
+/// the trainer's two copies of the weights (the best check's and the average, nn/trainer.hpp)
+/// and up to 1 MiB for the optimizer's name and the rest of the trainer's state. A file larger
+/// than that is rejected before anything is allocated for it.
 template <class Net>
 [[nodiscard]] std::uint64_t largest_file_bytes(bool checkpoint) {
     std::uint64_t n =
         8 + 4 + 4 + 8 + 4 + 4 + Net::signature().size() + 4 + 4 + max_model_settings_bytes;
     for (const auto& s : Net::specs) n += 4 + 8 * std::uint64_t(s.rank);
     n += 8 + 4 * std::uint64_t(Net::parameter_count) + 8;
-    if (checkpoint) n += 4 + 8 + 8 + 8 * 4 * std::uint64_t(Net::parameter_count) + 8 + (1 << 20);
+    if (checkpoint)
+        n += 4 + 8 + 8 + 8 * 4 * std::uint64_t(Net::parameter_count) + 8 + (1 << 20) +
+             2 * sizeof(typename Net::value_type) * std::uint64_t(Net::parameter_count);
     return n;
 }
 

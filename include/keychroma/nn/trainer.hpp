@@ -10,6 +10,11 @@
 //    training, it checks the loss on them every few steps, stops when that loss has stopped
 //    falling and ends with the weights of the best check: how long a clip needs to train is
 //    then measured on the clip, not planned.
+// Both modes write checkpoints when told (options.checkpoint): the network, the optimizer's
+// state and everything the remaining epochs or updates depend on, so that resume() followed by
+// fit() ends exactly as the uninterrupted run would have (same thread count and kernels). A
+// checkpoint records options.checkpoint_tag, what the caller says identifies the training (its
+// data and settings), and resume() refuses one of another tag.
 // The learning rate follows a schedule policy (nn/schedule.hpp) of the training's progress. The
 // same seed and thread count give the same loss curve bit for bit (with no time budget).
 //
@@ -66,7 +71,11 @@ struct trainer_options {
     std::size_t plateau_patience = 0;
     double plateau_min_delta = 1e-5;
     std::filesystem::path checkpoint; ///< empty: no checkpoints
-    std::size_t checkpoint_every = 1; ///< epochs between checkpoints (and one at the end)
+    /// Epochs (fit(set)) or updates (fit(sampler)) between checkpoints, and one at the end.
+    std::size_t checkpoint_every = 1;
+    /// What identifies the training (its data and settings), recorded in each checkpoint:
+    /// resume() refuses a checkpoint whose tag differs.
+    std::string checkpoint_tag;
     // fit(sampler) only:
     std::uint64_t steps = 0;           ///< updates planned
     double seconds = 0;                ///< wall-clock budget of the updates (0: none)
@@ -108,9 +117,10 @@ struct epoch_report {
 };
 
 struct training_result {
-    std::vector<double> losses; ///< per epoch (per report), including those before a resume
-    std::size_t epochs_run = 0; ///< in this call (fit(sampler): updates)
-    bool stopped_early = false; ///< a plateau, the time budget, or the held-out loss
+    std::vector<double> losses;   ///< per epoch (per report), including those before a resume
+    std::size_t epochs_run = 0;   ///< in this call (fit(sampler): updates)
+    std::size_t resumed_from = 0; ///< epochs (updates) done before this call, by a checkpoint
+    bool stopped_early = false;   ///< a plateau, the time budget, or the held-out loss
     /// fit(sampler, held_out): the held-out loss at each check, the update of each check, and
     /// the update whose weights the network ends with.
     std::vector<double> held_out_losses;
@@ -143,6 +153,7 @@ public:
             throw model_error(path.string() + ": checkpoint was trained with optimizer " +
                               net_.optimizer_name() + ", not " + std::string(Opt::name.view()));
         decode(blob, path);
+        resumed_ = true;
     }
 
     training_result fit(const basic_training_set<value_type>& data) {
@@ -154,7 +165,12 @@ public:
         const auto out_shape = shape_of(data.targets);
         const std::size_t bs = std::min(options_.batch_size, n);
         training_result result;
-        for (std::size_t epoch = epoch_ + 1; epoch <= options_.epochs; ++epoch) {
+        result.resumed_from = epoch_;
+        resumed_ = false;
+        // a run resumed after it stopped on a plateau stays stopped
+        bool plateau = options_.plateau_patience > 0 && since_best_ >= options_.plateau_patience;
+        result.stopped_early = plateau;
+        for (std::size_t epoch = epoch_ + 1; !plateau && epoch <= options_.epochs; ++epoch) {
             const auto t0 = std::chrono::steady_clock::now();
             order_.resize(n);
             std::iota(order_.begin(), order_.end(), std::size_t{0});
@@ -187,12 +203,10 @@ public:
             } else {
                 ++since_best_;
             }
-            const bool plateau =
-                options_.plateau_patience > 0 && since_best_ >= options_.plateau_patience;
+            plateau = options_.plateau_patience > 0 && since_best_ >= options_.plateau_patience;
             const bool last = epoch == options_.epochs || plateau;
-            if (!options_.checkpoint.empty() && group().is_root() &&
-                (last || epoch % std::max<std::size_t>(options_.checkpoint_every, 1) == 0))
-                save_checkpoint(options_.checkpoint, net_, encode());
+            if (last || epoch % std::max<std::size_t>(options_.checkpoint_every, 1) == 0)
+                write_checkpoint();
             const double secs =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             bool go_on = true;
@@ -234,41 +248,41 @@ private:
         const auto since = [](clock::time_point t) {
             return std::chrono::duration<double>(clock::now() - t).count();
         };
+        if (!resumed_) progress_ = {};
+        resumed_ = false;
+        step_progress& p = progress_;
         const auto start = clock::now();
+        const double before = p.seconds; // training time of the run this one resumes
+        const auto elapsed = [&] { return before + since(start); };
         auto report_start = start;
         training_result result;
-        double sum = 0;
-        std::size_t count = 0;
-        double best_held_out = std::numeric_limits<double>::infinity();
-        std::vector<value_type> best_weights;
-        std::size_t checks_since_best = 0;
-        rate_scale_ = 1;
+        result.resumed_from = std::size_t(p.step);
         const bool averaging = options_.average_decay > 0;
-        std::vector<value_type> average;
-        for (std::uint64_t step = 1; step <= options_.steps; ++step) {
+        for (std::uint64_t step = p.step + 1; !p.finished && step <= options_.steps; ++step) {
             sampler.fill(step, x_full_, y_full_);
             double progress = double(step) / double(options_.steps);
             if (options_.seconds > 0) // rank 0's clock on every rank: one rate for all of them
-                progress = std::max(progress, group().total(group().is_root() ? since(start) : 0) /
+                progress = std::max(progress, group().total(group().is_root() ? elapsed() : 0) /
                                                   options_.seconds);
-            sum += update(x_full_, y_full_, at_progress(progress));
-            ++count;
+            p.report_sum += update(x_full_, y_full_, at_progress(progress));
+            ++p.report_count;
             ++result.epochs_run;
+            p.step = step;
             if (averaging) {
                 const auto w = net_.parameters();
-                if (average.empty()) {
-                    average = w;
+                if (p.average.empty()) {
+                    p.average = w;
                 } else {
                     const value_type d = value_type(options_.average_decay);
                     for (std::size_t i = 0; i < w.size(); ++i)
-                        average[i] = d * average[i] + (1 - d) * w[i];
+                        p.average[i] = d * p.average[i] + (1 - d) * w[i];
                 }
             }
             const bool out_of_time =
-                options_.seconds > 0 && group().any(since(start) >= options_.seconds);
+                options_.seconds > 0 && group().any(elapsed() >= options_.seconds);
             const bool last = step == options_.steps || out_of_time;
-            if (count == std::max<std::size_t>(options_.steps_per_report, 1) || last) {
-                const double loss = sum / double(count);
+            if (p.report_count == std::max<std::size_t>(options_.steps_per_report, 1) || last) {
+                const double loss = p.report_sum / double(p.report_count);
                 history_.push_back(loss);
                 const bool improved = loss < best_;
                 best_ = std::min(best_, loss);
@@ -278,52 +292,71 @@ private:
                                        since(report_start), improved});
                 go_on = !group().any(!go_on);
                 report_start = clock::now();
-                sum = 0;
-                count = 0;
-                if (!go_on) break;
+                p.report_sum = 0;
+                p.report_count = 0;
+                if (!go_on) break; // a caller's stop: the last checkpoint stays the one to resume
             }
-            if (held_out && (step % options_.held_out_every == 0 || last)) {
-                std::vector<value_type> current;
-                if (averaging) {
-                    current = net_.parameters();
-                    net_.set_parameters(average);
-                }
-                const double loss = held_out_loss(*held_out);
-                if (averaging) net_.set_parameters(current);
-                result.held_out_losses.push_back(loss);
-                result.held_out_updates.push_back(std::size_t(step));
-                if (loss < best_held_out) {
-                    best_held_out = loss;
-                    result.kept_update = std::size_t(step);
-                    result.kept_held_out_loss = loss;
-                    best_weights = averaging ? average : net_.parameters();
-                    checks_since_best = 0;
-                } else if (options_.held_out_patience > 0 &&
-                           ++checks_since_best >= options_.held_out_patience &&
-                           step >= options_.held_out_min_steps) {
-                    if (result.rate_cuts == options_.held_out_rate_cuts) {
-                        result.stopped_early = true;
-                        break;
-                    }
-                    ++result.rate_cuts;
-                    rate_scale_ *= options_.held_out_rate_cut;
-                    net_.set_parameters(best_weights);
-                    if (averaging) average = best_weights;
-                    checks_since_best = 0;
-                }
-            }
-            if (out_of_time) {
-                result.stopped_early = true;
-                break;
+            if (held_out && (step % options_.held_out_every == 0 || last)) check(*held_out);
+            if (out_of_time) p.stopped_early = true;
+            p.finished = last || p.stopped_early;
+            if (p.finished || step % std::max<std::size_t>(options_.checkpoint_every, 1) == 0) {
+                p.seconds = elapsed();
+                write_checkpoint();
             }
         }
-        if (held_out && !best_weights.empty())
-            net_.set_parameters(best_weights);
-        else if (averaging && !average.empty())
-            net_.set_parameters(average);
-        if (!held_out || best_weights.empty()) result.kept_update = result.epochs_run;
+        if (held_out && !p.best_weights.empty())
+            net_.set_parameters(p.best_weights);
+        else if (averaging && !p.average.empty())
+            net_.set_parameters(p.average);
+        result.stopped_early = p.stopped_early;
+        result.held_out_losses = p.held_out_losses;
+        result.held_out_updates = p.held_out_updates;
+        result.kept_update = held_out && !p.best_weights.empty() ? p.kept_update : p.step;
+        result.kept_held_out_loss = p.kept_held_out_loss;
+        result.rate_cuts = p.rate_cuts;
         result.losses = history_;
         return result;
+    }
+
+    /// A check on the held-out pairs after update progress_.step: a new best keeps its weights;
+    /// held_out_patience checks without one cut the rate from the best weights, or stop.
+    void check(const basic_training_set<value_type>& held_out) {
+        step_progress& p = progress_;
+        const bool averaging = options_.average_decay > 0;
+        std::vector<value_type> current;
+        if (averaging) {
+            current = net_.parameters();
+            net_.set_parameters(p.average);
+        }
+        const double loss = held_out_loss(held_out);
+        if (averaging) net_.set_parameters(current);
+        p.held_out_losses.push_back(loss);
+        p.held_out_updates.push_back(std::size_t(p.step));
+        if (loss < p.best_held_out) {
+            p.best_held_out = loss;
+            p.kept_update = std::size_t(p.step);
+            p.kept_held_out_loss = loss;
+            p.best_weights = averaging ? p.average : net_.parameters();
+            p.checks_since_best = 0;
+        } else if (options_.held_out_patience > 0 &&
+                   ++p.checks_since_best >= options_.held_out_patience &&
+                   p.step >= options_.held_out_min_steps) {
+            if (p.rate_cuts == options_.held_out_rate_cuts) {
+                p.stopped_early = true;
+                return;
+            }
+            ++p.rate_cuts;
+            p.rate_scale *= options_.held_out_rate_cut;
+            net_.set_parameters(p.best_weights);
+            if (averaging) p.average = p.best_weights;
+            p.checks_since_best = 0;
+        }
+    }
+
+    /// Rank 0 writes the network, the optimizer and encode() to options.checkpoint, if set.
+    void write_checkpoint() {
+        if (!options_.checkpoint.empty() && group().is_root())
+            save_checkpoint(options_.checkpoint, net_, encode());
     }
 
     [[nodiscard]] process_group& group() const {
@@ -388,7 +421,7 @@ private:
     /// The optimizer with its rate scaled by the schedule at this progress.
     [[nodiscard]] Opt at_progress(double progress) const {
         Opt o = opt_;
-        o.learning_rate = opt_.learning_rate * rate_scale_ * schedule_.factor(progress);
+        o.learning_rate = opt_.learning_rate * progress_.rate_scale * schedule_.factor(progress);
         return o;
     }
 
@@ -414,46 +447,136 @@ private:
         }
     }
 
+    // The trainer's part of a checkpoint: the epoch mode's progress, then the tag and the step
+    // mode's progress (blobs written before the tag end after the losses; they resume fit(set)).
     std::vector<unsigned char> encode() const {
         std::vector<unsigned char> b;
-        auto put = [&](const auto& v) {
+        const auto put = [&](const auto& v) {
             const auto* p = reinterpret_cast<const unsigned char*>(&v);
             b.insert(b.end(), p, p + sizeof(v));
+        };
+        const auto put_all = [&](const auto& values) {
+            put(std::uint64_t(values.size()));
+            for (const auto& v : values) put(v);
         };
         put(std::uint64_t(epoch_));
         put(best_);
         put(std::uint64_t(since_best_));
-        put(std::uint64_t(history_.size()));
-        for (double l : history_) put(l);
+        put_all(history_);
+        put_all(options_.checkpoint_tag);
+        const step_progress& p = progress_;
+        put(p.step);
+        put(p.report_sum);
+        put(p.report_count);
+        put(p.seconds);
+        put(p.rate_scale);
+        put(p.best_held_out);
+        put(p.checks_since_best);
+        put(std::uint64_t(p.finished));
+        put(std::uint64_t(p.stopped_early));
+        put(std::uint64_t(p.rate_cuts));
+        put(std::uint64_t(p.kept_update));
+        put(p.kept_held_out_loss);
+        put_all(p.held_out_losses);
+        std::vector<std::uint64_t> updates(p.held_out_updates.begin(), p.held_out_updates.end());
+        put_all(updates);
+        put_all(p.best_weights);
+        put_all(p.average);
         return b;
     }
+
     void decode(const std::vector<unsigned char>& b, const std::filesystem::path& path) {
         std::size_t pos = 0;
-        auto get = [&](auto& v) {
-            if (b.size() - pos < sizeof(v))
-                throw model_error(path.string() + ": checkpoint has no valid trainer state");
+        const auto fail = [&](const char* what) {
+            throw model_error(path.string() + ": checkpoint has no valid trainer state (" + what +
+                              ")");
+        };
+        const auto get = [&](auto& v) {
+            if (b.size() - pos < sizeof(v)) fail("truncated");
             std::memcpy(&v, b.data() + pos, sizeof(v));
             pos += sizeof(v);
         };
-        std::uint64_t epoch = 0, since = 0, count = 0;
+        // a count, then the values: checked against the bytes left before anything is allocated
+        const auto get_all = [&](auto& values,
+                                 std::size_t most = std::numeric_limits<std::size_t>::max()) {
+            std::uint64_t n = 0;
+            get(n);
+            if (n > (b.size() - pos) / sizeof(values[0]) || n > most) fail("a count");
+            values.resize(std::size_t(n));
+            for (auto& v : values) get(v);
+        };
+        std::uint64_t epoch = 0, since = 0;
         get(epoch);
         get(best_);
         get(since);
-        get(count);
-        if (count > (b.size() - pos) / sizeof(double))
-            throw model_error(path.string() + ": checkpoint has no valid trainer state");
-        history_.resize(std::size_t(count));
-        for (auto& l : history_) get(l);
+        get_all(history_);
         epoch_ = std::size_t(epoch);
         since_best_ = std::size_t(since);
+        std::string tag;
+        step_progress p;
+        if (pos < b.size()) {
+            get_all(tag);
+            std::uint64_t finished = 0, stopped = 0, cuts = 0, kept = 0;
+            get(p.step);
+            get(p.report_sum);
+            get(p.report_count);
+            get(p.seconds);
+            get(p.rate_scale);
+            get(p.best_held_out);
+            get(p.checks_since_best);
+            get(finished);
+            get(stopped);
+            get(cuts);
+            get(kept);
+            get(p.kept_held_out_loss);
+            get_all(p.held_out_losses);
+            std::vector<std::uint64_t> updates;
+            get_all(updates);
+            get_all(p.best_weights, Net::parameter_count);
+            get_all(p.average, Net::parameter_count);
+            if (pos != b.size() || updates.size() != p.held_out_losses.size() ||
+                !(p.best_weights.empty() || p.best_weights.size() == Net::parameter_count) ||
+                !(p.average.empty() || p.average.size() == Net::parameter_count))
+                fail("sizes");
+            p.finished = finished != 0;
+            p.stopped_early = stopped != 0;
+            p.rate_cuts = std::size_t(cuts);
+            p.kept_update = std::size_t(kept);
+            p.held_out_updates.assign(updates.begin(), updates.end());
+        }
+        if (tag != options_.checkpoint_tag)
+            throw model_error(path.string() +
+                              ": a checkpoint of another training (other data or settings)");
+        progress_ = std::move(p);
     }
+
+    /// fit(sampler)'s progress: what the remaining updates and the result depend on.
+    struct step_progress {
+        std::uint64_t step = 0; ///< updates done
+        double report_sum = 0;  ///< losses of the updates since the last report
+        std::uint64_t report_count = 0;
+        double seconds = 0;    ///< training time so far (the budget counts it)
+        double rate_scale = 1; ///< cut by held-out checks
+        double best_held_out = std::numeric_limits<double>::infinity();
+        std::uint64_t checks_since_best = 0;
+        bool finished = false; ///< every planned update done, or stopped by the held-out loss
+        bool stopped_early = false;
+        std::size_t rate_cuts = 0;
+        std::size_t kept_update = 0; ///< the best check's update
+        double kept_held_out_loss = 0;
+        std::vector<double> held_out_losses;
+        std::vector<std::size_t> held_out_updates;
+        std::vector<value_type> best_weights; ///< of the best check
+        std::vector<value_type> average;      ///< average_decay > 0: the weights' average
+    };
 
     Net& net_;
     Opt opt_;
     trainer_options options_;
     Schedule schedule_;
     callback callback_;
-    double rate_scale_ = 1; ///< cut by held-out checks
+    step_progress progress_;
+    bool resumed_ = false;  ///< resume() has restored the progress the next fit() continues
     std::size_t epoch_ = 0; ///< epochs completed
     double best_ = 1e300;
     std::size_t since_best_ = 0;

@@ -28,6 +28,7 @@
 #include "keychroma/nn/optimizer.hpp"
 #include "keychroma/nn/trainer.hpp"
 #include "keychroma/pipeline/augment.hpp"
+#include "keychroma/pipeline/checkpoint.hpp"
 #include "keychroma/pipeline/recipe.hpp"
 #include "keychroma/pipeline/working_size.hpp"
 
@@ -150,7 +151,8 @@ gather_training_frames(S& source, const std::vector<std::size_t>& keyframes,
 /// Trains `net` from its seed on the keyframes (colour frames at any size) as `Recipe` says;
 /// returns the losses per epoch (whole_frames) or per report (random_patches). With pairs in
 /// `held_out` (random_patches only), training checks itself on them as
-/// options.trainer.held_out_patience says.
+/// options.trainer.held_out_patience says. With options.trainer.checkpoint set, it goes on
+/// from the checkpoint there when it is one of this training (pipeline/checkpoint.hpp).
 template <recipe Recipe, class Net>
 nn::training_result train_network(Net& net, const std::vector<rgb8_image>& keyframes,
                                   const train_options& options,
@@ -163,12 +165,15 @@ nn::training_result train_network(Net& net, const std::vector<rgb8_image>& keyfr
                                        double(std::max<std::size_t>(t.batch_size, 1)));
     t.held_out_min_steps = std::max(
         t.held_out_min_steps, min_steps >= double(t.steps) ? t.steps : std::uint64_t(min_steps));
+    if (!t.checkpoint.empty())
+        t.checkpoint_tag = training_tag<Recipe>(keyframes, options, t, held_out);
     net.initialize(t.seed);
     typename Recipe::optimizer opt;
     opt.learning_rate = options.learning_rate;
     nn::trainer<Net, typename Recipe::loss, typename Recipe::optimizer, typename Recipe::schedule>
         trainer(net, opt, t);
     if (options.on_epoch) trainer.on_epoch(options.on_epoch);
+    resume_if_checkpointed(trainer, t);
     if constexpr (std::same_as<sampling, whole_frames>) {
         return trainer.fit(make_training_set(keyframes, options.working, options.fit));
     } else {

@@ -42,6 +42,7 @@ struct standard {
         o.trainer.steps = 1000; // at most: training stops earlier on the held-out frames
         o.held_out = 24;        // 24 non-keyframes, spread over the clip's non-keyframes
         o.trainer.held_out_every = 25;
+        o.trainer.checkpoint_every = 100; // when checkpoints are asked for: 60-80 MB each
         // 3 checks: the minimum of passes already keeps the early swings from stopping a run
         // (at 4, cockatoo ran 25 more steps and kept the same weights)
         o.trainer.held_out_patience = 3;
