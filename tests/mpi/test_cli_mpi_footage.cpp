@@ -7,7 +7,8 @@
 // process; send as 2 ranks writes one whole, reproducible package, and receiving it as 3 ranks
 // gives one process's output; a rank that fails stops the whole job with its one line, a
 // non-zero exit and no output; keyframes and paper as several ranks find one process's
-// keyframes; subcommands that do not share work refuse to run as several ranks.
+// keyframes; subcommands that do not share work refuse to run as several ranks; a stopped
+// checkpointed training of several ranks goes on from its checkpoint.
 
 #include <cmath>
 #include <filesystem>
@@ -247,4 +248,31 @@ BOOST_AUTO_TEST_CASE(subcommands_that_do_not_share_work_refuse_several_ranks) {
     BOOST_TEST(r.exit_code == 6);
     BOOST_TEST(r.err.find("runs as one process") != std::string::npos, r.err);
     BOOST_TEST(!fs::exists(dir / "c.y4m"));
+}
+
+// A checkpointed training as 2 ranks, stopped (SIGTERM to mpirun) once rank 0 has written a
+// checkpoint, and run again: it goes on from the checkpoint on both ranks and ends with the
+// model of an uninterrupted 2-rank run, byte for byte. (If the stop comes after the last step,
+// the run again resumes from the finished training's checkpoint: the same model either way.)
+BOOST_AUTO_TEST_CASE(a_stopped_training_of_several_ranks_goes_on_from_its_checkpoint) {
+    const auto clip = footage("cockatoo_64x64_32f.y4m");
+    temp_dir dir;
+    const auto whole = dir / "whole.kcm", model = dir / "m.kcm", ck = dir / "ck.kcm";
+    const std::string train = "train " + quote(clip) + train_args + " --threads 1 --quiet -o ";
+    auto r = run_ranks(2, train + quote(whole));
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const std::string resumable =
+        train + quote(model) + " --checkpoint " + quote(ck) + " --checkpoint-every 10";
+    r = run_shell("'" + std::string(KEYCHROMA_MPIEXEC) + "' --oversubscribe -n 2 " +
+                  tool_command() + " " + resumable + " & job=$!; for i in $(seq 1200); do [ -f " +
+                  quote(ck) + " ] && break; sleep 0.05; done; kill -TERM $job; wait $job");
+    BOOST_TEST_MESSAGE("stopped: exit " << r.exit_code << ", checkpoint "
+                                        << (fs::exists(ck) ? "written" : "absent"));
+    BOOST_TEST_REQUIRE(fs::exists(ck));
+    r = run_ranks(2, resumable + " --json");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST_MESSAGE("resumed after " << nlohmann::json::parse(r.out)["resumed_from"].get<int>()
+                                        << " steps");
+    BOOST_TEST(nlohmann::json::parse(r.out)["resumed_from"].get<int>() >= 10);
+    BOOST_TEST((read_text(model) == read_text(whole)));
 }
