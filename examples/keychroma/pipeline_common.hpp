@@ -226,7 +226,7 @@ inline void add_checkpoint_options(CLI::App* cmd, pipeline_cli_options& o) {
                     "never interrupted (a file of anything else is refused, not overwritten)");
     cmd->add_option("--checkpoint-every", o.typed.trainer.checkpoint_every,
                     "Steps (paper recipe: epochs) between checkpoints (default: 100 steps, "
-                    "1 epoch)")
+                    "5 epochs)")
         ->check(positive_number);
 }
 

@@ -3,6 +3,7 @@
 // count and per-weight slots, always float32) and an opaque trainer-state blob, so that a run
 // can resume exactly where it stopped. The transmitted model never carries these.
 
+#include <concepts>
 #include <filesystem>
 #include <span>
 #include <vector>
@@ -18,8 +19,11 @@ void save_checkpoint(const std::filesystem::path& path, network<Stack, Backend>&
     detail::checkpoint_section ck;
     ck.optimizer = net.optimizer_name();
     ck.steps = net.step_count();
-    const auto state = net.optimizer_state();
-    ck.state.assign(state.begin(), state.end());
+    auto state = net.optimizer_state();
+    if constexpr (std::same_as<decltype(state), std::vector<float>>)
+        ck.state = std::move(state);
+    else
+        ck.state.assign(state.begin(), state.end());
     ck.trainer_state.assign(trainer_state.begin(), trainer_state.end());
     detail::write_model_file(path, net, weight_format::float32, &ck);
 }

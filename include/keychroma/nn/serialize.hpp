@@ -164,7 +164,14 @@ template <class Net>
 void write_model_file(const std::filesystem::path& path, Net& net, weight_format fmt,
                       const checkpoint_section* ckpt, const model_settings& settings = {}) {
     const std::string settings_text = encode_settings(settings);
+    const std::size_t elem = fmt == weight_format::float16 ? 2 : 4;
     byte_writer w;
+    // the whole file at once: a checkpoint of the paper's network is 62 MB, which growing by
+    // doubling would copy and fault in twice
+    w.bytes.reserve((1 << 16) + settings_text.size() + Net::parameter_count * elem +
+                    (ckpt ? ckpt->optimizer.size() + ckpt->state.size() * sizeof(float) +
+                                ckpt->trainer_state.size()
+                          : 0));
     w.put_bytes(model_magic, 8);
     w.put<std::uint32_t>(model_format_version);
     w.put<std::uint32_t>(ckpt ? 1u : 0u);
@@ -181,7 +188,6 @@ void write_model_file(const std::filesystem::path& path, Net& net, weight_format
         for (std::size_t i = 0; i < s.rank; ++i) w.put<std::uint64_t>(s.shape[i]);
     }
     const auto params = net.parameters();
-    const std::size_t elem = fmt == weight_format::float16 ? 2 : 4;
     w.put<std::uint64_t>(params.size() * elem);
     for (auto v : params) {
         if (fmt == weight_format::float16)

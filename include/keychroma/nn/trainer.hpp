@@ -455,9 +455,10 @@ private:
             const auto* p = reinterpret_cast<const unsigned char*>(&v);
             b.insert(b.end(), p, p + sizeof(v));
         };
-        const auto put_all = [&](const auto& values) {
+        const auto put_all = [&](const auto& values) { // a count, then the values' bytes
             put(std::uint64_t(values.size()));
-            for (const auto& v : values) put(v);
+            const auto* p = reinterpret_cast<const unsigned char*>(values.data());
+            b.insert(b.end(), p, p + values.size() * sizeof(*values.data()));
         };
         put(std::uint64_t(epoch_));
         put(best_);
@@ -501,9 +502,11 @@ private:
                                  std::size_t most = std::numeric_limits<std::size_t>::max()) {
             std::uint64_t n = 0;
             get(n);
-            if (n > (b.size() - pos) / sizeof(values[0]) || n > most) fail("a count");
+            if (n > (b.size() - pos) / sizeof(*values.data()) || n > most) fail("a count");
             values.resize(std::size_t(n));
-            for (auto& v : values) get(v);
+            const std::size_t bytes = values.size() * sizeof(*values.data());
+            if (bytes != 0) std::memcpy(values.data(), b.data() + pos, bytes);
+            pos += bytes;
         };
         std::uint64_t epoch = 0, since = 0;
         get(epoch);

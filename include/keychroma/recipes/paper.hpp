@@ -23,6 +23,7 @@ struct paper {
         o.trainer.batch_size = 16;
         o.learning_rate = keychroma::paper::learning_rate;
         o.working = {256, 256};
+        o.trainer.checkpoint_every = 5; // when checkpoints are asked for: an epoch can be 1 step
         return o;
     }
 };
