@@ -338,6 +338,65 @@ BOOST_AUTO_TEST_CASE(step_mode_resumes_from_each_checkpoint_as_if_never_stopped)
     BOOST_CHECK_THROW(t3.resume(opt.checkpoint), keychroma::model_error);
 }
 
+// The checkpoint file is the trainer's to replace only while it is what the trainer last wrote
+// or resumed from: a file already there when a fresh training starts, a file put there during
+// training (before the first checkpoint, or in place of one) and a symbolic link to resume from
+// are refused with an io_error and left as they are.
+BOOST_AUTO_TEST_CASE(checkpoints_never_replace_a_file_the_trainer_did_not_write) {
+    keychroma::test::temp_dir dir;
+    nn::trainer_options opt;
+    opt.steps = 9;
+    opt.steps_per_report = 1;
+    opt.checkpoint = dir.path() / "ck.kcm";
+    opt.checkpoint_every = 3;
+    const auto users_file = [&] { std::ofstream(opt.checkpoint) << "the user's file"; };
+    const auto content = [&] {
+        std::ifstream in(opt.checkpoint, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    // after report `at`, `act` (or nothing at 0); returns whether training threw an io_error
+    const auto train = [&](std::size_t at, auto act) {
+        net_t net(7, nn::cpu_backend(nn::cpu_options{2}));
+        nn::trainer<net_t> t(net, nn::adam{}, opt);
+        t.on_epoch([&](const nn::epoch_report& r) {
+            if (r.epoch == at) act();
+            return true;
+        });
+        try {
+            t.fit(seeded_sampler{});
+        } catch (const keychroma::io_error&) {
+            return true;
+        }
+        return false;
+    };
+    const auto nothing = [] {};
+
+    users_file(); // there before training starts
+    BOOST_TEST(train(0, nothing));
+    BOOST_TEST(content() == "the user's file");
+
+    std::filesystem::remove(opt.checkpoint); // put there before the first checkpoint (step 3)
+    BOOST_TEST(train(1, users_file));
+    BOOST_TEST(content() == "the user's file");
+
+    std::filesystem::remove(opt.checkpoint); // in place of the checkpoint of step 3
+    BOOST_TEST(train(4, [&] {
+        BOOST_TEST_REQUIRE(content() != "the user's file");
+        std::filesystem::remove(opt.checkpoint);
+        users_file();
+    }));
+    BOOST_TEST(content() == "the user's file");
+
+    std::filesystem::remove(opt.checkpoint); // undisturbed: every checkpoint written, no error
+    BOOST_TEST(!train(0, nothing));
+    const auto link = dir.path() / "link.kcm";
+    std::filesystem::create_symlink(opt.checkpoint, link);
+    net_t net(7, nn::cpu_backend(nn::cpu_options{2}));
+    nn::trainer<net_t> t(net, nn::adam{}, opt);
+    BOOST_CHECK_THROW(t.resume(link), keychroma::io_error);
+    BOOST_TEST(std::filesystem::is_symlink(link));
+}
+
 BOOST_AUTO_TEST_CASE(trainer_stops_on_plateau_and_on_request) {
     nn::training_set data;
     data.inputs = xt::zeros<float>({2ul, 8ul, 8ul, 1ul});

@@ -80,6 +80,30 @@ namespace detail {
 
 } // namespace detail
 
+/// What is at a path as lstat(2) sees it (a symbolic link is itself): whether anything is, and
+/// which file it is and when it last changed. Equal stamps taken at two moments mean nothing
+/// put another file there or wrote into it in between: how a writer that replaces its own file
+/// again and again (training checkpoints) tells that the file is still its own.
+struct path_stamp {
+    bool present = false;
+    bool link = false;
+    std::uint64_t device = 0, inode = 0, size = 0;
+    std::int64_t modified_s = 0, modified_ns = 0;
+    friend bool operator==(const path_stamp&, const path_stamp&) = default;
+};
+
+[[nodiscard]] inline path_stamp stamp_of(const std::filesystem::path& p) {
+    struct ::stat st {};
+    if (::lstat(p.c_str(), &st) != 0) return {};
+    return {true,
+            S_ISLNK(st.st_mode),
+            std::uint64_t(st.st_dev),
+            std::uint64_t(st.st_ino),
+            std::uint64_t(st.st_size),
+            std::int64_t(st.st_mtim.tv_sec),
+            std::int64_t(st.st_mtim.tv_nsec)};
+}
+
 /// Owns the temporary path of an output being written. `commit()` renames it to the final path;
 /// the destructor removes it if `commit()` was never reached.
 class atomic_output {

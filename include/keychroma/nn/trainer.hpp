@@ -14,7 +14,10 @@
 // state and everything the remaining epochs or updates depend on, so that resume() followed by
 // fit() ends exactly as the uninterrupted run would have (same thread count and kernels). A
 // checkpoint records options.checkpoint_tag, what the caller says identifies the training (its
-// data and settings), and resume() refuses one of another tag.
+// data and settings), and resume() refuses one of another tag. The checkpoint file is replaced
+// only while it is the trainer's own: absent when a fresh training starts, or the file it
+// resumed from, and unchanged since its last write (core/atomic_file.hpp path_stamp); anything
+// else there is left as it is and training stops with an io_error.
 // The learning rate follows a schedule policy (nn/schedule.hpp) of the training's progress. The
 // same seed and thread count give the same loss curve bit for bit (with no time budget).
 //
@@ -148,12 +151,18 @@ public:
 
     /// Restores network, optimizer and progress from a checkpoint written by this trainer.
     void resume(const std::filesystem::path& path) {
+        const auto stamp = stamp_of(path);
+        if (stamp.link)
+            throw io_error(path.string() +
+                           ": is a symbolic link; name the checkpoint file itself (writing the "
+                           "next checkpoint would replace the link)");
         const auto blob = load_checkpoint(path, net_);
         if (!net_.optimizer_name().empty() && net_.optimizer_name() != Opt::name.view())
             throw model_error(path.string() + ": checkpoint was trained with optimizer " +
                               net_.optimizer_name() + ", not " + std::string(Opt::name.view()));
         decode(blob, path);
         resumed_ = true;
+        checkpoint_stamp_ = stamp;
     }
 
     training_result fit(const basic_training_set<value_type>& data) {
@@ -166,6 +175,7 @@ public:
         const std::size_t bs = std::min(options_.batch_size, n);
         training_result result;
         result.resumed_from = epoch_;
+        begin_checkpoints();
         resumed_ = false;
         // a run resumed after it stopped on a plateau stays stopped
         bool plateau = options_.plateau_patience > 0 && since_best_ >= options_.plateau_patience;
@@ -249,6 +259,7 @@ private:
             return std::chrono::duration<double>(clock::now() - t).count();
         };
         if (!resumed_) progress_ = {};
+        begin_checkpoints();
         resumed_ = false;
         step_progress& p = progress_;
         const auto start = clock::now();
@@ -353,10 +364,27 @@ private:
         }
     }
 
-    /// Rank 0 writes the network, the optimizer and encode() to options.checkpoint, if set.
+    /// A fresh training (not resumed) finds no file where its checkpoints go: one there is not
+    /// its own to replace.
+    void begin_checkpoints() {
+        if (resumed_ || options_.checkpoint.empty() || !group().is_root()) return;
+        checkpoint_stamp_ = stamp_of(options_.checkpoint);
+        if (checkpoint_stamp_.present)
+            throw io_error(options_.checkpoint.string() +
+                           ": exists and is not a checkpoint this training resumed from; it is "
+                           "left as it is");
+    }
+
+    /// Rank 0 writes the network, the optimizer and encode() to options.checkpoint, if set,
+    /// when the file there is still the one it last wrote or resumed from.
     void write_checkpoint() {
-        if (!options_.checkpoint.empty() && group().is_root())
-            save_checkpoint(options_.checkpoint, net_, encode());
+        if (options_.checkpoint.empty() || !group().is_root()) return;
+        if (stamp_of(options_.checkpoint) != checkpoint_stamp_)
+            throw io_error(options_.checkpoint.string() +
+                           ": changed by something else during training; it is left as it is, "
+                           "and training stops");
+        save_checkpoint(options_.checkpoint, net_, encode());
+        checkpoint_stamp_ = stamp_of(options_.checkpoint);
     }
 
     [[nodiscard]] process_group& group() const {
@@ -450,101 +478,80 @@ private:
     // The trainer's part of a checkpoint: the epoch mode's progress, then the tag and the step
     // mode's progress (blobs written before the tag end after the losses; they resume fit(set)).
     std::vector<unsigned char> encode() const {
-        std::vector<unsigned char> b;
-        const auto put = [&](const auto& v) {
-            const auto* p = reinterpret_cast<const unsigned char*>(&v);
-            b.insert(b.end(), p, p + sizeof(v));
-        };
+        detail::byte_writer w;
         const auto put_all = [&](const auto& values) { // a count, then the values' bytes
-            put(std::uint64_t(values.size()));
-            const auto* p = reinterpret_cast<const unsigned char*>(values.data());
-            b.insert(b.end(), p, p + values.size() * sizeof(*values.data()));
+            w.put(std::uint64_t(values.size()));
+            w.put_bytes(values.data(), values.size() * sizeof(*values.data()));
         };
-        put(std::uint64_t(epoch_));
-        put(best_);
-        put(std::uint64_t(since_best_));
+        w.put(std::uint64_t(epoch_));
+        w.put(best_);
+        w.put(std::uint64_t(since_best_));
         put_all(history_);
         put_all(options_.checkpoint_tag);
         const step_progress& p = progress_;
-        put(p.step);
-        put(p.report_sum);
-        put(p.report_count);
-        put(p.seconds);
-        put(p.rate_scale);
-        put(p.best_held_out);
-        put(p.checks_since_best);
-        put(std::uint64_t(p.finished));
-        put(std::uint64_t(p.stopped_early));
-        put(std::uint64_t(p.rate_cuts));
-        put(std::uint64_t(p.kept_update));
-        put(p.kept_held_out_loss);
+        w.put(p.step);
+        w.put(p.report_sum);
+        w.put(p.report_count);
+        w.put(p.seconds);
+        w.put(p.rate_scale);
+        w.put(p.best_held_out);
+        w.put(p.checks_since_best);
+        w.put(std::uint64_t(p.finished));
+        w.put(std::uint64_t(p.stopped_early));
+        w.put(std::uint64_t(p.rate_cuts));
+        w.put(std::uint64_t(p.kept_update));
+        w.put(p.kept_held_out_loss);
         put_all(p.held_out_losses);
-        std::vector<std::uint64_t> updates(p.held_out_updates.begin(), p.held_out_updates.end());
-        put_all(updates);
+        put_all(std::vector<std::uint64_t>(p.held_out_updates.begin(), p.held_out_updates.end()));
         put_all(p.best_weights);
         put_all(p.average);
-        return b;
+        return std::move(w.bytes);
     }
 
     void decode(const std::vector<unsigned char>& b, const std::filesystem::path& path) {
-        std::size_t pos = 0;
-        const auto fail = [&](const char* what) {
-            throw model_error(path.string() + ": checkpoint has no valid trainer state (" + what +
-                              ")");
+        detail::byte_reader r(b, path.string());
+        const auto fail = [&] {
+            throw model_error(path.string() + ": checkpoint has no valid trainer state");
         };
-        const auto get = [&](auto& v) {
-            if (b.size() - pos < sizeof(v)) fail("truncated");
-            std::memcpy(&v, b.data() + pos, sizeof(v));
-            pos += sizeof(v);
-        };
-        // a count, then the values: checked against the bytes left before anything is allocated
+        // a count, then the values: the count is checked against the bytes left before
+        // anything is allocated for it
         const auto get_all = [&](auto& values,
                                  std::size_t most = std::numeric_limits<std::size_t>::max()) {
-            std::uint64_t n = 0;
-            get(n);
-            if (n > (b.size() - pos) / sizeof(*values.data()) || n > most) fail("a count");
+            const auto n = r.get<std::uint64_t>();
+            if (n > (b.size() - r.position()) / sizeof(*values.data()) || n > most) fail();
             values.resize(std::size_t(n));
-            const std::size_t bytes = values.size() * sizeof(*values.data());
-            if (bytes != 0) std::memcpy(values.data(), b.data() + pos, bytes);
-            pos += bytes;
+            const auto bytes = r.take(n * sizeof(*values.data()));
+            if (!bytes.empty()) std::memcpy(values.data(), bytes.data(), bytes.size());
         };
-        std::uint64_t epoch = 0, since = 0;
-        get(epoch);
-        get(best_);
-        get(since);
+        epoch_ = std::size_t(r.get<std::uint64_t>());
+        best_ = r.get<double>();
+        since_best_ = std::size_t(r.get<std::uint64_t>());
         get_all(history_);
-        epoch_ = std::size_t(epoch);
-        since_best_ = std::size_t(since);
         std::string tag;
         step_progress p;
-        if (pos < b.size()) {
+        if (r.position() < b.size()) {
             get_all(tag);
-            std::uint64_t finished = 0, stopped = 0, cuts = 0, kept = 0;
-            get(p.step);
-            get(p.report_sum);
-            get(p.report_count);
-            get(p.seconds);
-            get(p.rate_scale);
-            get(p.best_held_out);
-            get(p.checks_since_best);
-            get(finished);
-            get(stopped);
-            get(cuts);
-            get(kept);
-            get(p.kept_held_out_loss);
+            p.step = r.get<std::uint64_t>();
+            p.report_sum = r.get<double>();
+            p.report_count = r.get<std::uint64_t>();
+            p.seconds = r.get<double>();
+            p.rate_scale = r.get<double>();
+            p.best_held_out = r.get<double>();
+            p.checks_since_best = r.get<std::uint64_t>();
+            p.finished = r.get<std::uint64_t>() != 0;
+            p.stopped_early = r.get<std::uint64_t>() != 0;
+            p.rate_cuts = std::size_t(r.get<std::uint64_t>());
+            p.kept_update = std::size_t(r.get<std::uint64_t>());
+            p.kept_held_out_loss = r.get<double>();
             get_all(p.held_out_losses);
             std::vector<std::uint64_t> updates;
             get_all(updates);
             get_all(p.best_weights, Net::parameter_count);
             get_all(p.average, Net::parameter_count);
-            if (pos != b.size() || updates.size() != p.held_out_losses.size() ||
+            if (r.position() != b.size() || updates.size() != p.held_out_losses.size() ||
                 !(p.best_weights.empty() || p.best_weights.size() == Net::parameter_count) ||
                 !(p.average.empty() || p.average.size() == Net::parameter_count))
-                fail("sizes");
-            p.finished = finished != 0;
-            p.stopped_early = stopped != 0;
-            p.rate_cuts = std::size_t(cuts);
-            p.kept_update = std::size_t(kept);
+                fail();
             p.held_out_updates.assign(updates.begin(), updates.end());
         }
         if (tag != options_.checkpoint_tag)
@@ -579,8 +586,9 @@ private:
     Schedule schedule_;
     callback callback_;
     step_progress progress_;
-    bool resumed_ = false;  ///< resume() has restored the progress the next fit() continues
-    std::size_t epoch_ = 0; ///< epochs completed
+    bool resumed_ = false;        ///< resume() has restored the progress the next fit() continues
+    path_stamp checkpoint_stamp_; ///< rank 0: what it last wrote or resumed from
+    std::size_t epoch_ = 0;       ///< epochs completed
     double best_ = 1e300;
     std::size_t since_best_ = 0;
     std::vector<double> history_;
