@@ -2,7 +2,7 @@
 // frame and GFLOP/s over several runs after a warm-up), without the benchmark harness.
 //
 //   keychroma bench network [--mode infer|train] [--threads T] [--batch B] [--size S|WxH]
-//                           [--backend NAME] [--runs N] [--json]
+//                           [--backend NAME] [--runs N] [--split-invariant] [--json]
 
 #include <algorithm>
 #include <chrono>
@@ -30,6 +30,7 @@ struct bench_options {
     std::string size = "256"; ///< S (S x S) or WxH
     std::string backend = "cpu";
     int runs = 5;
+    bool split_invariant = false; ///< train with the sums of nn/fixed_sum.hpp
 };
 
 /// Multiply-accumulates of the paper's network per frame of a size (design.md §1 counts
@@ -62,7 +63,10 @@ void run_bench(const bench_options& o, const global_options& global) {
             throw config_error("--size " + o.size +
                                ": each side must be a multiple of 8 between 8 and 4096");
     const bool train = o.mode == "train";
-    nn::network<nn::paper_stack, Backend> net(1, nn::make_backend<Backend>(o.threads));
+    using network = nn::network<nn::paper_stack, Backend>;
+    if (o.split_invariant && (!train || !network::splits_exactly))
+        throw config_error("--split-invariant: times training on a backend that has it (cpu)");
+    network net(1, nn::make_backend<Backend>(o.threads));
     nn::host_tensor x(std::array<std::size_t, 4>{o.batch, size.height, size.width, 1});
     nn::host_tensor t(std::array<std::size_t, 4>{o.batch, size.height, size.width, 2});
     nn::splitmix64 rng(1);
@@ -70,10 +74,21 @@ void run_bench(const bench_options& o, const global_options& global) {
     for (auto& v : t) v = float(rng.uniform01() - 0.5);
     const nn::adam adam;
     auto once = [&] {
-        if (train)
-            (void)net.train_step(x, t, adam);
-        else
+        if (!train) {
             net.forward(x);
+        } else if constexpr (network::splits_exactly) { // the trainer's update_split_invariant
+            if (!o.split_invariant) {
+                (void)net.train_step(x, t, adam);
+                return;
+            }
+            net.forward(x, true);
+            (void)net.template loss_share<nn::mse>(t, o.batch);
+            net.backward_fixed();
+            net.set_gradients_from_fixed();
+            net.step(adam);
+        } else {
+            (void)net.train_step(x, t, adam);
+        }
     };
     // warm-up: the first pass sizes every workspace; in inference the second keeps the packed
     // kernels (nn/backend/cpu_kept_weights.hpp), as every later frame of a video finds them
@@ -96,6 +111,7 @@ void run_bench(const bench_options& o, const global_options& global) {
     if (global.json) {
         nlohmann::json j{{"network", "paper"},
                          {"mode", o.mode},
+                         {"split_invariant", o.split_invariant},
                          {"backend", o.backend},
                          {"threads", net.backend().threads()},
                          {"batch", o.batch},
@@ -113,10 +129,11 @@ void run_bench(const bench_options& o, const global_options& global) {
                                 {"reason", nn::cpu::active_kernel_choice().reason}};
         std::cout << j.dump() << "\n";
     } else {
-        std::printf("paper network, %s, backend %s, %d thread(s), batch %zu, %zux%zu: "
+        std::printf("paper network, %s%s, backend %s, %d thread(s), batch %zu, %zux%zu: "
                     "%.1f ms/frame (median of %d), %.1f GFLOP/s; %s\n",
-                    o.mode.c_str(), o.backend.c_str(), net.backend().threads(), o.batch, size.width,
-                    size.height, median, o.runs, gflops, Backend::describe().c_str());
+                    o.mode.c_str(), o.split_invariant ? " (split-invariant)" : "",
+                    o.backend.c_str(), net.backend().threads(), o.batch, size.width, size.height,
+                    median, o.runs, gflops, Backend::describe().c_str());
     }
 }
 
@@ -138,6 +155,9 @@ void add_bench(CLI::App& app, global_options& global) {
     network->add_option("--backend", opts->backend,
                         "Where the network runs: " + nn::backend_names());
     network->add_option("--runs", opts->runs, "Timed runs after one warm-up");
+    network->add_flag("--split-invariant", opts->split_invariant,
+                      "train: sum the gradients as split-invariant training does "
+                      "(nn/fixed_sum.hpp)");
     network->add_flag("--json", global.json, "Print JSON");
     network->callback([opts, &global] {
         nn::with_backend(opts->backend,

@@ -96,6 +96,7 @@ struct pipeline_cli_options {
         if (given("--batch")) to.batch_size = from.batch_size;
         if (given("--learning-rate")) t.learning_rate = typed.learning_rate;
         if (given("--flip")) to.horizontal_flip = from.horizontal_flip;
+        to.split_invariant = from.split_invariant;
         to.checkpoint = from.checkpoint;
         if (given("--checkpoint-every")) to.checkpoint_every = from.checkpoint_every;
         to.seed = from.seed;
@@ -215,6 +216,10 @@ inline void add_training_options(CLI::App* cmd, pipeline_cli_options& o) {
         ->capture_default_str();
     cmd->add_flag("--flip,!--no-flip", o.typed.trainer.horizontal_flip,
                   "Horizontal-flip augmentation (default: the recipe's)");
+    cmd->add_flag("--split-invariant", o.typed.trainer.split_invariant,
+                  "Sum each sample's gradient exactly, so that training gives the same model "
+                  "bit for bit on any number of threads and MPI ranks (cpu backend; slower, "
+                  "docs/distributed.md)");
     add_geometry_options(cmd, o);
 }
 

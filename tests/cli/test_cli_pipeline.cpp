@@ -453,11 +453,12 @@ BOOST_AUTO_TEST_CASE(options_a_recipe_has_no_use_for_are_refused) {
     temp_dir d;
     write_y4m_444(d / "colour.y4m", 16, 16, 4, true);
     const std::string train = "train " + quote(d / "colour.y4m") + " -o " + quote(d / "m.kcm");
-    for (const char* options : {" --epochs 3", " --recipe paper --steps 3",
-                                " --recipe paper --train-seconds 5", " --recipe paper --held-out 2",
-                                " --recipe paper --patience 2", " --recipe paper --check-every 2",
-                                " --recipe paper --average 0.9", " --recipe paper --rate-cuts 1",
-                                " --recipe nonsense", " --average 1", " --held-out 257"}) {
+    for (const char* options :
+         {" --epochs 3", " --recipe paper --steps 3", " --recipe paper --train-seconds 5",
+          " --recipe paper --held-out 2", " --recipe paper --patience 2",
+          " --recipe paper --check-every 2", " --recipe paper --average 0.9",
+          " --recipe paper --rate-cuts 1", " --recipe nonsense", " --average 1", " --held-out 257",
+          " --backend thrust-host --split-invariant"}) {
         const auto r = run_tool(train + options + " --quiet");
         BOOST_TEST(r.exit_code == 6, options << ": " << r.err);
         BOOST_TEST(one_line(r.err), r.err);

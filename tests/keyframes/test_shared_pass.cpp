@@ -86,6 +86,7 @@ public:
     [[nodiscard]] std::size_t size() const noexcept override { return ranks_; }
     void sum(std::span<float>) override {}
     void sum(std::span<double>) override {}
+    void sum(std::span<std::int64_t>) override {}
     [[nodiscard]] std::uint64_t minimum(std::uint64_t v) override { return v; }
     void send(std::size_t, std::span<const std::byte>) override {}
     void receive(std::size_t, std::span<std::byte>) override {}

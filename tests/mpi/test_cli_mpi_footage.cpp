@@ -4,11 +4,12 @@
 // The keychroma tool as an MPI job (docs/distributed.md), on a small real clip: colorization by
 // 2 and 3 ranks is byte-identical to one process's, batches that do not divide the video
 // included; data-parallel training reproduces itself bit for bit and colours as well as one
-// process; send as 2 ranks writes one whole, reproducible package, and receiving it as 3 ranks
-// gives one process's output; a rank that fails stops the whole job with its one line, a
-// non-zero exit and no output; keyframes and paper as several ranks find one process's
-// keyframes; subcommands that do not share work refuse to run as several ranks; a stopped
-// checkpointed training of several ranks goes on from its checkpoint.
+// process, and with --split-invariant writes one process's model on any rank count; send as 2 ranks
+// writes one whole, reproducible package, and receiving it as 3 ranks gives one process's output; a
+// rank that fails stops the whole job with its one line, a non-zero exit and no output; keyframes
+// and paper as several ranks find one process's keyframes; subcommands that do not share work
+// refuse to run as several ranks; a stopped checkpointed training of several ranks goes on from its
+// checkpoint.
 
 #include <cmath>
 #include <filesystem>
@@ -116,6 +117,28 @@ BOOST_AUTO_TEST_CASE(data_parallel_training_is_reproducible_and_as_good) {
     for (const double p : psnr) BOOST_TEST(p > 35.9); // 2 dB or more over the gray picture
     BOOST_TEST(std::abs(psnr[1] - psnr[0]) <= 0.3);
     BOOST_TEST(std::abs(psnr[2] - psnr[0]) <= 0.3);
+}
+
+BOOST_AUTO_TEST_CASE(split_invariant_training_is_one_process_s_on_any_rank_count) {
+    // --split-invariant (nn/fixed_sum.hpp): 2 and 3 ranks, and one process on 1 or 2 threads,
+    // write the same model byte for byte
+    const auto clip = footage("cockatoo_64x64_32f.y4m");
+    temp_dir dir;
+    const std::string args = train_args + " --split-invariant --quiet";
+    const auto alone = dir / "alone.kcm";
+    auto r = run_tool("train " + quote(clip) + " -o " + quote(alone) + args + " --threads 2");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const std::string expected = read_text(alone);
+    const auto one_thread = dir / "one_thread.kcm";
+    r = run_tool("train " + quote(clip) + " -o " + quote(one_thread) + args + " --threads 1");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST((read_text(one_thread) == expected));
+    for (int ranks : {2, 3}) {
+        const auto m = dir / ("ranks" + std::to_string(ranks) + ".kcm");
+        r = run_ranks(ranks, "train " + quote(clip) + " -o " + quote(m) + args + " --threads 1");
+        BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+        BOOST_TEST((read_text(m) == expected), ranks << " ranks");
+    }
 }
 
 BOOST_AUTO_TEST_CASE(send_and_receive_as_several_ranks) {

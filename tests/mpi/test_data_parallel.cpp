@@ -5,9 +5,9 @@
 // ranks): every rank trains on its share of each batch and the ranks sum their gradients.
 // Checked against the same training in one process, which every rank also runs: the summed
 // gradients and the weights after one update agree to float rounding, a whole short run ends
-// within a small tolerance, every rank holds the same bits, a second run with the same rank
-// count reproduces the first bit for bit, and a run resumed from rank 0's checkpoint continues
-// as if it had never stopped.
+// within a small tolerance (bit for bit with split-invariant sums), every rank holds the same bits,
+// a second run with the same rank count reproduces the first bit for bit, and a run resumed from
+// rank 0's checkpoint continues as if it had never stopped.
 
 #include <cmath>
 #include <cstdint>
@@ -83,9 +83,10 @@ nn::trainer_options steps_of(std::uint64_t steps, process_group* group) {
     return t;
 }
 
-std::vector<float> train(std::uint64_t steps, process_group* group) {
+std::vector<float> train(std::uint64_t steps, process_group* group, bool split_invariant = false) {
     auto net = make_net();
-    const auto t = steps_of(steps, group);
+    auto t = steps_of(steps, group);
+    t.split_invariant = split_invariant;
     nn::adam opt;
     opt.learning_rate = 0.01;
     nn::trainer<small_net> trainer(net, opt, t);
@@ -185,6 +186,16 @@ BOOST_AUTO_TEST_CASE(one_update_matches_one_process) {
     BOOST_TEST(max_difference(wr, w1) <= 1e-6);
     BOOST_TEST(std::abs(lossr - loss1) <= 1e-6 * loss1);
     BOOST_TEST(same_on_every_rank(wr));
+}
+
+BOOST_AUTO_TEST_CASE(a_split_invariant_run_is_one_process_s_run_bit_for_bit) {
+    // the gradients summed sample by sample on the fixed grid (nn/fixed_sum.hpp): any rank count
+    // makes the same sums, so the whole training is one process's
+    const auto shared = train(30, &world(), true);
+    const auto alone = train(30, nullptr, true);
+    BOOST_TEST(same_on_every_rank(shared));
+    BOOST_TEST(std::memcmp(shared.data(), alone.data(), alone.size() * sizeof(float)) == 0);
+    BOOST_TEST(max_difference(alone, make_net().parameters()) > 1e-3); // it trained
 }
 
 BOOST_AUTO_TEST_CASE(a_run_is_reproducible_and_close_to_one_process) {

@@ -35,6 +35,7 @@ public:
     [[nodiscard]] std::size_t size() const noexcept override { return state_.slots.size(); }
     void sum(std::span<float> values) override { reduce(values); }
     void sum(std::span<double> values) override { reduce(values); }
+    void sum(std::span<std::int64_t> values) override { reduce(values); }
     [[nodiscard]] std::uint64_t minimum(std::uint64_t value) override {
         std::uint64_t smallest = value;
         state_.slots[rank_] = &value;

@@ -31,6 +31,8 @@ public:
     /// Element-wise sum over the ranks, in place; the same result on every rank.
     virtual void sum(std::span<float> values) = 0;
     virtual void sum(std::span<double> values) = 0;
+    /// Exact in any order (split-invariant training's gradient sums, nn/fixed_sum.hpp).
+    virtual void sum(std::span<std::int64_t> values) = 0;
     /// The smallest of the ranks' values, on every rank.
     [[nodiscard]] virtual std::uint64_t minimum(std::uint64_t value) = 0;
     /// Point to point: `bytes` to rank `to`, which receives exactly as many from this rank.
@@ -56,6 +58,7 @@ public:
     [[nodiscard]] std::size_t size() const noexcept override { return 1; }
     void sum(std::span<float>) override {}
     void sum(std::span<double>) override {}
+    void sum(std::span<std::int64_t>) override {}
     [[nodiscard]] std::uint64_t minimum(std::uint64_t value) override { return value; }
     void send(std::size_t, std::span<const std::byte>) override { no_peer(); }
     void receive(std::size_t, std::span<std::byte>) override { no_peer(); }

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "keychroma/nn/activations.hpp"
+#include "keychroma/nn/fixed_sum.hpp"
 #include "keychroma/nn/loss.hpp"
 #include "keychroma/nn/tensor.hpp"
 
@@ -57,6 +58,19 @@ concept backend = requires(B& b, typename B::buffer& buf, typename B::value_type
     { b.template loss<mse>(cp, cp, p, n) } -> std::convertible_to<double>;
     // f(i) for i in [0, n): what element-wise code is written over (optimizer.hpp).
     b.for_each_index(n, detail::index_probe{});
+};
+
+/// A backend that can sum a batch's gradients and losses independently of how the batch is split
+/// among threads, calls or ranks (nn/fixed_sum.hpp; trainer_options::split_invariant): each
+/// sample's weight and bias gradient added onto the fixed grid, and the per-sample loss (its
+/// gradient that of the mean over `of_samples` samples, the whole batch a share belongs to).
+/// The CPU backend is one.
+template <class B>
+concept split_invariant_backend = backend<B> &&
+    requires(B& b, typename B::value_type* p, const typename B::value_type* cp, fixed_sum* f,
+             std::size_t n, conv_shape cs) {
+    b.conv_backward_weights_fixed(cs, cp, cp, f, f);
+    { b.template loss_per_sample<mse>(cp, cp, p, n, n, n) } -> std::convertible_to<double>;
 };
 
 } // namespace keychroma::nn

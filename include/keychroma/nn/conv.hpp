@@ -4,6 +4,7 @@
 
 #include <cstddef>
 
+#include "keychroma/nn/backend.hpp"
 #include "keychroma/nn/fixed_string.hpp"
 #include "keychroma/nn/layer.hpp"
 
@@ -40,9 +41,19 @@ struct conv {
             b.template conv_forward<Act>(geometry(io.in_shape), io.in, io.params[0], io.params[1],
                                          io.out);
         }
+        /// Splits exactly: its parameter gradients are sums over samples (split-invariant
+        /// training, nn/fixed_sum.hpp).
+        static constexpr bool per_sample_gradients = true;
         template <class Backend, class T>
         static void backward(Backend& b, const layer_io<T>& io) {
             const auto g = geometry(io.in_shape);
+            if constexpr (split_invariant_backend<Backend>)
+                if (io.fixed_grads[0]) {
+                    b.conv_backward_weights_fixed(g, io.in, io.dout, io.fixed_grads[0],
+                                                  io.fixed_grads[1]);
+                    if (io.din) b.conv_backward_data(g, io.dout, io.params[0], io.din);
+                    return;
+                }
             b.conv_backward_weights(g, io.in, io.dout, io.grads[0], io.grads[1]);
             if (io.din) b.conv_backward_data(g, io.dout, io.params[0], io.din);
         }

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 
+#include "keychroma/nn/fixed_sum.hpp"
 #include "keychroma/nn/tensor.hpp"
 
 namespace keychroma::nn {
@@ -39,6 +40,9 @@ struct layer_io {
     T* out = nullptr;
     std::array<T*, 4> params{};
     std::array<T*, 4> grads{};
+    /// Set in split-invariant backward passes (network::backward_fixed): the layer adds each
+    /// sample's gradients onto the fixed grid here instead of writing `grads`.
+    std::array<fixed_sum*, 4> fixed_grads{};
     T* scratch = nullptr; ///< per-layer memory kept from forward to backward (batch norm)
     const T* dout = nullptr;
     T* din = nullptr; ///< null when nobody needs the input gradient (first layer)
@@ -59,6 +63,10 @@ struct layer_base {
     static constexpr bool is_activation = false;
     static constexpr bool in_place = false; ///< writes its output over its input
     static constexpr bool is_conv = false;
+    /// Whether its parameter gradients are sums of per-sample gradients that it can add onto
+    /// the fixed grid (layer_io::fixed_grads): split-invariant training needs it of every layer
+    /// with parameters. Not batch norm, whose batch statistics depend on the batch's split.
+    static constexpr bool per_sample_gradients = false;
     static constexpr std::array<param_spec, 0> params{};
     static constexpr std::size_t scratch_size(tensor_shape) noexcept { return 0; }
     static constexpr tensor_shape output_shape(tensor_shape in) noexcept {

@@ -28,6 +28,16 @@
 
 namespace keychroma::nn {
 
+namespace detail {
+/// Whether every layer of Stack that has parameters sums their gradients per sample.
+template <class Stack, std::size_t... I>
+[[nodiscard]] constexpr bool sums_per_sample(std::index_sequence<I...>) noexcept {
+    return ((Stack::template layer<I>::params.empty() ||
+             Stack::template layer<I>::per_sample_gradients) &&
+            ...);
+}
+} // namespace detail
+
 template <class Stack, backend Backend>
 class network {
 public:
@@ -42,6 +52,12 @@ public:
     static constexpr std::size_t parameter_count = Stack::parameter_count;
     static constexpr std::size_t input_multiple = Stack::input_multiple;
     static constexpr auto specs = Stack::parameter_specs();
+    /// Whether it can train split-invariantly (nn/fixed_sum.hpp: the same gradient sums however
+    /// a batch is split among threads or ranks): a backend with the fixed sums, and a stack
+    /// whose every layer with parameters sums its gradients per sample.
+    static constexpr bool splits_exactly =
+        split_invariant_backend<Backend> &&
+        detail::sums_per_sample<Stack>(std::make_index_sequence<depth>{});
 
     /// Glorot-uniform weights and zero biases drawn from `seed` (see init.hpp).
     explicit network(std::uint64_t seed = 0, Backend backend = Backend{})
@@ -141,6 +157,47 @@ public:
         return backend_.template loss<Loss>(out_ptr(depth - 1), target, backend_.data(grad_buf_[0]),
                                             s.size());
     }
+    /// Split-invariant training (nn/fixed_sum.hpp): the loss of the last forward pass as a share
+    /// of a batch of `of_samples` samples -- returns the sum over this pass's samples of each
+    /// one's mean loss (on the fixed_loss grid, so sums of shares are exact), and stores the
+    /// gradient of the whole batch's mean loss for backward_fixed().
+    template <loss_function Loss = mse>
+    double loss_share(const host_tensor_type& target,
+                      std::size_t of_samples) requires splits_exactly {
+        const auto s = output_shape();
+        if (shape_of(target) != s)
+            throw config_error("training target shape does not match the network output");
+        grow(target_, s.size());
+        backend_.upload(target.data(), s.size(), backend_.data(target_));
+        current_grad_ = 0;
+        return backend_.template loss_per_sample<Loss>(out_ptr(depth - 1), backend_.data(target_),
+                                                       backend_.data(grad_buf_[0]), s.n,
+                                                       s.size() / s.n, of_samples);
+    }
+    /// backward() with every parameter gradient summed sample by sample on the fixed grid, into
+    /// fixed_gradients() (the float gradients are left as they were: set_gradients_from_fixed).
+    void backward_fixed() requires splits_exactly {
+        fixed_grads_.assign(parameter_count, 0);
+        fixed_backward_ = true;
+        try {
+            backward();
+        } catch (...) {
+            fixed_backward_ = false;
+            throw;
+        }
+        fixed_backward_ = false;
+    }
+    /// The sums of backward_fixed(): data-parallel training adds the ranks' sums (exact) before
+    /// set_gradients_from_fixed().
+    [[nodiscard]] std::span<fixed_sum> fixed_gradients() noexcept { return fixed_grads_; }
+    /// The gradients, from fixed_gradients().
+    void set_gradients_from_fixed() requires splits_exactly {
+        value_type* g = backend_.data(grads_);
+        const fixed_sum* f = fixed_grads_.data();
+        backend_.for_each_index(parameter_count,
+                                [=](std::size_t i) { g[i] = value_type(from_fixed(f[i])); });
+    }
+
     /// Gradient of the output supplied directly (instead of through loss()).
     void set_output_gradient(const host_tensor_type& dout) {
         const auto s = output_shape();
@@ -320,6 +377,8 @@ private:
         for (std::size_t k = 0; k < L::params.size(); ++k) {
             io.params[k] = backend_.data(params_) + offset(first_tensor_[I] + k);
             io.grads[k] = backend_.data(grads_) + offset(first_tensor_[I] + k);
+            if (fixed_backward_)
+                io.fixed_grads[k] = fixed_grads_.data() + offset(first_tensor_[I] + k);
         }
         io.scratch = scratch_[I].size() ? backend_.data(scratch_[I]) : nullptr;
         io.training = training;
@@ -393,6 +452,8 @@ private:
     std::array<tensor_shape, depth> shapes_{};
     std::size_t current_grad_ = 0;
     bool keep_input_gradient_ = false;
+    std::vector<fixed_sum> fixed_grads_; // backward_fixed's sums (host memory: cpu backends only)
+    bool fixed_backward_ = false;
     std::string optimizer_name_;
     std::uint64_t step_count_ = 0;
 };

@@ -19,12 +19,15 @@
 // resumed from, and unchanged since its last write (core/atomic_file.hpp path_stamp); anything
 // else there is left as it is and training stops with an io_error.
 // The learning rate follows a schedule policy (nn/schedule.hpp) of the training's progress. The
-// same seed and thread count give the same loss curve bit for bit (with no time budget).
+// same seed and thread count give the same loss curve bit for bit (with no time budget); with
+// options.split_invariant (each sample's gradient summed exactly, nn/fixed_sum.hpp) the same seed
+// gives it on any thread count and any number of ranks, and a checkpoint resumes on any.
 //
 // Data parallel: with a process group of several ranks (options.group, process_group.hpp) every
 // rank runs the same trainer on the same data; each takes its contiguous share of every batch
 // (and of the held-out pairs), the gradients are summed weighted by each share's size, and
-// every rank applies the same update to the same weights. Decisions that could differ between
+// every rank applies the same update to the same weights (to float rounding, or exactly with
+// options.split_invariant: then one process's). Decisions that could differ between
 // ranks (the time budget, a callback's stop) are agreed on, so all ranks stop at the same step.
 // Checkpoints are written by rank 0 only.
 
@@ -44,6 +47,7 @@
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/process_group.hpp"
 #include "keychroma/nn/checkpoint.hpp"
+#include "keychroma/nn/fixed_sum.hpp"
 #include "keychroma/nn/init.hpp"
 #include "keychroma/nn/loss.hpp"
 #include "keychroma/nn/network.hpp"
@@ -100,6 +104,11 @@ struct trainer_options {
     /// The ranks training this network together (nullptr: this process alone). Every rank
     /// must run the same trainer with the same options and data.
     process_group* group = nullptr;
+    /// Sum every sample's gradient and loss on the fixed grid of nn/fixed_sum.hpp, so that the
+    /// sums, and so the whole training, are the same bit for bit on any thread count and any
+    /// rank count (not only for a given one). Needs a network that splits_exactly (the CPU
+    /// backend, no batch norm); measured cost in docs/distributed.md.
+    bool split_invariant = false;
 };
 
 /// Draws the batch of a training step: fill(step, inputs, targets), deterministic in `step`.
@@ -396,12 +405,10 @@ private:
     /// share), and the same update on every rank. Returns the batch's loss.
     double update(const host_tensor_type& x, const host_tensor_type& y, const Opt& opt) {
         process_group& g = group();
+        if (options_.split_invariant) return update_split_invariant(x, y, opt);
         if (g.size() == 1) return net_.template train_step<Loss>(x, y, opt);
         const std::size_t n = x.shape()[0];
-        if (n < g.size())
-            throw config_error("trainer: a batch of " + std::to_string(n) +
-                               " samples cannot be shared by " + std::to_string(g.size()) +
-                               " processes");
+        check_share(n);
         const auto [b0, b1] = share_of(n, g.rank(), g.size());
         copy_samples(x, shape_of(x), b0, b1, x_share_);
         copy_samples(y, shape_of(y), b0, b1, y_share_);
@@ -418,6 +425,45 @@ private:
         return g.total(loss);
     }
 
+    /// update() of split-invariant training: the share's gradients summed sample by sample on
+    /// the fixed grid (nn/fixed_sum.hpp), the ranks' sums added exactly, so every split of the
+    /// batch -- one process of any thread count, any rank count -- gives the same update.
+    double update_split_invariant(const host_tensor_type& x, const host_tensor_type& y,
+                                  const Opt& opt) {
+        if constexpr (Net::splits_exactly) {
+            process_group& g = group();
+            const std::size_t n = x.shape()[0];
+            check_share(n);
+            if (n > fixed_sum_max_samples)
+                throw config_error("trainer: split-invariant batches hold at most " +
+                                   std::to_string(fixed_sum_max_samples) + " samples");
+            const auto [b0, b1] = share_of(n, g.rank(), g.size());
+            const bool whole = b1 - b0 == n;
+            if (!whole) {
+                copy_samples(x, shape_of(x), b0, b1, x_share_);
+                copy_samples(y, shape_of(y), b0, b1, y_share_);
+            }
+            net_.forward(whole ? x : x_share_, true);
+            const double loss = net_.template loss_share<Loss>(whole ? y : y_share_, n);
+            net_.backward_fixed();
+            g.sum(net_.fixed_gradients());
+            net_.set_gradients_from_fixed();
+            net_.step(opt);
+            return g.total(loss) / double(n);
+        } else {
+            throw config_error("trainer: this network cannot train split-invariantly (its "
+                               "backend has no fixed sums, or a layer's gradients are not "
+                               "sums over samples)");
+        }
+    }
+
+    void check_share(std::size_t n) {
+        if (n < group().size())
+            throw config_error("trainer: a batch of " + std::to_string(n) +
+                               " samples cannot be shared by " + std::to_string(group().size()) +
+                               " processes");
+    }
+
     /// Mean loss over the held-out pairs, in batches of the training's size, each rank
     /// measuring its share of them.
     double held_out_loss(const basic_training_set<value_type>& set) {
@@ -431,6 +477,11 @@ private:
             copy_samples(set.inputs, in_shape, b0, b1, x_check_);
             copy_samples(set.targets, out_shape, b0, b1, y_check_);
             net_.forward(x_check_);
+            if constexpr (Net::splits_exactly)
+                if (options_.split_invariant) { // the same sum for every split: exact
+                    sum += net_.template loss_share<Loss>(y_check_, b1 - b0);
+                    continue;
+                }
             sum += net_.template loss<Loss>(y_check_) * double(b1 - b0);
         }
         return group().total(sum) / double(n);

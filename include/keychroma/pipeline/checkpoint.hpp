@@ -60,6 +60,7 @@ template <recipe Recipe>
     put(t.held_out_min_steps);
     put(std::uint64_t(t.held_out_rate_cuts));
     put(t.held_out_rate_cut);
+    put(t.split_invariant);
     put(std::uint64_t(keyframes.size()));
     for (const rgb8_image& k : keyframes) put_tensor(k);
     put_tensor(held_out.inputs);

@@ -18,7 +18,11 @@
 // order, work handed out dynamically (tiles, blocks, GEMMs) always writes each output from one
 // tile whose computation does not depend on the thread that runs it, and every GEMM runs
 // single-threaded inside, so the same thread count and kernel path give the same bits on
-// every run.
+// every run. The sums of split-invariant training (conv_backward_weights_fixed,
+// loss_per_sample; nn/fixed_sum.hpp) depend on neither the thread count nor the split of the
+// batch: each sample's gradient is computed by one thread in one order, then summed on a fixed
+// grid. (Each output of a forward or backward-data pass is one sample's alone and is computed in
+// one order whatever the rest of the batch and the thread count, cpu_gemm.hpp.)
 
 #include <algorithm>
 #include <cmath>
@@ -39,6 +43,7 @@
 #include "keychroma/nn/backend/cpu_phase_backward.hpp"
 #include "keychroma/nn/backend/cpu_split.hpp"
 #include "keychroma/nn/backend/cpu_winograd.hpp"
+#include "keychroma/nn/fixed_sum.hpp"
 #include "keychroma/nn/layer.hpp"
 #include "keychroma/nn/loss.hpp"
 #include "keychroma/nn/tensor.hpp"
@@ -236,6 +241,51 @@ public:
         column_sums(dout, M, s.out_c, db);
     }
 
+    /// dw, db += every sample's weight and bias gradient, each rounded onto the grid of
+    /// nn/fixed_sum.hpp. A sample's gradient is computed by one thread, in an order that depends
+    /// neither on the thread count nor on the batch's other samples, so the sums are the same
+    /// however a batch is split among threads, calls or ranks. Each thread takes whole samples
+    /// and sums them into its own partial (integers: the partials add up exactly in any order).
+    void conv_backward_weights_fixed(const conv_shape& s, const T* in, const T* dout, fixed_sum* dw,
+                                     fixed_sum* db) {
+        if (s.n == 0) return;
+        conv_shape one = s;
+        one.n = 1;
+        const std::size_t in_per = s.in_h * s.in_w * s.in_c, out_per = s.out_h * s.out_w * s.out_c;
+        const std::size_t wc = s.k * s.k * s.in_c * s.out_c, per = wc + s.out_c;
+        const std::size_t parts = std::min(std::size_t(threads_), s.n);
+        const std::size_t ws_per = sample_workspace_size(one);
+        T* grads = grow(sample_grad_, parts * per);
+        T* ws = grow(sample_ws_, parts * ws_per);
+        if (fixed_part_.size() < (parts - 1) * per) fixed_part_.resize((parts - 1) * per);
+        cpu::set_blas_threads(1);
+#pragma omp parallel for num_threads(int(parts)) schedule(static)
+        for (std::ptrdiff_t part = 0; part < std::ptrdiff_t(parts); ++part) {
+            const std::size_t p = std::size_t(part);
+            fixed_sum* acc_w = p == 0 ? dw : fixed_part_.data() + (p - 1) * per;
+            fixed_sum* acc_b = p == 0 ? db : acc_w + wc;
+            if (p > 0) std::fill(acc_w, acc_w + per, fixed_sum(0));
+            T* g = grads + p * per;
+            for (std::size_t i = s.n * p / parts; i < s.n * (p + 1) / parts; ++i) {
+                sample_weight_gradient(one, in + i * in_per, dout + i * out_per, g, g + wc,
+                                       ws + p * ws_per);
+                add_fixed(g, wc, acc_w);
+                add_fixed(g + wc, s.out_c, acc_b);
+            }
+        }
+        if (parts == 1) return;
+        const fixed_sum* partial = fixed_part_.data();
+#pragma omp parallel for num_threads(threads_) schedule(static)
+        for (std::ptrdiff_t i = 0; i < std::ptrdiff_t(per); ++i) {
+            fixed_sum sum = 0;
+            for (std::size_t p = 0; p + 1 < parts; ++p) sum += partial[p * per + std::size_t(i)];
+            if (std::size_t(i) < wc)
+                dw[i] += sum;
+            else
+                db[std::size_t(i) - wc] += sum;
+        }
+    }
+
     // --- element-wise -------------------------------------------------------------------------
     template <class Act>
     void activation_forward(T* x, std::size_t n) const {
@@ -364,6 +414,31 @@ public:
         return total / double(n);
     }
 
+    /// loss() of split-invariant training: `samples` samples of `per_sample` values, the
+    /// gradient that of the mean over `of_samples` samples (this batch may be a rank's share of
+    /// a larger one). Returns the sum over the samples of each one's mean loss, rounded by
+    /// fixed_loss: the same whatever the thread count and however the batch is split.
+    template <class Loss>
+    double loss_per_sample(const T* pred, const T* target, T* grad, std::size_t samples,
+                           std::size_t per_sample, std::size_t of_samples) {
+        partial_.assign(samples, 0.0);
+        const T scale = T(1) / T(per_sample * of_samples);
+#pragma omp parallel for num_threads(threads_) schedule(static)
+        for (std::ptrdiff_t k = 0; k < std::ptrdiff_t(samples); ++k) {
+            const std::size_t b = std::size_t(k) * per_sample, e = b + per_sample;
+            double sum = 0;
+            for (std::size_t i = b; i < e; ++i) {
+                const T d = pred[i] - target[i];
+                sum += double(loss_at<Loss>(d, target[i]));
+                grad[i] = slope_at<Loss>(d, target[i]) * scale;
+            }
+            partial_[std::size_t(k)] = fixed_loss(sum / double(per_sample));
+        }
+        double total = 0;
+        for (double p : partial_) total += p;
+        return total;
+    }
+
     /// f(i) for every i in [0, n), spread over the threads and vectorised: the one loop
     /// element-wise code (optimizers, element-wise layers) is written for.
     template <class F>
@@ -419,6 +494,67 @@ private:
             return scratch;
         }
         return kept_.packed(w, 9 * s.in_c * s.out_c, size, scratch, threads_, pack);
+    }
+
+    /// Whether one image's weight gradient takes Winograd's route: only with enough tiles.
+    /// Its 36 products of an image with few tiles are thin, and their 36 x Cin x Cout result
+    /// is written and read back for every image (at 12x12, 9 tiles: slower than the direct
+    /// method's 4x the multiplies).
+    [[nodiscard]] bool sample_winograd(const conv_shape& s) const noexcept {
+        constexpr std::size_t min_tiles = 32;
+        return use_winograd(s) &&
+               cpu::winograd::problem{1, s.in_h, s.in_w, s.in_c, s.out_c}.tiles() >= min_tiles;
+    }
+    /// Pixels per tile of one image's direct weight gradient: a column tile of about 4 MB, the
+    /// same whatever the thread count (its order of summation must not depend on it).
+    [[nodiscard]] static std::size_t sample_tile(const conv_shape& s) noexcept {
+        const std::size_t row_len = s.k * s.k * s.in_c;
+        return std::min(
+            s.out_h * s.out_w,
+            std::clamp<std::size_t>((std::size_t(4) << 20) / (row_len * sizeof(T)), 256, 16384));
+    }
+    /// Values of the workspace one thread needs for sample_weight_gradient.
+    [[nodiscard]] std::size_t sample_workspace_size(const conv_shape& s) const noexcept {
+        if (sample_winograd(s))
+            return cpu::winograd::weight_gradient_workspace<T>(
+                {1, s.in_h, s.in_w, s.in_c, s.out_c},
+                std::max<std::size_t>(options_.workspace_bytes, 1));
+        return is_pointwise(s) ? 0 : sample_tile(s) * s.k * s.k * s.in_c;
+    }
+    /// The weight and bias gradient of one image (s.n == 1), overwritten, on the calling thread
+    /// alone: Winograd's (its order is the same on any thread count) or the direct method's,
+    /// over the pixels in tiles of sample_tile(s), in order.
+    void sample_weight_gradient(const conv_shape& s, const T* in, const T* dout, T* dw, T* db,
+                                T* ws) const {
+        const std::size_t M = s.out_h * s.out_w;
+        constexpr std::size_t columns = 64; // of db summed at a time, in double
+        for (std::size_t c0 = 0; c0 < s.out_c; c0 += columns) {
+            const std::size_t nc = std::min(columns, s.out_c - c0);
+            double sum[columns] = {};
+            for (std::size_t p = 0; p < M; ++p)
+                for (std::size_t j = 0; j < nc; ++j) sum[j] += double(dout[p * s.out_c + c0 + j]);
+            for (std::size_t j = 0; j < nc; ++j) db[c0 + j] = T(sum[j]);
+        }
+        if (sample_winograd(s)) {
+            const cpu::winograd::problem pb{1, s.in_h, s.in_w, s.in_c, s.out_c};
+            cpu::winograd::weight_gradient(pb, in, dout, dw, ws,
+                                           std::max<std::size_t>(options_.workspace_bytes, 1),
+                                           kernels_, 1);
+            return;
+        }
+        const std::size_t row_len = s.k * s.k * s.in_c, tile = sample_tile(s);
+        for (std::size_t p0 = 0; p0 < M; p0 += tile) {
+            const std::size_t p1 = std::min(M, p0 + tile);
+            const T* a = column_tile(s, in, p0, p1, ws);
+            cpu::gemm<T>(kernels_, true, false, row_len, s.out_c, p1 - p0, T(1), a, row_len,
+                         dout + p0 * s.out_c, s.out_c, p0 == 0 ? T(0) : T(1), dw, s.out_c);
+        }
+    }
+
+    /// acc[i] += x[i] rounded onto the fixed grid (on the calling thread).
+    static void add_fixed(const T* x, std::size_t n, fixed_sum* acc) noexcept {
+#pragma omp simd
+        for (std::size_t i = 0; i < n; ++i) acc[i] += to_fixed(double(x[i]));
     }
 
     /// Rows of the GEMM's left matrix for output pixels [p0, p1): im2col into `ws`, or the
@@ -496,8 +632,10 @@ private:
     int threads_ = 1;
     cpu::kernel_path kernels_;
     // grown once
-    std::vector<T> col_, dcol_, dw_part_, wino_u_, wino_ws_, phase_w_, phase_ws_, packed_w_;
-    cpu::kept_weights<T> kept_; // the forward kernels, packed
+    std::vector<T> col_, dcol_, dw_part_, wino_u_, wino_ws_, phase_w_, phase_ws_, packed_w_,
+        sample_grad_, sample_ws_;
+    std::vector<fixed_sum> fixed_part_; // the threads' partial sums but the first's
+    cpu::kept_weights<T> kept_;         // the forward kernels, packed
     std::vector<cpu::phase::phase_plan> phases_;
     std::vector<cpu::phase::work_item> phase_items_;
     std::vector<double> partial_, sums_, totals_; // reduction scratch
