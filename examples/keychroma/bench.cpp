@@ -74,21 +74,16 @@ void run_bench(const bench_options& o, const global_options& global) {
     for (auto& v : t) v = float(rng.uniform01() - 0.5);
     const nn::adam adam;
     auto once = [&] {
-        if (!train) {
-            net.forward(x);
-        } else if constexpr (network::splits_exactly) { // the trainer's update_split_invariant
-            if (!o.split_invariant) {
-                (void)net.train_step(x, t, adam);
-                return;
+        if (!train) return net.forward(x);
+        if constexpr (network::splits_exactly)
+            if (o.split_invariant) { // as the trainer's update_split_invariant, on one process
+                net.forward(x, true);
+                (void)net.template loss_share<nn::mse>(t, o.batch);
+                net.backward_fixed();
+                net.set_gradients_from_fixed();
+                return net.step(adam);
             }
-            net.forward(x, true);
-            (void)net.template loss_share<nn::mse>(t, o.batch);
-            net.backward_fixed();
-            net.set_gradients_from_fixed();
-            net.step(adam);
-        } else {
-            (void)net.train_step(x, t, adam);
-        }
+        (void)net.train_step(x, t, adam);
     };
     // warm-up: the first pass sizes every workspace; in inference the second keeps the packed
     // kernels (nn/backend/cpu_kept_weights.hpp), as every later frame of a video finds them

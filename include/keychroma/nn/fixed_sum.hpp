@@ -29,7 +29,7 @@ inline constexpr std::size_t fixed_sum_max_samples = std::size_t(1) << 12;
 
 namespace detail {
 inline constexpr double fixed_scale = double(fixed_sum(1) << fixed_fraction_bits);
-inline constexpr double fixed_limit = 0x1p50; // 2^10 on the grid
+inline constexpr double fixed_limit = 0x1p10 * fixed_scale;
 /// Adding 1.5 * 2^52 rounds a double of magnitude below 2^51 to an integer (to nearest, ties to
 /// even), which then lies in the low bits of the sum's representation: vectorises, unlike
 /// llrint.

@@ -143,12 +143,7 @@ public:
     /// loss gradient that backward() propagates.
     template <loss_function Loss = mse>
     double loss(const host_tensor_type& target) {
-        const auto s = output_shape();
-        if (shape_of(target) != s)
-            throw config_error("training target shape does not match the network output");
-        grow(target_, s.size());
-        backend_.upload(target.data(), s.size(), backend_.data(target_));
-        return loss_device<Loss>(backend_.data(target_));
+        return loss_device<Loss>(upload_target(target));
     }
     template <loss_function Loss = mse>
     double loss_device(const value_type* target) {
@@ -164,15 +159,11 @@ public:
     template <loss_function Loss = mse>
     double loss_share(const host_tensor_type& target,
                       std::size_t of_samples) requires splits_exactly {
+        const value_type* t = upload_target(target);
         const auto s = output_shape();
-        if (shape_of(target) != s)
-            throw config_error("training target shape does not match the network output");
-        grow(target_, s.size());
-        backend_.upload(target.data(), s.size(), backend_.data(target_));
         current_grad_ = 0;
-        return backend_.template loss_per_sample<Loss>(out_ptr(depth - 1), backend_.data(target_),
-                                                       backend_.data(grad_buf_[0]), s.n,
-                                                       s.size() / s.n, of_samples);
+        return backend_.template loss_per_sample<Loss>(
+            out_ptr(depth - 1), t, backend_.data(grad_buf_[0]), s.n, s.size() / s.n, of_samples);
     }
     /// backward() with every parameter gradient summed sample by sample on the fixed grid, into
     /// fixed_gradients() (the float gradients are left as they were: set_gradients_from_fixed).
@@ -341,6 +332,16 @@ private:
         for (auto v : slot_) m = v > m ? v : m;
         return m + 1;
     }();
+
+    /// `target` (the output's shape) in the backend's memory.
+    const value_type* upload_target(const host_tensor_type& target) {
+        const auto s = output_shape();
+        if (shape_of(target) != s)
+            throw config_error("training target shape does not match the network output");
+        grow(target_, s.size());
+        backend_.upload(target.data(), s.size(), backend_.data(target_));
+        return backend_.data(target_);
+    }
 
     void grow(buffer& b, std::size_t n) {
         if (b.size() < n) backend_.allocate(b, n);

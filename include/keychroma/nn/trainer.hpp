@@ -42,6 +42,7 @@
 #include <numeric>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "keychroma/core/error.hpp"
@@ -408,13 +409,10 @@ private:
         if (options_.split_invariant) return update_split_invariant(x, y, opt);
         if (g.size() == 1) return net_.template train_step<Loss>(x, y, opt);
         const std::size_t n = x.shape()[0];
-        check_share(n);
-        const auto [b0, b1] = share_of(n, g.rank(), g.size());
-        copy_samples(x, shape_of(x), b0, b1, x_share_);
-        copy_samples(y, shape_of(y), b0, b1, y_share_);
-        const double weight = double(b1 - b0) / double(n);
-        net_.forward(x_share_, true);
-        const double loss = net_.template loss<Loss>(y_share_) * weight;
+        const auto [xs, ys] = share(x, y);
+        const double weight = double(xs.shape()[0]) / double(n);
+        net_.forward(xs, true);
+        const double loss = net_.template loss<Loss>(ys) * weight;
         net_.backward();
         gradients_.resize(Net::parameter_count);
         net_.gradients(gradients_);
@@ -433,18 +431,12 @@ private:
         if constexpr (Net::splits_exactly) {
             process_group& g = group();
             const std::size_t n = x.shape()[0];
-            check_share(n);
             if (n > fixed_sum_max_samples)
                 throw config_error("trainer: split-invariant batches hold at most " +
                                    std::to_string(fixed_sum_max_samples) + " samples");
-            const auto [b0, b1] = share_of(n, g.rank(), g.size());
-            const bool whole = b1 - b0 == n;
-            if (!whole) {
-                copy_samples(x, shape_of(x), b0, b1, x_share_);
-                copy_samples(y, shape_of(y), b0, b1, y_share_);
-            }
-            net_.forward(whole ? x : x_share_, true);
-            const double loss = net_.template loss_share<Loss>(whole ? y : y_share_, n);
+            const auto [xs, ys] = share(x, y);
+            net_.forward(xs, true);
+            const double loss = net_.template loss_share<Loss>(ys, n);
             net_.backward_fixed();
             g.sum(net_.fixed_gradients());
             net_.set_gradients_from_fixed();
@@ -457,11 +449,27 @@ private:
         }
     }
 
-    void check_share(std::size_t n) {
-        if (n < group().size())
+    /// This rank's contiguous share of batch (x, y): the batch itself when it is the whole.
+    std::pair<const host_tensor_type&, const host_tensor_type&> share(const host_tensor_type& x,
+                                                                      const host_tensor_type& y) {
+        const std::size_t n = x.shape()[0], ranks = group().size();
+        if (n < ranks)
             throw config_error("trainer: a batch of " + std::to_string(n) +
-                               " samples cannot be shared by " + std::to_string(group().size()) +
+                               " samples cannot be shared by " + std::to_string(ranks) +
                                " processes");
+        if (ranks == 1) return {x, y};
+        const auto [b0, b1] = share_of(n, group().rank(), ranks);
+        copy_samples(x, shape_of(x), b0, b1, x_share_);
+        copy_samples(y, shape_of(y), b0, b1, y_share_);
+        return {x_share_, y_share_};
+    }
+
+    /// The sum of the last forward pass's losses over its `count` samples (exact, and the same
+    /// for every split, with split-invariant sums).
+    double loss_sum(const host_tensor_type& y, std::size_t count) {
+        if constexpr (Net::splits_exactly)
+            if (options_.split_invariant) return net_.template loss_share<Loss>(y, count);
+        return net_.template loss<Loss>(y) * double(count);
     }
 
     /// Mean loss over the held-out pairs, in batches of the training's size, each rank
@@ -477,12 +485,7 @@ private:
             copy_samples(set.inputs, in_shape, b0, b1, x_check_);
             copy_samples(set.targets, out_shape, b0, b1, y_check_);
             net_.forward(x_check_);
-            if constexpr (Net::splits_exactly)
-                if (options_.split_invariant) { // the same sum for every split: exact
-                    sum += net_.template loss_share<Loss>(y_check_, b1 - b0);
-                    continue;
-                }
-            sum += net_.template loss<Loss>(y_check_) * double(b1 - b0);
+            sum += loss_sum(y_check_, b1 - b0);
         }
         return group().total(sum) / double(n);
     }

@@ -508,10 +508,7 @@ private:
     /// Pixels per tile of one image's direct weight gradient: a column tile of about 4 MB, the
     /// same whatever the thread count (its order of summation must not depend on it).
     [[nodiscard]] static std::size_t sample_tile(const conv_shape& s) noexcept {
-        const std::size_t row_len = s.k * s.k * s.in_c;
-        return std::min(
-            s.out_h * s.out_w,
-            std::clamp<std::size_t>((std::size_t(4) << 20) / (row_len * sizeof(T)), 256, 16384));
+        return std::min(s.out_h * s.out_w, cache_tile_rows(s.k * s.k * s.in_c));
     }
     /// Values of the workspace one thread needs for sample_weight_gradient.
     [[nodiscard]] std::size_t sample_workspace_size(const conv_shape& s) const noexcept {
@@ -570,9 +567,12 @@ private:
     /// leaves threads idle (conv 6 of the paper's network at batch 1: 3 tiles of 455, 455 and
     /// 114 rows on 2 threads, where 4 of 256 keep both busy).
     std::size_t tile_rows(std::size_t row_len, std::size_t rows) const noexcept {
-        const std::size_t by_size =
-            std::clamp<std::size_t>((std::size_t(4) << 20) / (row_len * sizeof(T)), 256, 16384);
-        return std::max<std::size_t>(cpu::even_split(rows, by_size, std::size_t(threads_)), 16);
+        return std::max<std::size_t>(
+            cpu::even_split(rows, cache_tile_rows(row_len), std::size_t(threads_)), 16);
+    }
+    /// Rows of a column tile of about 4 MB.
+    static std::size_t cache_tile_rows(std::size_t row_len) noexcept {
+        return std::clamp<std::size_t>((std::size_t(4) << 20) / (row_len * sizeof(T)), 256, 16384);
     }
 
     static T* grow(std::vector<T>& ws, std::size_t n) {
