@@ -206,23 +206,33 @@ void add_keyframes(CLI::App& app, global_options& global) {
                     "Jump for --clustering shots; 0 = mean + 3 sd")
         ->check(non_negative_number)
         ->capture_default_str();
-    cmd->add_option("--selection", c.selection, "Keyframe selection within clusters")
-        ->check(CLI::IsMember(reg::names(reg::selections())))
-        ->capture_default_str();
+    auto* selection = cmd->add_option("--selection", c.selection,
+                                      "Keyframe selection within clusters (colour-budget: --budget "
+                                      "keyframes where the gray copies lose the most colour)")
+                          ->check(CLI::IsMember(reg::names(reg::selections())))
+                          ->capture_default_str();
     auto* every = cmd->add_option("--every", c.values.step,
                                   "Every N-th frame of each cluster (--selection every)")
                       ->check(positive_number)
                       ->capture_default_str();
-    auto* budget = cmd->add_option("--budget", c.values.budget_count,
-                                   "At most K keyframes in all (implies --selection budget)")
-                       ->check(positive_number)
-                       ->capture_default_str();
+    auto* budget =
+        cmd->add_option("--budget", c.values.budget_count,
+                        "At most K keyframes in all (--selection budget or colour-budget; "
+                        "without --selection: budget)")
+            ->check(positive_number)
+            ->capture_default_str();
     every->excludes(budget);
     cmd->add_flag("--no-images", o->no_images, "Do not write the keyframes as PNG");
     cmd->add_option("--keyframe-size", o->keyframe_size,
                     "Write the keyframe PNGs resized to WxH (area-averaged when shrinking)");
-    cmd->callback([o, &global, budget] {
-        if (budget->count() > 0) o->choice.selection = kf::budget::name();
+    cmd->callback([o, &global, budget, selection] {
+        if (budget->count() > 0 && selection->count() == 0)
+            o->choice.selection = kf::budget::name();
+        if (budget->count() > 0 && o->choice.selection != kf::budget::name() &&
+            o->choice.selection != kf::colour_budget::name())
+            throw CLI::ValidationError(
+                "--budget", "counts the keyframes of --selection " + kf::budget::name() + " or " +
+                                kf::colour_budget::name() + ", not " + o->choice.selection);
         run(*o, global);
     });
 }

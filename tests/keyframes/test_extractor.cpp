@@ -213,6 +213,62 @@ BOOST_AUTO_TEST_CASE(other_policies_compose) {
                "rgb8/black/hellingerx10000/mean-shift(q=0.3)/every(30)");
 }
 
+// Shots of a synthetic video, and keyframes where the colour is: 40 gray frames, 20 of strong
+// colour, 40 of faint colour (noise around one colour each, so that every shot is one cluster).
+// The feature pass measures each frame's gray error as gray_error() does on the frame; the
+// colour budget spends none of its 6 keyframes on the gray shot, most on the strong one, while
+// the budget by size gives the gray shot 3.
+BOOST_AUTO_TEST_CASE(colour_budget_spends_keyframes_on_the_coloured_shots) {
+    std::mt19937 rng(41);
+    std::uniform_int_distribution<int> noise(-8, 8);
+    const auto shot = [&](std::size_t n, int r, int g, int b) {
+        std::vector<rgb8_image> out;
+        for (std::size_t k = 0; k < n; ++k) {
+            rgb8_image f = rgb8_image::from_shape({24, 24, 3});
+            for (std::size_t i = 0; i < 24 * 24; ++i) {
+                const int d = noise(rng);
+                f.data()[3 * i] = std::uint8_t(r + d);
+                f.data()[3 * i + 1] = std::uint8_t(g + d);
+                f.data()[3 * i + 2] = std::uint8_t(b + d);
+            }
+            out.push_back(std::move(f));
+        }
+        return out;
+    };
+    std::vector<rgb8_image> video = shot(40, 128, 128, 128);
+    for (auto& f : shot(20, 200, 60, 40)) video.push_back(std::move(f));
+    for (auto& f : shot(40, 110, 140, 120)) video.push_back(std::move(f));
+
+    keyframe_extractor<rgb_uniform<8>, no_reference, hellinger, shot_threshold, colour_budget> ex;
+    ex.selection.count = 6;
+    memory_source src(video);
+    const auto r = ex(src);
+    BOOST_TEST_REQUIRE(r.clusters.cluster_count() == 3u);
+    BOOST_TEST_REQUIRE(r.features.gray_error.size() == 100u);
+    for (std::size_t i = 0; i < 100; ++i)
+        BOOST_TEST(r.features.gray_error[i] == gray_error(video[i]));
+    std::size_t per_shot[3] = {0, 0, 0};
+    for (auto f : r.keyframes) ++per_shot[f < 40 ? 0 : (f < 60 ? 1 : 2)];
+    BOOST_TEST(r.keyframes.size() == 6u);
+    BOOST_TEST(per_shot[0] == 0u);
+    BOOST_TEST(per_shot[1] > per_shot[2]);
+    BOOST_TEST(per_shot[2] >= 1u);
+
+    keyframe_extractor<rgb_uniform<8>, no_reference, hellinger, shot_threshold, budget> by_size;
+    by_size.selection.count = 6;
+    memory_source again(video);
+    const auto s = by_size(again);
+    std::size_t gray_shot = 0;
+    for (auto f : s.keyframes) gray_shot += f < 40;
+    BOOST_TEST(gray_shot ==
+               3u); // one each, then D'Hondt: 40 (tie, the lower index), 40, 13.3 (tie)
+
+    // Points from stored histograms carry no gray error: a clear error, not a guess.
+    memory_source third(video);
+    BOOST_CHECK_THROW((void)ex.from_histograms(read_histograms(third, ex.binning)),
+                      keychroma::config_error);
+}
+
 // Stages chosen at run time (any_policy.hpp, registry.hpp): an extractor the registry makes from
 // names and values extracts exactly what the extractor of the same policies as types does, and
 // describes itself the same way.
@@ -231,6 +287,8 @@ BOOST_AUTO_TEST_CASE(registry_extractor_equals_the_typed_extractor) {
         BOOST_TEST(got.features.distance == want.features.distance,
                    boost::test_tools::per_element());
         BOOST_TEST((got.features.points == want.features.points));
+        BOOST_TEST(got.features.gray_error == want.features.gray_error,
+                   boost::test_tools::per_element());
         BOOST_TEST(got.clusters.labels == want.clusters.labels, boost::test_tools::per_element());
         BOOST_TEST(got.keyframes == want.keyframes, boost::test_tools::per_element());
         BOOST_TEST((got.clusters.bandwidth == want.clusters.bandwidth ||
@@ -270,6 +328,14 @@ BOOST_AUTO_TEST_CASE(registry_extractor_equals_the_typed_extractor) {
         c.values.budget_count = 4;
         same(typed, c);
     }
+    {
+        keyframe_extractor<rgb_uniform<8>, no_reference, hellinger, shot_threshold, colour_budget>
+            typed;
+        typed.selection.count = 5;
+        reg::extractor_choice c{"rgb8", "none", "hellinger", "shots", "colour-budget", {}};
+        c.values.budget_count = 5;
+        same(typed, c);
+    }
 }
 
 // The registry offers each policy under the policy's own name(), once: exactly the names the
@@ -291,7 +357,8 @@ BOOST_AUTO_TEST_CASE(registry_names_are_the_policies_names) {
     BOOST_TEST(reg::names(reg::clusterings()) == (names{"mean-shift", "mean-shift-binned",
                                                         "mean-shift-gaussian", "kmeans", "shots"}),
                boost::test_tools::per_element());
-    BOOST_TEST(reg::names(reg::selections()) == (names{"every", "medoid", "budget"}),
+    BOOST_TEST(reg::names(reg::selections()) ==
+                   (names{"every", "medoid", "budget", "colour-budget"}),
                boost::test_tools::per_element());
     // what the tool's defaults name is the paper's extractor
     BOOST_TEST(reg::make_extractor(paper::keyframe_choice()).description() ==
@@ -326,6 +393,7 @@ BOOST_AUTO_TEST_CASE(descriptions_report_the_values_used) {
     BOOST_TEST(any_clustering(kmeans{.k = 7, .seed = 3}).description() == "kmeans(7, seed=3)");
     BOOST_TEST(every_nth{.step = 12}.description() == "every(12)");
     BOOST_TEST(budget{.count = 39}.description() == "budget(39)");
+    BOOST_TEST(colour_budget{.count = 39}.description() == "colour-budget(39)");
     BOOST_TEST(shot_threshold{}.description() == "shots(auto)");
     BOOST_TEST(shot_threshold{.threshold = 2.5}.description() == "shots(2.5)");
     BOOST_TEST(mean_shift<>{.bandwidth = 120}.description() == "mean-shift(bandwidth=120)");

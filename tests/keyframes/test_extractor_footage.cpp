@@ -44,7 +44,7 @@ BOOST_AUTO_TEST_CASE(paper_extractor_on_cockatoo_matches_naive_computation) {
     BOOST_TEST(r.clusters.labels == general.labels, boost::test_tools::per_element());
     BOOST_TEST(std::fabs(r.clusters.bandwidth - estimate_bandwidth(naive, 0.3)) <=
                1e-9 * r.clusters.bandwidth);
-    const auto want = every_nth{}.select(general, naive);
+    const auto want = every_nth{}.select(general, frame_features{.points = naive});
     BOOST_TEST(r.keyframes == want, boost::test_tools::per_element());
     BOOST_TEST(r.keyframes.size() >= 10u); // 280 frames: at least one per 30 frames
     BOOST_TEST(r.keyframes.front() == 0u);

@@ -141,6 +141,19 @@ BOOST_AUTO_TEST_CASE(cli_other_policies_and_errors) {
     BOOST_TEST(j["keyframes"].size() == 5u);
     BOOST_TEST(j["configuration"]["paper"] == false);
 
+    // the colour budget over shots; --budget counts a budget's keyframes, no other selection's
+    BOOST_TEST(run("keyframes '" + clip.string() + "' --out '" + (dir / "cb").string() +
+                       "' --reference none --clustering shots --selection colour-budget "
+                       "--budget 4 --no-images --json",
+                   dir / "cb.txt") == 0);
+    const auto jc = nlohmann::json::parse(slurp(dir / "cb" / "keyframes.json"));
+    BOOST_TEST(jc["keyframes"].size() == 4u);
+    BOOST_TEST(jc["configuration"]["selection"] == "colour-budget(4)");
+    BOOST_TEST(run("keyframes '" + clip.string() + "' --out '" + (dir / "eb").string() +
+                       "' --selection every --budget 4 --no-images",
+                   dir / "eb.txt") == 6);
+    BOOST_TEST(!std::filesystem::exists(dir / "eb"));
+
     // keyframes at a working size
     BOOST_TEST(run("keyframes '" + clip.string() + "' --out '" + (dir / "s").string() +
                        "' --every 100 --keyframe-size 64x32 -q",

@@ -5,6 +5,7 @@
 // force.
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -121,18 +122,25 @@ point_matrix column(const std::vector<double>& v) {
     std::copy(v.begin(), v.end(), p.data());
     return p;
 }
+/// 1-D points `v`, and each frame's gray error.
+frame_features features(const std::vector<double>& v, std::vector<double> gray_error = {}) {
+    frame_features f;
+    f.points = column(v);
+    f.gray_error = std::move(gray_error);
+    return f;
+}
 } // namespace
 
 BOOST_AUTO_TEST_CASE(every_nth_takes_positions_within_each_cluster) {
     // cluster 0 = even frames, cluster 1 = odd frames, 100 frames.
     std::vector<std::size_t> labels(100);
     for (std::size_t i = 0; i < 100; ++i) labels[i] = i % 2;
-    const auto k = every_nth{}.select(labelled(labels, 2), column(std::vector<double>(100)));
+    const auto k = every_nth{}.select(labelled(labels, 2), features(std::vector<double>(100)));
     // Even frames: positions 0, 30 -> frames 0, 60; odd: 1, 61.
     BOOST_TEST(k == (std::vector<std::size_t>{0, 1, 60, 61}), boost::test_tools::per_element());
     every_nth five;
     five.step = 25;
-    BOOST_TEST(five.select(labelled(labels, 2), column(std::vector<double>(100))).size() == 4u);
+    BOOST_TEST(five.select(labelled(labels, 2), features(std::vector<double>(100))).size() == 4u);
 }
 
 BOOST_AUTO_TEST_CASE(medoid_equals_brute_force) {
@@ -143,7 +151,7 @@ BOOST_AUTO_TEST_CASE(medoid_equals_brute_force) {
         labels[i] = rng() % 3;
         v[i] = std::uniform_real_distribution<double>(0, 100)(rng) + 200.0 * labels[i];
     }
-    const auto got = medoid_per_cluster{}.select(labelled(labels, 3), column(v));
+    const auto got = medoid_per_cluster{}.select(labelled(labels, 3), features(v));
     std::vector<std::size_t> want;
     for (std::size_t k = 0; k < 3; ++k) {
         std::size_t best = 0;
@@ -171,7 +179,7 @@ BOOST_AUTO_TEST_CASE(budget_is_proportional_with_one_each) {
     for (int i = 0; i < 30; ++i) labels.push_back(1);
     for (int i = 0; i < 10; ++i) labels.push_back(2);
     budget b;
-    const auto k = b.select(labelled(labels, 3), column(std::vector<double>(100)));
+    const auto k = b.select(labelled(labels, 3), features(std::vector<double>(100)));
     BOOST_TEST(k.size() == 10u);
     std::size_t per[3] = {0, 0, 0};
     for (auto f : k) ++per[labels[f]];
@@ -180,11 +188,89 @@ BOOST_AUTO_TEST_CASE(budget_is_proportional_with_one_each) {
     BOOST_TEST(per[2] == 1u);
     budget two;
     two.count = 2; // more clusters than the budget: the two largest get one each
-    const auto k2 = two.select(labelled(labels, 3), column(std::vector<double>(100)));
+    const auto k2 = two.select(labelled(labels, 3), features(std::vector<double>(100)));
     BOOST_TEST(k2 == (std::vector<std::size_t>{30, 75}), boost::test_tools::per_element());
     budget all;
     all.count = 1000; // never more than every frame
-    BOOST_TEST(all.select(labelled(labels, 3), column(std::vector<double>(100))).size() == 100u);
+    BOOST_TEST(all.select(labelled(labels, 3), features(std::vector<double>(100))).size() == 100u);
+}
+
+// Neyman's allocation by hand: clusters of 60, 30 and 10 frames whose gray copies lose 1, 10
+// and 0 per frame weigh sqrt(60 * 60) = 60, sqrt(30 * 300) = 94.9 and 0; D'Hondt's quotients
+// for 9 seats, largest first: 94.9 (1), 60 (0), 47.4 (1), 31.6 (1), 30 (0), 23.7 (1), 20 (0),
+// 19.0 (1), 15.8 (1): 3 and 6 seats, none for the colourless cluster, each share at the middles
+// of equal parts of its frames.
+BOOST_AUTO_TEST_CASE(colour_budget_is_neyman_allocation) {
+    std::vector<std::size_t> labels;
+    std::vector<double> lost;
+    for (int i = 0; i < 60; ++i) labels.push_back(0), lost.push_back(1.0);
+    for (int i = 0; i < 30; ++i) labels.push_back(1), lost.push_back(10.0);
+    for (int i = 0; i < 10; ++i) labels.push_back(2), lost.push_back(0.0);
+    const std::vector<double> v(100);
+    const auto k = colour_budget{.count = 9}.select(labelled(labels, 3), features(v, lost));
+    BOOST_TEST(k == (std::vector<std::size_t>{10, 30, 50, 62, 67, 72, 77, 82, 87}),
+               boost::test_tools::per_element());
+    // A cluster's weight is its total, not its frames' count: the same 30 frames' loss on 3 of
+    // them (100 each) weighs as much.
+    for (int i = 60; i < 90; ++i) lost[i] = i < 63 ? 100.0 : 0.0;
+    const auto same = colour_budget{.count = 9}.select(labelled(labels, 3), features(v, lost));
+    std::size_t in_second = 0;
+    for (auto f : same) in_second += labels[f] == 1;
+    BOOST_TEST(in_second == 6u);
+    // Never more keyframes than the frames of clusters with colour.
+    BOOST_TEST(colour_budget{.count = 1000}.select(labelled(labels, 3), features(v, lost)).size() ==
+               90u);
+    // No colour anywhere: shared by size (quotients 60; 30 and 30, a tie to the lower index;
+    // 30; 20).
+    const std::vector<double> gray(100, 0.0);
+    const auto by_size = colour_budget{.count = 4}.select(labelled(labels, 3), features(v, gray));
+    std::size_t per[3] = {0, 0, 0};
+    for (auto f : by_size) ++per[labels[f]];
+    BOOST_TEST(per[0] == 3u);
+    BOOST_TEST(per[1] == 1u);
+    BOOST_TEST(per[2] == 0u);
+    // Without each frame's gray error, or with a budget of 0: a configuration error.
+    BOOST_CHECK_THROW((void)colour_budget{}.select(labelled(labels, 3), features(v)),
+                      keychroma::config_error);
+    BOOST_CHECK_THROW(
+        (void)colour_budget{.count = 0}.select(labelled(labels, 3), features(v, lost)),
+        keychroma::config_error);
+}
+
+// gray_error against the exact conversions: each sampled pixel's L* (double precision) rounded
+// to its transmission code, the gray (L*, 0, 0) of that code in 8-bit sRGB, the squared channel
+// differences averaged. A 16x12 frame is read whole; a 300x200 one on every 4th row and column
+// (at most 2^12 pixels).
+BOOST_AUTO_TEST_CASE(gray_error_equals_the_exact_conversion) {
+    std::mt19937 rng(31);
+    const auto naive = [](const rgb8_image& f, std::size_t step) {
+        double sum = 0;
+        std::size_t n = 0;
+        for (std::size_t y = 0; y < f.shape()[0]; y += step)
+            for (std::size_t x = 0; x < f.shape()[1]; x += step, ++n) {
+                const double l =
+                    srgb_to_lab_exact({f(y, x, 0) / 255.0, f(y, x, 1) / 255.0, f(y, x, 2) / 255.0})
+                        .l;
+                const double code = std::clamp(std::nearbyint(l * 255.0 / 100.0), 0.0, 255.0);
+                const double gray =
+                    std::nearbyint(255.0 * lab_to_srgb_exact({code * 100.0 / 255.0, 0, 0}).g);
+                for (int c = 0; c < 3; ++c) sum += (f(y, x, c) - gray) * (f(y, x, c) - gray);
+            }
+        return sum / (3.0 * double(n));
+    };
+    for (const auto [h, w, step] : {std::array<std::size_t, 3>{16, 12, 1}, {300, 200, 4}}) {
+        BOOST_TEST(gray_error_step(h, w) == step);
+        rgb8_image f = rgb8_image::from_shape({h, w, 3});
+        for (auto& v : f) v = static_cast<std::uint8_t>(rng());
+        BOOST_TEST(gray_error(f) == naive(f, step), boost::test_tools::tolerance(1e-12));
+        // A gray picture loses only its L* code's rounding: at most a level, here far less.
+        for (std::size_t i = 0; i < h * w; ++i)
+            f.data()[3 * i + 1] = f.data()[3 * i + 2] = f.data()[3 * i];
+        BOOST_TEST(gray_error(f) == naive(f, step), boost::test_tools::tolerance(1e-12));
+        BOOST_TEST(gray_error(f) <= 1.0);
+    }
+    BOOST_TEST(gray_error_step(1280, 720) == 16u); // 80 x 45 = 3,600 pixels; 15: 86 x 48
+    BOOST_TEST(gray_error(rgb8_image::from_shape({0, 0, 3})) == 0.0);
 }
 
 BOOST_AUTO_TEST_CASE(kmeans_reaches_a_lloyd_fixed_point) {

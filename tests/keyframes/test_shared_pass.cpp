@@ -124,6 +124,8 @@ void check_every_sharing(const std::vector<rgb8_image>& video, const R& referenc
                                                        << ", blocks of " << block) {
                     BOOST_TEST(got[r].points == want.points); // bit for bit
                     BOOST_TEST(got[r].distance == want.distance, boost::test_tools::per_element());
+                    BOOST_TEST(got[r].gray_error == want.gray_error,
+                               boost::test_tools::per_element());
                 }
             }
         }

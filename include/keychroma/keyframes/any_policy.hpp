@@ -83,7 +83,7 @@ struct clustering_interface : named_policy {
 
 struct selection_interface : named_policy {
     [[nodiscard]] virtual std::vector<std::size_t> select(const clustering_result& c,
-                                                          const point_matrix& points) const = 0;
+                                                          const frame_features& f) const = 0;
 };
 
 } // namespace detail
@@ -233,8 +233,8 @@ public:
         : erased_stage("selection", std::make_shared<const model<S>>(s)) {}
 
     [[nodiscard]] std::vector<std::size_t> select(const clustering_result& c,
-                                                  const point_matrix& points) const {
-        return held().select(c, points);
+                                                  const frame_features& f) const {
+        return held().select(c, f);
     }
 
 private:
@@ -242,8 +242,8 @@ private:
     struct model final : detail::held_policy<S, detail::selection_interface> {
         using detail::held_policy<S, detail::selection_interface>::held_policy;
         std::vector<std::size_t> select(const clustering_result& c,
-                                        const point_matrix& points) const override {
-            return this->policy.select(c, points);
+                                        const frame_features& f) const override {
+            return this->policy.select(c, f);
         }
     };
 };

@@ -28,10 +28,14 @@ class histogram_table;
 using point_matrix = xt::xtensor<double, 2>;
 
 /// What a reference policy makes of the stored histograms: the points the clustering sees and,
-/// for plots and frames.csv, one scalar per frame.
+/// for plots and frames.csv, one scalar per frame; and what the first pass measured of each
+/// frame besides (gray_error.hpp), for the selections that weigh frames by it.
 struct frame_features {
     point_matrix points;          ///< {frames, dims}; dims == 1 for every 1-D reference
     std::vector<double> distance; ///< per frame: distance from the reference (for display)
+    /// Per frame: the colour its gray copy loses (gray_error()); empty when the points were made
+    /// from stored histograms alone (keyframe_extractor::from_histograms).
+    std::vector<double> gray_error;
 };
 
 /// What a clustering policy returns.
@@ -114,12 +118,13 @@ concept clustering = std::default_initializable<C> && requires(const C& c, const
     { c.cluster(p) } -> std::same_as<clustering_result>;
 };
 
-/// Selection: picks keyframe indices (ascending frame numbers) from the clusters.
+/// Selection: picks keyframe indices (ascending frame numbers) from the clusters of the frames'
+/// features (their points, and what else the pass measured of each frame).
 template <class S>
 concept selection = std::default_initializable<S> &&
-    requires(const S& s, const clustering_result& c, const point_matrix& p) {
+    requires(const S& s, const clustering_result& c, const frame_features& f) {
     { s.name() } -> std::convertible_to<std::string>;
-    { s.select(c, p) } -> std::same_as<std::vector<std::size_t>>;
+    { s.select(c, f) } -> std::same_as<std::vector<std::size_t>>;
 };
 
 } // namespace keychroma::keyframes

@@ -2,8 +2,9 @@
 // keyframe_extractor: the five policies composed into one type. It streams a frame source once
 // into each frame's point (Binning + Reference + Distance; feature_pass), then clusters the
 // points and selects keyframes. A reference that needs only the frames read so far (the paper's
-// black image) turns each frame into its point at once, so the pass keeps one number per frame;
-// the others keep every frame's histogram until the end. The stages are also usable one by one
+// black image) turns each frame into its point at once, so the pass keeps one number per frame
+// (and the colour its gray copy loses, which a selection may weigh frames by); the others keep
+// every frame's histogram until the end. The stages are also usable one by one
 // (read_histograms(), from_histograms(), from_features()), e.g. to try several clusterings on one
 // decoded video.
 // Several ranks (a process_group, e.g. an MPI job) share the pass: each makes the points of its
@@ -29,6 +30,7 @@
 #include "keychroma/core/process_group.hpp"
 #include "keychroma/io/frame_source.hpp"
 #include "keychroma/keyframes/concepts.hpp"
+#include "keychroma/keyframes/gray_error.hpp"
 #include "keychroma/keyframes/histogram.hpp"
 #include "keychroma/keyframes/reference.hpp"
 
@@ -127,8 +129,9 @@ struct frame_shares {
 };
 
 /// The first pass over a video, a frame at a time: what the reference needs to give every frame
-/// its point. A streaming reference makes the point as the frame arrives (8 bytes per frame);
-/// any other keeps the frame's histogram (4 bytes per bin) until finish(). With shares of
+/// its point, and the colour its gray copy loses (gray_error.hpp, 8 bytes per frame). A
+/// streaming reference makes the point as the frame arrives (8 bytes per frame more); any other
+/// keeps the frame's histogram (4 bytes per bin) until finish(). With shares of
 /// several ranks, the pass makes the points of this rank's frames only: wants_next() says which
 /// frames it needs the pixels of (its own, and the history() frames before each of its ranges);
 /// finish(group) completes the points with the other ranks'.
@@ -161,6 +164,7 @@ public:
     }
 
     void reserve(std::size_t frames) {
+        gray_error_.reserve(frames);
         if (streams_)
             points_.reserve(frames);
         else
@@ -171,6 +175,10 @@ public:
     void add(const rgb8_image& frame) {
         const std::size_t i = next_++;
         const bool own = shares_.owns(i);
+        if (own) {
+            gray_error_.resize(i, 0.0); // another rank's frames before it: zeros in the sum
+            gray_error_.push_back(gray_error(frame));
+        }
         if constexpr (streaming_reference<R, B, D>) {
             if (streams_) {
                 if (!own && !shares_.is_history(i, history_)) {
@@ -209,13 +217,20 @@ public:
                                " of " + std::to_string(shares_.ranks) + " finished by rank " +
                                std::to_string(group.rank()) + " of " +
                                std::to_string(group.size()));
+        // One owner per frame: the other ranks add zeros.
+        gray_error_.resize(next_, 0.0);
+        group.sum(std::span<double>(gray_error_));
+        frame_features f;
         if (streams_) {
             points_.resize(next_, 0.0);
-            group.sum(std::span<double>(points_)); // one owner per frame: the others add zeros
-            return detail::one_dimensional(std::move(points_));
+            group.sum(std::span<double>(points_));
+            f = detail::one_dimensional(std::move(points_));
+        } else {
+            if (shares_.ranks > 1) table_ = whole_table(group);
+            f = reference_.features(binning_, table_, distance_);
         }
-        if (shares_.ranks > 1) table_ = whole_table(group);
-        return reference_.features(binning_, table_, distance_);
+        f.gray_error = std::move(gray_error_);
+        return f;
     }
 
 private:
@@ -270,6 +285,7 @@ private:
     std::optional<typename detail::stream_of<R, B, D>::type> stream_;
     std::vector<std::uint32_t> counts_;
     std::vector<double> points_;
+    std::vector<double> gray_error_; ///< per frame up to this rank's last; zeros for others'
     histogram_table table_;
 };
 
@@ -404,7 +420,7 @@ struct keyframe_extractor {
         r.frame_count = features.points.shape()[0];
         r.features = std::move(features);
         r.clusters = clustering.cluster(r.features.points);
-        r.keyframes = selection.select(r.clusters, r.features.points);
+        r.keyframes = selection.select(r.clusters, r.features);
         return r;
     }
 

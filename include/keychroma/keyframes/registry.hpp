@@ -34,7 +34,7 @@ struct policy_values {
     std::size_t clusters = kmeans{}.k;                      ///< k-means
     double threshold = shot_threshold{}.threshold;          ///< shots; 0 = automatic
     std::size_t step = every_nth{}.step;                    ///< every n-th frame of a cluster
-    std::size_t budget_count = budget{}.count;              ///< keyframes in all
+    std::size_t budget_count = budget{}.count;              ///< keyframes in all (both budgets)
 };
 
 /// A policy offered under its name(), made from the values by `make`.
@@ -104,7 +104,8 @@ template <class Any, class Make>
     static const std::vector<offer<any_selection>> all{
         offered<any_selection>([](const policy_values& v) { return every_nth{.step = v.step}; }),
         offered<any_selection>([](const policy_values&) { return medoid_per_cluster{}; }),
-        offered<any_selection>([](const policy_values& v) { return budget{.count = v.budget_count}; })};
+        offered<any_selection>([](const policy_values& v) { return budget{.count = v.budget_count}; }),
+        offered<any_selection>([](const policy_values& v) { return colour_budget{.count = v.budget_count}; })};
     return all;
 }
 // clang-format on
