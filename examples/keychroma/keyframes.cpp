@@ -59,8 +59,9 @@ void run(const keyframes_options& o, const global_options& global) {
     const auto info = source->info();
     if (!global.quiet && ranks.is_root())
         std::fprintf(stderr, "keyframes: reading %s\n", o.input.c_str());
-    kf::frame_features features = kf::read_features(*source, extractor.binning, extractor.reference,
-                                                    extractor.distance, ranks);
+    kf::frame_features features =
+        kf::read_features(*source, extractor.binning, extractor.reference, extractor.distance,
+                          ranks, kf::ignore_frames{}, kf::reads_gray_error(extractor.selection));
     source.reset();
     const auto read = std::chrono::steady_clock::now();
     kf::keyframe_result r = extractor.from_features(std::move(features));

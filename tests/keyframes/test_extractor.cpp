@@ -260,8 +260,12 @@ BOOST_AUTO_TEST_CASE(colour_budget_spends_keyframes_on_the_coloured_shots) {
     const auto s = by_size(again);
     std::size_t gray_shot = 0;
     for (auto f : s.keyframes) gray_shot += f < 40;
-    BOOST_TEST(gray_shot ==
-               3u); // one each, then D'Hondt: 40 (tie, the lower index), 40, 13.3 (tie)
+    // one each, then D'Hondt: 40 (a tie, the lower index), 40, 13.3 (a tie)
+    BOOST_TEST(gray_shot == 3u);
+    // a selection that does not read gray errors does not pay for them
+    BOOST_TEST(s.features.gray_error.empty());
+    BOOST_TEST(reads_gray_error(any_selection(colour_budget{})));
+    BOOST_TEST(!reads_gray_error(any_selection(budget{})));
 
     // Points from stored histograms carry no gray error: a clear error, not a guess.
     memory_source third(video);

@@ -101,7 +101,7 @@ frame_features rank_pass(const std::vector<rgb8_image>& video, const Bn& binning
                          const R& reference, const D& distance, const frame_shares& shares,
                          process_group& group) {
     counting_source source(video, true);
-    feature_pass pass(binning, reference, distance, shares);
+    feature_pass pass(binning, reference, distance, shares, /*gray_errors=*/true);
     feed(source, pass);
     return std::move(pass).finish(group);
 }
@@ -110,7 +110,9 @@ template <class R, class D, class Bn = rgb_uniform<8>>
 void check_every_sharing(const std::vector<rgb8_image>& video, const R& reference,
                          const D& distance, const Bn& binning = {}) {
     counting_source alone(video, true);
-    const frame_features want = read_features(alone, binning, reference, distance);
+    const frame_features want = read_features(alone, binning, reference, distance,
+                                              this_process_only(), ignore_frames{}, true);
+    BOOST_TEST_REQUIRE(want.gray_error.size() == video.size());
     for (std::size_t ranks : {2u, 3u})
         for (std::size_t block :
              {std::size_t{1}, std::size_t{4}, (video.size() + ranks - 1) / ranks}) {

@@ -84,6 +84,7 @@ struct clustering_interface : named_policy {
 struct selection_interface : named_policy {
     [[nodiscard]] virtual std::vector<std::size_t> select(const clustering_result& c,
                                                           const frame_features& f) const = 0;
+    [[nodiscard]] virtual bool reads_gray_error() const = 0;
 };
 
 } // namespace detail
@@ -236,6 +237,7 @@ public:
                                                   const frame_features& f) const {
         return held().select(c, f);
     }
+    [[nodiscard]] bool reads_gray_error() const { return held().reads_gray_error(); }
 
 private:
     template <class S>
@@ -245,6 +247,7 @@ private:
                                         const frame_features& f) const override {
             return this->policy.select(c, f);
         }
+        bool reads_gray_error() const override { return keyframes::reads_gray_error(this->policy); }
     };
 };
 

@@ -33,8 +33,9 @@ using point_matrix = xt::xtensor<double, 2>;
 struct frame_features {
     point_matrix points;          ///< {frames, dims}; dims == 1 for every 1-D reference
     std::vector<double> distance; ///< per frame: distance from the reference (for display)
-    /// Per frame: the colour its gray copy loses (gray_error()); empty when the points were made
-    /// from stored histograms alone (keyframe_extractor::from_histograms).
+    /// Per frame: the colour its gray copy loses (gray_error()), measured only for a selection
+    /// that reads it (reads_gray_error()); empty otherwise, and when the points were made from
+    /// stored histograms alone (keyframe_extractor::from_histograms).
     std::vector<double> gray_error;
 };
 
@@ -126,5 +127,18 @@ concept selection = std::default_initializable<S> &&
     { s.name() } -> std::convertible_to<std::string>;
     { s.select(c, f) } -> std::same_as<std::vector<std::size_t>>;
 };
+
+/// Whether a selection reads frame_features::gray_error, which the first pass then measures (a
+/// cost the others do not pay): a selection type says so with a static constexpr bool
+/// reads_gray_error, one chosen at run time (any_selection) with a reads_gray_error() member.
+template <selection S>
+[[nodiscard]] constexpr bool reads_gray_error(const S& s) {
+    if constexpr (requires { s.reads_gray_error(); })
+        return s.reads_gray_error();
+    else if constexpr (requires { S::reads_gray_error; })
+        return S::reads_gray_error;
+    else
+        return false;
+}
 
 } // namespace keychroma::keyframes

@@ -3,8 +3,8 @@
 // into each frame's point (Binning + Reference + Distance; feature_pass), then clusters the
 // points and selects keyframes. A reference that needs only the frames read so far (the paper's
 // black image) turns each frame into its point at once, so the pass keeps one number per frame
-// (and the colour its gray copy loses, which a selection may weigh frames by); the others keep
-// every frame's histogram until the end. The stages are also usable one by one
+// (and, for a selection that weighs frames by it, the colour its gray copy loses); the others
+// keep every frame's histogram until the end. The stages are also usable one by one
 // (read_histograms(), from_histograms(), from_features()), e.g. to try several clusterings on one
 // decoded video.
 // Several ranks (a process_group, e.g. an MPI job) share the pass: each makes the points of its
@@ -129,9 +129,9 @@ struct frame_shares {
 };
 
 /// The first pass over a video, a frame at a time: what the reference needs to give every frame
-/// its point, and the colour its gray copy loses (gray_error.hpp, 8 bytes per frame). A
-/// streaming reference makes the point as the frame arrives (8 bytes per frame more); any other
-/// keeps the frame's histogram (4 bytes per bin) until finish(). With shares of
+/// its point, and when asked (gray_errors) the colour its gray copy loses (gray_error.hpp, 8 bytes
+/// per frame). A streaming reference makes the point as the frame arrives (8 bytes per frame);
+/// any other keeps the frame's histogram (4 bytes per bin) until finish(). With shares of
 /// several ranks, the pass makes the points of this rank's frames only: wants_next() says which
 /// frames it needs the pixels of (its own, and the history() frames before each of its ranges);
 /// finish(group) completes the points with the other ranks'.
@@ -140,9 +140,9 @@ requires reference_for<R, B, D>
 class feature_pass {
 public:
     feature_pass(const B& binning, const R& reference, const D& distance,
-                 const frame_shares& shares = {})
+                 const frame_shares& shares = {}, bool gray_errors = false)
         : binning_(binning), reference_(reference), distance_(distance), shares_(shares),
-          streams_(detail::streams_frames<R, B, D>(reference)) {
+          streams_(detail::streams_frames<R, B, D>(reference)), gray_errors_(gray_errors) {
         if (shares.block == 0 || shares.ranks == 0 || shares.rank >= shares.ranks)
             throw config_error("feature_pass: rank " + std::to_string(shares.rank) + " of " +
                                std::to_string(shares.ranks) + " with blocks of " +
@@ -164,7 +164,7 @@ public:
     }
 
     void reserve(std::size_t frames) {
-        gray_error_.reserve(frames);
+        if (gray_errors_) gray_error_.reserve(frames);
         if (streams_)
             points_.reserve(frames);
         else
@@ -175,7 +175,7 @@ public:
     void add(const rgb8_image& frame) {
         const std::size_t i = next_++;
         const bool own = shares_.owns(i);
-        if (own) {
+        if (own && gray_errors_) {
             gray_error_.resize(i, 0.0); // another rank's frames before it: zeros in the sum
             gray_error_.push_back(gray_error(frame));
         }
@@ -218,8 +218,10 @@ public:
                                std::to_string(group.rank()) + " of " +
                                std::to_string(group.size()));
         // One owner per frame: the other ranks add zeros.
-        gray_error_.resize(next_, 0.0);
-        group.sum(std::span<double>(gray_error_));
+        if (gray_errors_) {
+            gray_error_.resize(next_, 0.0);
+            group.sum(std::span<double>(gray_error_));
+        }
         frame_features f;
         if (streams_) {
             points_.resize(next_, 0.0);
@@ -279,6 +281,7 @@ private:
     D distance_;
     frame_shares shares_;
     bool streams_;
+    bool gray_errors_; ///< measure each frame's gray error
     std::size_t history_ = 0;
     std::size_t next_ = 0;       ///< index of the next frame
     bool streamed_last_ = false; ///< the frame before next_ went through the stream
@@ -322,15 +325,17 @@ void feed(S& source, feature_pass<B, R, D>& pass, PerFrame&& per_frame = {}) {
 /// shared by the ranks of `group` (frame_shares::dealt): a collective call, every rank with its
 /// own source of the same video. `per_frame(frame)` sees every frame of the video, which this
 /// rank then decodes in full; without it (ignore_frames) the frames another rank makes the
-/// points of are passed over (io::skip_frame).
+/// points of are passed over (io::skip_frame). `gray_errors`: measure each frame's gray error too
+/// (for a selection that reads it: reads_gray_error()).
 template <binning B, class R, histogram_distance D, io::frame_source S,
           class PerFrame = ignore_frames>
 requires reference_for<R, B, D>
 [[nodiscard]] frame_features read_features(S& source, const B& binning, const R& reference,
                                            const D& distance, process_group& group,
-                                           PerFrame&& per_frame = {}) {
+                                           PerFrame&& per_frame = {}, bool gray_errors = false) {
     const auto count = source.info().frame_count;
-    feature_pass<B, R, D> pass(binning, reference, distance, frame_shares::dealt(group, count));
+    feature_pass<B, R, D> pass(binning, reference, distance, frame_shares::dealt(group, count),
+                               gray_errors);
     pass.reserve(detail::reserve_hint(count));
     feed(source, pass, std::forward<PerFrame>(per_frame));
     return std::move(pass).finish(group);
@@ -439,7 +444,7 @@ struct keyframe_extractor {
     template <io::frame_source S, class PerFrame>
     requires std::invocable<PerFrame&, const rgb8_image&>
     [[nodiscard]] keyframe_result scan(S& source, PerFrame&& per_frame) const {
-        return from_features(read_features(source, binning, reference, distance, per_frame));
+        return scan(source, this_process_only(), std::forward<PerFrame>(per_frame));
     }
 
     /// The pass shared by the ranks of `group`, each with its own source of the same video (a
@@ -449,7 +454,8 @@ struct keyframe_extractor {
     [[nodiscard]] keyframe_result scan(S& source, process_group& group,
                                        PerFrame&& per_frame = {}) const {
         return from_features(read_features(source, binning, reference, distance, group,
-                                           std::forward<PerFrame>(per_frame)));
+                                           std::forward<PerFrame>(per_frame),
+                                           reads_gray_error(selection)));
     }
 
     /// Streams the source once.

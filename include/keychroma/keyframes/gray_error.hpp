@@ -4,9 +4,11 @@
 // receiver of the gray video sees without the network (eval's gray baseline, up to the L* code's
 // rounding). A frame that loses more is one the network must colour more, and a keyframe
 // selection may spend its budget there (colour_budget, selection.hpp). The first pass measures
-// it on every frame (extractor.hpp), so it is a sample: at most gray_error_samples (4,096)
-// pixels on an even grid, about a tenth of the pass's CPU time on a 256x256 video and under 1%
-// on a 1280x720 H.264 one, where decoding dominates (perf, 2026-12-04).
+// it on every frame when the selection reads it (extractor.hpp), so it is a sample: at most
+// gray_error_samples (4,096) pixels on an even grid, about 0.07 ms a frame -- twice the paper's
+// whole extraction of frames in memory (bench_keyframes paper_extraction, 300 frames at 256x256:
+// 31 against 11 ms), a tenth of `keychroma keyframes` on a 256x256 Y4M file, under 1% on a
+// 1280x720 H.264 one (perf; 2026-12-04). With 2^14 pixels it was four times that.
 
 #include <cstddef>
 #include <cstdint>

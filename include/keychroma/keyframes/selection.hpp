@@ -173,6 +173,7 @@ struct budget {
 /// paper's keyframes on the fillets intro (docs/quality.md).
 struct colour_budget {
     std::size_t count = 10;
+    static constexpr bool reads_gray_error = true;
     static std::string name() { return "colour-budget"; }
     /// "colour-budget(10)".
     [[nodiscard]] std::string description() const {
@@ -207,5 +208,6 @@ static_assert(selection<every_nth>);
 static_assert(selection<medoid_per_cluster>);
 static_assert(selection<budget>);
 static_assert(selection<colour_budget>);
+static_assert(reads_gray_error(colour_budget{}) && !reads_gray_error(budget{}));
 
 } // namespace keychroma::keyframes
