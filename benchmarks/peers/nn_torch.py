@@ -1,12 +1,16 @@
 #!/usr/bin/python3
-"""PyTorch CPU peer of benchmarks/bench_nn.cpp: the paper's network (design.md §1) at S x S,
+"""PyTorch peer of benchmarks/bench_nn.cpp (CPU) and bench_thrust.cu (--device cuda): the paper's
+network (design.md §1) at S x S,
 inference per frame (batch 1 and 8) and one training step per frame (forward + backward + Adam,
 batch 16), best of the default and channels_last memory formats (and, for inference, of the
 channels_last network traced and frozen by torch.jit.optimize_for_inference, which fuses
-convolution + ReLU and keeps oneDNN's packed weights), median of several runs.
+convolution + ReLU and keeps oneDNN's packed weights), median of several runs. On a GPU each timed
+run ends with torch.cuda.synchronize(), so it counts the kernels, not their launches; --tf32 lets
+cuDNN and cuBLAS use TF32 tensor cores (keychroma's thrust_options::gemm.allow_tf32).
 
 Prints one JSON object per measurement on stdout:
-  {"what": "infer"|"train", "threads": T, "batch": B, "size": S, "ms_per_frame": ..., "format": ...}
+  {"what": "infer"|"train", "threads": T, "batch": B, "size": S, "ms_per_frame": ..., "format": ...,
+   "device": "cpu"|"cuda"}
 """
 import argparse
 import json
@@ -36,25 +40,28 @@ def paper_network():
     return tnn.Sequential(*layers)
 
 
-def measure(fn, repeats):
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
+def measure(fn, repeats, device):
+    def timed():
         t0 = time.perf_counter()
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        if device == "cuda":
+            torch.cuda.synchronize()
+        return time.perf_counter() - t0
+
+    timed()  # warm-up (on a GPU also cuDNN's algorithm search)
+    return statistics.median(timed() for _ in range(repeats))
 
 
-def run(what, batch, size, threads, repeats):
+def run(what, batch, size, threads, repeats, device):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     best = None
-    formats = ("default", "channels_last") + (("jit",) if what == "infer" else ())
+    # TorchScript's optimize_for_inference targets oneDNN: the CPU's third candidate only
+    formats = ("default", "channels_last") + (("jit",) if what == "infer" and device == "cpu" else ())
     for fmt in formats:
-        net = paper_network()
-        x = torch.rand(batch, 1, size, size)
-        t = torch.rand(batch, 2, size, size) * 2 - 1
+        net = paper_network().to(device)
+        x = torch.rand(batch, 1, size, size, device=device)
+        t = torch.rand(batch, 2, size, size, device=device) * 2 - 1
         if fmt in ("channels_last", "jit"):
             net = net.to(memory_format=torch.channels_last)
             x = x.contiguous(memory_format=torch.channels_last)
@@ -77,11 +84,11 @@ def run(what, batch, size, threads, repeats):
                 loss = loss_fn(net(x), t)
                 loss.backward()
                 opt.step()
-        sec = measure(step, repeats)
+        sec = measure(step, repeats, device)
         if best is None or sec < best[0]:
             best = (sec, fmt)
     return {"what": what, "threads": threads, "batch": batch, "size": size,
-            "ms_per_frame": best[0] * 1000 / batch, "format": best[1]}
+            "ms_per_frame": best[0] * 1000 / batch, "format": best[1], "device": device}
 
 
 def main():
@@ -91,8 +98,16 @@ def main():
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--only", choices=["infer", "train"], default=None)
     ap.add_argument("--batch", type=int, default=None, help="only the case with this batch size")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--tf32", action="store_true", help="allow TF32 tensor cores on a GPU")
     args = ap.parse_args()
-    print(json.dumps({"torch": torch.__version__, "mkldnn": torch.backends.mkldnn.is_available()}))
+    torch.backends.cuda.matmul.allow_tf32 = args.tf32
+    torch.backends.cudnn.allow_tf32 = args.tf32
+    torch.backends.cudnn.benchmark = True
+    header = {"torch": torch.__version__, "mkldnn": torch.backends.mkldnn.is_available()}
+    if args.device == "cuda":
+        header.update(gpu=torch.cuda.get_device_name(), tf32=args.tf32)
+    print(json.dumps(header))
     for threads in args.threads:
         cases = [("infer", 1), ("infer", 8), ("train", 16)]
         for what, batch in cases:
@@ -100,7 +115,8 @@ def main():
                 continue
             if args.batch is not None and batch != args.batch:
                 continue
-            print(json.dumps(run(what, batch, args.size, threads, args.repeats)), flush=True)
+            print(json.dumps(run(what, batch, args.size, threads, args.repeats, args.device)),
+                  flush=True)
 
 
 if __name__ == "__main__":

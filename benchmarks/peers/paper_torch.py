@@ -6,7 +6,7 @@ the same keyframes (or the ones this script extracts with OpenCV/scikit-learn), 
 loss, optimizer, epochs and batch size, at equal threads.
 
   /usr/bin/python3 benchmarks/peers/paper_torch.py CLIP.y4m --epochs 25 --threads 2 \
-      [--keyframes 0,30,...] [--batch 16] [--seed 1] [--json out.json]
+      [--keyframes 0,30,...] [--batch 16] [--seed 1] [--device cpu|cuda] [--json out.json]
 
 Prints a JSON summary: keyframes (its own extraction's and those trained on), times (decode,
 keyframes, training, colorization, end to end), frames/s, and the mean per-frame PSNR of the
@@ -122,7 +122,7 @@ def glorot_(net, seed):
             nn.init.zeros_(m.bias)
 
 
-def colorize(net, frames, batch=8):
+def colorize(net, frames, device, batch=8):
     """The receiver: L of each frame -> network -> a,b merged with L -> 8-bit sRGB."""
     out = []
     with torch.no_grad():
@@ -130,8 +130,8 @@ def colorize(net, frames, batch=8):
             labs = [cv2.cvtColor(f.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
                     for f in frames[i:i + batch]]
             inp = torch.from_numpy(np.stack([transmitted_l(l) / 50.0 - 1.0 for l in labs])[:, None]
-                                   .astype(np.float32))
-            ab = net(inp).numpy().transpose(0, 2, 3, 1) * 128.0
+                                   .astype(np.float32)).to(device)
+            ab = net(inp).cpu().numpy().transpose(0, 2, 3, 1) * 128.0
             for lab, pred in zip(labs, ab):
                 lab[..., 0] = transmitted_l(lab)
                 lab[..., 1:] = pred
@@ -157,8 +157,12 @@ def main():
                     help="comma-separated indices to train on (else its own extraction's)")
     ap.add_argument("--adam", choices=["keras", "torch"], default="keras",
                     help="Adam's epsilon as Keras (the paper, keychroma) or torch.optim.Adam puts it")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                    help="where the network runs (cuda: FP32, no TF32, like keychroma's default)")
     ap.add_argument("--json", default="")
     args = ap.parse_args()
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(args.threads)
     torch.manual_seed(args.seed)
@@ -176,10 +180,11 @@ def main():
 
     t0 = time.perf_counter()
     xs, ys = zip(*(to_lab(frames[k]) for k in keys))
-    x = torch.from_numpy(np.stack(xs)[:, None]).contiguous()
-    y = torch.from_numpy(np.stack(ys).transpose(0, 3, 1, 2)).contiguous()
+    x = torch.from_numpy(np.stack(xs)[:, None]).contiguous().to(args.device)
+    y = torch.from_numpy(np.stack(ys).transpose(0, 3, 1, 2)).contiguous().to(args.device)
     net = paper_net()
     glorot_(net, args.seed)
+    net.to(args.device)
     opt = (KerasAdam(net.parameters(), lr=1e-3, eps=1e-7) if args.adam == "keras"
            else torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7))
     loss_fn = nn.MSELoss()
@@ -188,7 +193,7 @@ def main():
         perm = torch.randperm(len(keys))
         total = 0.0
         for i in range(0, len(keys), args.batch):
-            idx = perm[i:i + args.batch]
+            idx = perm[i:i + args.batch].to(args.device)
             opt.zero_grad()
             loss = loss_fn(net(x[idx]), y[idx])
             loss.backward()
@@ -199,7 +204,7 @@ def main():
 
     net.eval()
     t0 = time.perf_counter()
-    result = colorize(net, frames)
+    result = colorize(net, frames, args.device)
     t_color = time.perf_counter() - t0
 
     keyset = set(keys)
@@ -213,6 +218,7 @@ def main():
         "clip": args.clip, "frames": len(frames), "size": [frames[0].shape[1], frames[0].shape[0]],
         "keyframes": keys, "own_keyframes": own_keys,
         "epochs": args.epochs, "batch": args.batch, "adam": args.adam, "threads": args.threads, "seed": args.seed,
+        "device": args.device,
         "time_read_s": t_read, "time_keyframes_s": t_keys, "time_train_s": t_train,
         "time_colorize_s": t_color, "colorize_fps": len(frames) / t_color,
         "time_end_to_end_s": t_read + t_keys + t_train + t_color,

@@ -71,32 +71,35 @@ void run(const eval_options& o, const global_options& global) {
 }
 
 template <class Backend>
-void run_rate_distortion(const eval_options& o, const global_options& global) {
-    if constexpr (!io::has_ffmpeg()) {
-        throw format_error("--rd encodes with FFmpeg, and this build has none (rebuild with "
-                           "KEYCHROMA_WITH_FFMPEG=ON)");
-    } else {
-        auto net = make_network<Backend>(o.p.threads);
-        // A package directory stands for its model.
-        const std::filesystem::path given(o.model);
-        const auto file =
-            std::filesystem::is_directory(given) ? given / pipeline::package_model_name : given;
-        pipeline::rate_distortion_options ro;
-        ro.crfs = o.crfs;
-        ro.write_report = &report::write_rate_distortion_report;
-        ro.colorize = o.p.colorize(
-            pipeline::from_model_settings(nn::load(file, *net), file.string()), file.string());
-        if (!global.quiet)
-            ro.on_step = [](const std::string& what) {
-                std::fprintf(stderr, "rd: %s\n", what.c_str());
-            };
-        const auto r = pipeline::measure_rate_distortion(*net, o.truth, file, o.rd, ro);
-        if (global.json)
-            std::cout << pipeline::json_text(report::rd_json(r));
-        else
-            std::cout << report::rd_markdown(r) << "\nwritten to " << o.rd
-                      << " (rd.json, rd.md, rd.svg, and every file measured)\n";
-    }
+void run_rate_distortion([[maybe_unused]] const eval_options& o,
+                         [[maybe_unused]] const global_options& global) {
+    // #ifdef, not `if constexpr (io::has_ffmpeg())`: measure_rate_distortion is declared only in
+    // a build with FFmpeg, and a qualified name is looked up even in a discarded branch.
+#ifndef KEYCHROMA_HAS_FFMPEG
+    throw format_error("--rd encodes with FFmpeg, and this build has none (rebuild with "
+                       "KEYCHROMA_WITH_FFMPEG=ON)");
+#else
+    auto net = make_network<Backend>(o.p.threads);
+    // A package directory stands for its model.
+    const std::filesystem::path given(o.model);
+    const auto file =
+        std::filesystem::is_directory(given) ? given / pipeline::package_model_name : given;
+    pipeline::rate_distortion_options ro;
+    ro.crfs = o.crfs;
+    ro.write_report = &report::write_rate_distortion_report;
+    ro.colorize = o.p.colorize(pipeline::from_model_settings(nn::load(file, *net), file.string()),
+                               file.string());
+    if (!global.quiet)
+        ro.on_step = [](const std::string& what) {
+            std::fprintf(stderr, "rd: %s\n", what.c_str());
+        };
+    const auto r = pipeline::measure_rate_distortion(*net, o.truth, file, o.rd, ro);
+    if (global.json)
+        std::cout << pipeline::json_text(report::rd_json(r));
+    else
+        std::cout << report::rd_markdown(r) << "\nwritten to " << o.rd
+                  << " (rd.json, rd.md, rd.svg, and every file measured)\n";
+#endif
 }
 
 } // namespace
