@@ -62,6 +62,7 @@ nlohmann::json settings_json(const pipeline::train_options& t) {
         j["held_out"] = t.held_out;
         j["check_every"] = t.trainer.held_out_every;
         j["patience"] = t.trainer.held_out_patience;
+        j["min_improvement"] = t.trainer.held_out_min_improvement;
         j["min_passes"] = t.min_passes;
         j["rate_cuts"] = t.trainer.held_out_rate_cuts;
         j["average_decay"] = t.trainer.average_decay;

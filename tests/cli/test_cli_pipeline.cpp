@@ -457,7 +457,8 @@ BOOST_AUTO_TEST_CASE(options_a_recipe_has_no_use_for_are_refused) {
          {" --epochs 3", " --recipe paper --steps 3", " --recipe paper --train-seconds 5",
           " --recipe paper --held-out 2", " --recipe paper --patience 2",
           " --recipe paper --check-every 2", " --recipe paper --average 0.9",
-          " --recipe paper --rate-cuts 1", " --recipe nonsense", " --average 1", " --held-out 257",
+          " --recipe paper --rate-cuts 1", " --recipe paper --min-improvement 0.01",
+          " --min-improvement 1", " --recipe nonsense", " --average 1", " --held-out 257",
           " --backend thrust-host --split-invariant"}) {
         const auto r = run_tool(train + options + " --quiet");
         BOOST_TEST(r.exit_code == 6, options << ": " << r.err);

@@ -261,6 +261,21 @@ BOOST_AUTO_TEST_CASE(held_out_checks_keep_the_best_weights_and_stop_on_patience)
     BOOST_TEST(late.result.kept_update == 5u);
     BOOST_TEST((late.weights == trained_for(5)));
 
+    // a minimum improvement: the patience counts from the last check that lowered the loss by
+    // that fraction. Steps 2-4 each lower it (measured here), but none by 99.9999%, so their
+    // three checks end training at step 4 -- with step 4's weights, the best check's, though
+    // its gain was too small to reset the patience. Step 5's zero loss is never reached.
+    for (std::uint64_t k = 2; k <= 4; ++k)
+        BOOST_TEST_REQUIRE(held_out_loss_after(k) < held_out_loss_after(k - 1), "step " << k);
+    nn::trainer_options g = o;
+    g.held_out_min_improvement = 0.999999;
+    const auto gain = run_tiny(g, held_out);
+    BOOST_TEST(gain.result.epochs_run == 4u);
+    BOOST_TEST(gain.result.stopped_early);
+    BOOST_TEST(gain.result.kept_update == 4u);
+    BOOST_TEST(gain.result.kept_held_out_loss == held_out_loss_after(4));
+    BOOST_TEST((gain.weights == trained_for(4)));
+
     // without patience every step runs, and the best weights are still the ones kept
     o.held_out_every = 4;
     o.held_out_patience = 0;

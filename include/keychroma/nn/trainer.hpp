@@ -95,6 +95,10 @@ struct trainer_options {
     /// Stop after this many checks without a new best held-out loss (0: run every planned step;
     /// the best check's weights are kept either way).
     std::size_t held_out_patience = 0;
+    /// The patience counts from the last check that lowered the held-out loss by at least this
+    /// fraction (0: by anything): a curve that still creeps down by a fraction of a percent per
+    /// check stops, and the best check's weights are kept as before, however small its gain.
+    double held_out_min_improvement = 0;
     /// No stop on the held-out loss before this update: early in training the held-out loss
     /// swings by more than it improves, and a stop there keeps weights far from trained.
     std::uint64_t held_out_min_steps = 0;
@@ -340,7 +344,8 @@ private:
     }
 
     /// A check on the held-out pairs after update progress_.step: a new best keeps its weights;
-    /// held_out_patience checks without one cut the rate from the best weights, or stop.
+    /// held_out_patience checks without a gain of held_out_min_improvement cut the rate from
+    /// the best weights, or stop.
     void check(const basic_training_set<value_type>& held_out) {
         step_progress& p = progress_;
         const bool averaging = options_.average_decay > 0;
@@ -358,6 +363,9 @@ private:
             p.kept_update = std::size_t(p.step);
             p.kept_held_out_loss = loss;
             p.best_weights = averaging ? p.average : net_.parameters();
+        }
+        if (loss < p.patience_best * (1 - options_.held_out_min_improvement)) {
+            p.patience_best = loss;
             p.checks_since_best = 0;
         } else if (options_.held_out_patience > 0 &&
                    ++p.checks_since_best >= options_.held_out_patience &&
@@ -555,6 +563,7 @@ private:
         w.put(std::uint64_t(p.rate_cuts));
         w.put(std::uint64_t(p.kept_update));
         w.put(p.kept_held_out_loss);
+        w.put(p.patience_best);
         put_all(p.held_out_losses);
         put_all(std::vector<std::uint64_t>(p.held_out_updates.begin(), p.held_out_updates.end()));
         put_all(p.best_weights);
@@ -597,6 +606,7 @@ private:
             p.rate_cuts = std::size_t(r.get<std::uint64_t>());
             p.kept_update = std::size_t(r.get<std::uint64_t>());
             p.kept_held_out_loss = r.get<double>();
+            p.patience_best = r.get<double>();
             get_all(p.held_out_losses);
             std::vector<std::uint64_t> updates;
             get_all(updates);
@@ -622,7 +632,9 @@ private:
         double seconds = 0;    ///< training time so far (the budget counts it)
         double rate_scale = 1; ///< cut by held-out checks
         double best_held_out = std::numeric_limits<double>::infinity();
-        std::uint64_t checks_since_best = 0;
+        /// the held-out loss of the last check that improved by held_out_min_improvement
+        double patience_best = std::numeric_limits<double>::infinity();
+        std::uint64_t checks_since_best = 0; ///< checks since patience_best
         bool finished = false; ///< every planned update done, or stopped by the held-out loss
         bool stopped_early = false;
         std::size_t rate_cuts = 0;

@@ -57,6 +57,7 @@ template <recipe Recipe>
     put(t.average_decay);
     put(t.held_out_every);
     put(std::uint64_t(t.held_out_patience));
+    put(t.held_out_min_improvement);
     put(t.held_out_min_steps);
     put(std::uint64_t(t.held_out_rate_cuts));
     put(t.held_out_rate_cut);
