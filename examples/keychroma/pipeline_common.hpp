@@ -8,7 +8,6 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "keychroma/core/short_number.hpp"
 #include "keychroma/keyframes/given.hpp"
 #include "keychroma/nn.hpp"
 #include "keychroma/nn/backends.hpp"
@@ -172,31 +172,28 @@ inline void add_training_options(CLI::App* cmd, pipeline_cli_options& o) {
     // The defaults the help quotes are read from the recipes, so that they cannot go stale.
     const auto standard = recipes::standard::defaults();
     const auto paper = recipes::paper::defaults();
-    const auto text = [](auto value) {
-        std::ostringstream s;
-        s << value;
-        return s.str();
+    const auto both = [](const std::string& standard_value, const std::string& paper_value) {
+        return " (default: standard " + standard_value + ", paper " + paper_value + ")";
     };
-    const auto both = [&](auto standard_value, auto paper_value) {
-        return " (default: standard " + text(standard_value) + ", paper " + text(paper_value) + ")";
-    };
-    cmd->add_option(
-           "--recipe", o.recipe,
-           "How the model is made: standard (keychroma's default: " + text(standard.working.width) +
-               "x" + text(standard.working.height) + ", up to " + text(standard.trainer.steps) +
-               " steps, stopped on " + text(standard.held_out) +
-               " held-out frames) or paper (the paper's exact method: " +
-               text(paper.trainer.epochs) + " epochs at " + text(paper.working.width) + "x" +
-               text(paper.working.height) + "); docs/quality.md")
+    cmd->add_option("--recipe", o.recipe,
+                    "How the model is made: standard (keychroma's default: " +
+                        short_number(standard.working.width) + "x" +
+                        short_number(standard.working.height) + ", up to " +
+                        short_number(standard.trainer.steps) + " steps, stopped on " +
+                        short_number(standard.held_out) +
+                        " held-out frames) or paper (the paper's exact method: " +
+                        short_number(paper.trainer.epochs) + " epochs at " +
+                        short_number(paper.working.width) + "x" +
+                        short_number(paper.working.height) + "); docs/quality.md")
         ->check(CLI::IsMember(recipe_names))
         ->capture_default_str();
     cmd->add_option("--epochs", o.typed.trainer.epochs,
                     "paper recipe: epochs over the keyframes (default " +
-                        text(paper.trainer.epochs) + ")")
+                        short_number(paper.trainer.epochs) + ")")
         ->check(positive_number);
     cmd->add_option("--steps", o.typed.trainer.steps,
                     "standard recipe: most training steps (default " +
-                        text(standard.trainer.steps) +
+                        short_number(standard.trainer.steps) +
                         "; training stops earlier when the held-out frames stop improving)")
         ->check(positive_number);
     cmd->add_option("--train-seconds", o.typed.trainer.seconds,
@@ -205,43 +202,44 @@ inline void add_training_options(CLI::App* cmd, pipeline_cli_options& o) {
     cmd->add_option("--average", o.typed.trainer.average_decay,
                     "standard recipe: decay of an exponential moving average of the weights, "
                     "which the model keeps; 0 = the last weights (default " +
-                        text(standard.trainer.average_decay) + ")")
+                        short_number(standard.trainer.average_decay) + ")")
         ->check(CLI::Range(0.0, 0.9999));
     cmd->add_option("--held-out", o.typed.held_out,
                     "standard recipe: non-keyframes held out of training to check it on, "
                     "0 = none: every --steps step runs (default " +
-                        text(standard.held_out) + ")")
+                        short_number(standard.held_out) + ")")
         ->check(CLI::Range(std::size_t{0}, pipeline::max_held_out_frames));
     cmd->add_option("--patience", o.typed.trainer.held_out_patience,
                     "standard recipe: checks on the held-out frames without a new best before "
                     "training stops, 0 = every step; the best check's weights are kept either "
                     "way (default " +
-                        text(standard.trainer.held_out_patience) + ")");
+                        short_number(standard.trainer.held_out_patience) + ")");
     cmd->add_option("--min-improvement", o.typed.trainer.held_out_min_improvement,
                     "standard recipe: the fraction by which a check must lower the best "
                     "held-out loss to reset the patience (default " +
-                        text(standard.trainer.held_out_min_improvement) + ")")
+                        short_number(standard.trainer.held_out_min_improvement) + ")")
         ->check(CLI::Range(0.0, 0.99));
     cmd->add_option("--min-passes", o.typed.min_passes,
                     "standard recipe: passes over the keyframes (steps x batch / keyframes) "
                     "before the held-out frames may stop training (default " +
-                        text(standard.min_passes) + ")")
+                        short_number(standard.min_passes) + ")")
         ->check(CLI::Range(0.0, 1e6));
     cmd->add_option("--rate-cuts", o.typed.trainer.held_out_rate_cuts,
                     "standard recipe: times the rate is cut to a quarter (from the best check's "
                     "weights) when the held-out frames stop improving, before training stops "
                     "(default " +
-                        text(standard.trainer.held_out_rate_cuts) + ")");
+                        short_number(standard.trainer.held_out_rate_cuts) + ")");
     cmd->add_option("--check-every", o.typed.trainer.held_out_every,
                     "standard recipe: steps between checks on the held-out frames (default " +
-                        text(standard.trainer.held_out_every) + ")")
+                        short_number(standard.trainer.held_out_every) + ")")
         ->check(positive_number);
     cmd->add_option("--batch", o.typed.trainer.batch_size,
-                    "Mini-batch size" + both(standard.trainer.batch_size, paper.trainer.batch_size))
+                    "Mini-batch size" + both(short_number(standard.trainer.batch_size),
+                                             short_number(paper.trainer.batch_size)))
         ->check(positive_number);
     cmd->add_option("--learning-rate", o.typed.learning_rate,
-                    "Adam's (peak) learning rate" +
-                        both(standard.learning_rate, paper.learning_rate))
+                    "Adam's (peak) learning rate" + both(short_number(standard.learning_rate),
+                                                         short_number(paper.learning_rate)))
         ->check(positive_number);
     cmd->add_option("--seed", o.typed.trainer.seed, "Seed of weights and samples")
         ->capture_default_str();
