@@ -17,6 +17,7 @@
 #include "keychroma/io/open.hpp"
 #include "keychroma/keyframes.hpp"
 #include "keychroma/paper.hpp"
+#include "keychroma/recipes/standard.hpp"
 #include "keychroma/report.hpp"
 #include "parse.hpp"
 
@@ -222,18 +223,43 @@ void add_keyframes(CLI::App& app, global_options& global) {
                         "without --selection: budget)")
             ->check(positive_number)
             ->capture_default_str();
+    auto* per = cmd->add_option("--frames-per-keyframe", c.values.frames_per_keyframe,
+                                "One keyframe per N frames of the clip instead of --budget's "
+                                "count (--selection budget or colour-budget; the standard "
+                                "recipe's: " +
+                                    std::to_string(recipes::standard::frames_per_keyframe) +
+                                    " with colour-budget)")
+                    ->check(positive_number);
+    auto* power =
+        cmd->add_option("--colour-power", c.values.colour_power,
+                        "--selection colour-budget: a shot of n frames whose gray "
+                        "copy loses m on average weighs n * m^P (the standard "
+                        "recipe's: " +
+                            short_number(recipes::standard::keyframe_extractor{}.selection.power) +
+                            ")")
+            ->check(non_negative_number)
+            ->capture_default_str();
     every->excludes(budget);
+    every->excludes(per);
+    budget->excludes(per);
     cmd->add_flag("--no-images", o->no_images, "Do not write the keyframes as PNG");
     cmd->add_option("--keyframe-size", o->keyframe_size,
                     "Write the keyframe PNGs resized to WxH (area-averaged when shrinking)");
-    cmd->callback([o, &global, budget, selection] {
-        if (budget->count() > 0 && selection->count() == 0)
-            o->choice.selection = kf::budget::name();
-        if (budget->count() > 0 && o->choice.selection != kf::budget::name() &&
-            o->choice.selection != kf::colour_budget::name())
-            throw CLI::ValidationError(
-                "--budget", "counts the keyframes of --selection " + kf::budget::name() + " or " +
-                                kf::colour_budget::name() + ", not " + o->choice.selection);
+    cmd->callback([o, &global, budget, per, power, selection] {
+        if (power->count() > 0 && o->choice.selection != kf::colour_budget::name())
+            throw CLI::ValidationError("--colour-power", "weighs the shots of --selection " +
+                                                             kf::colour_budget::name() + ", not " +
+                                                             o->choice.selection);
+        for (const CLI::Option* count : {budget, per}) {
+            if (count->count() == 0) continue;
+            if (selection->count() == 0) o->choice.selection = kf::budget::name();
+            if (o->choice.selection != kf::budget::name() &&
+                o->choice.selection != kf::colour_budget::name())
+                throw CLI::ValidationError(
+                    count->get_name(), "counts the keyframes of --selection " + kf::budget::name() +
+                                           " or " + kf::colour_budget::name() + ", not " +
+                                           o->choice.selection);
+        }
         run(*o, global);
     });
 }

@@ -271,8 +271,8 @@ inline void add_keyframes_option(CLI::App* cmd, pipeline_cli_options& o) {
     cmd->add_option(
         "--keyframes-from", o.keyframes_from,
         "keyframes.json from `keychroma keyframes` (any binning, distance, "
-        "clustering, selection); default: the recipe's (the paper's clusters, every 30th "
-        "frame of each for paper, every 10th for standard)");
+        "clustering, selection); default: the recipe's (paper: every 30th frame of the "
+        "paper's clusters; standard: one per 10 frames, shared among the shots by colour)");
 }
 
 /// Calls fn(extractor) with the recipe's extractor, or with the keyframes --keyframes-from names

@@ -398,6 +398,12 @@ BOOST_AUTO_TEST_CASE(descriptions_report_the_values_used) {
     BOOST_TEST(every_nth{.step = 12}.description() == "every(12)");
     BOOST_TEST(budget{.count = 39}.description() == "budget(39)");
     BOOST_TEST(colour_budget{.count = 39}.description() == "colour-budget(39)");
+    BOOST_TEST(colour_budget{.frames_per_keyframe = 10}.description() ==
+               "colour-budget(1 per 10 frames)");
+    BOOST_TEST((colour_budget{.frames_per_keyframe = 10, .power = 0.25}.description() ==
+                "colour-budget(1 per 10 frames, power 0.25)"));
+    BOOST_TEST(
+        (budget{.count = 3, .frames_per_keyframe = 7}.description() == "budget(1 per 7 frames)"));
     BOOST_TEST(shot_threshold{}.description() == "shots(auto)");
     BOOST_TEST(shot_threshold{.threshold = 2.5}.description() == "shots(2.5)");
     BOOST_TEST(mean_shift<>{.bandwidth = 120}.description() == "mean-shift(bandwidth=120)");

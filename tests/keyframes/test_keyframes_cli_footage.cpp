@@ -17,6 +17,7 @@
 #include "keychroma/io/y4m.hpp"
 #include "keychroma/keyframes.hpp"
 #include "keychroma/paper.hpp"
+#include "keychroma/recipes/standard.hpp"
 #include "keychroma/report/keyframe_files.hpp"
 #include "support/footage.hpp"
 #include "support/temp_dir.hpp"
@@ -153,6 +154,29 @@ BOOST_AUTO_TEST_CASE(cli_other_policies_and_errors) {
                        "' --selection every --budget 4 --no-images",
                    dir / "eb.txt") == 6);
     BOOST_TEST(!std::filesystem::exists(dir / "eb"));
+
+    // the standard recipe's extraction, spelt as options (docs/keyframes.md): one keyframe per
+    // 10 of the 280 frames (28), the same frames the recipe's extractor picks in the library
+    BOOST_TEST(run("keyframes '" + clip.string() + "' --out '" + (dir / "st").string() +
+                       "' --reference none --clustering shots --selection colour-budget "
+                       "--frames-per-keyframe 10 --colour-power 0.25 --no-images --json",
+                   dir / "st.txt") == 0);
+    const auto jst = nlohmann::json::parse(slurp(dir / "st" / "keyframes.json"));
+    io::y4m_reader source(clip);
+    const auto recipe = recipes::standard::keyframe_extractor{}(source);
+    BOOST_TEST(recipe.keyframes.size() == 28u);
+    BOOST_TEST(jst["keyframes"].get<std::vector<std::size_t>>() == recipe.keyframes,
+               boost::test_tools::per_element());
+    BOOST_TEST(jst["configuration"]["extractor"] ==
+               recipes::standard::keyframe_extractor{}.description());
+    BOOST_TEST(run("keyframes '" + clip.string() + "' --out '" + (dir / "ef").string() +
+                       "' --selection every --frames-per-keyframe 10 --no-images",
+                   dir / "ef.txt") == 6);
+    BOOST_TEST(!std::filesystem::exists(dir / "ef"));
+    BOOST_TEST(run("keyframes '" + clip.string() + "' --out '" + (dir / "ep").string() +
+                       "' --selection budget --budget 4 --colour-power 1 --no-images",
+                   dir / "ep.txt") == 6);
+    BOOST_TEST(!std::filesystem::exists(dir / "ep"));
 
     // keyframes at a working size
     BOOST_TEST(run("keyframes '" + clip.string() + "' --out '" + (dir / "s").string() +

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -235,6 +236,67 @@ BOOST_AUTO_TEST_CASE(colour_budget_is_neyman_allocation) {
     BOOST_CHECK_THROW(
         (void)colour_budget{.count = 0}.select(labelled(labels, 3), features(v, lost)),
         keychroma::config_error);
+}
+
+// The power of a cluster's mean loss, by hand on the clusters above (60 frames losing 1 each,
+// 30 losing 10, 10 none): at 1/4 they weigh 60 * 1 = 60 and 30 * 10^(1/4) = 53.3, and D'Hondt's
+// 9 quotients, largest first, are 60 (0), 53.3 (1), 30 (0), 26.7 (1), 20 (0), 17.8 (1), 15 (0),
+// 13.3 (1), 12 (0): 5 and 4 seats. At 0 the weights are the sizes among the clusters with colour:
+// 6 and 3. A negative or non-finite power is a configuration error.
+BOOST_AUTO_TEST_CASE(colour_budget_power_moves_seats_toward_colour) {
+    std::vector<std::size_t> labels;
+    std::vector<double> lost;
+    for (int i = 0; i < 60; ++i) labels.push_back(0), lost.push_back(1.0);
+    for (int i = 0; i < 30; ++i) labels.push_back(1), lost.push_back(10.0);
+    for (int i = 0; i < 10; ++i) labels.push_back(2), lost.push_back(0.0);
+    const auto c = labelled(labels, 3);
+    const auto f = features(std::vector<double>(100), lost);
+    const colour_budget quarter{.count = 9, .power = 0.25};
+    BOOST_TEST(quarter.select(c, f) ==
+                   (std::vector<std::size_t>{6, 18, 30, 42, 54, 63, 71, 78, 86}),
+               boost::test_tools::per_element());
+    const colour_budget sizes{.count = 9, .power = 0};
+    const auto by_size = sizes.select(c, f);
+    std::size_t per[3] = {0, 0, 0};
+    for (auto k : by_size) ++per[labels[k]];
+    BOOST_TEST(per[0] == 6u);
+    BOOST_TEST(per[1] == 3u);
+    BOOST_TEST(per[2] == 0u);
+    for (double bad :
+         {-0.25, std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()})
+        BOOST_CHECK_THROW((void)colour_budget{.power = bad}.select(c, f), keychroma::config_error);
+}
+
+// A budget that follows the clip's length: one keyframe per N frames, rounded up, spent as the
+// fixed budget of that many would be -- the 100 frames above at one per 11 are 10 keyframes
+// (ceil(100 / 11)), at one per 10 as well, at one per 12 nine; a count given beside it is not
+// read (0 would be refused on its own).
+BOOST_AUTO_TEST_CASE(a_budget_per_frames_follows_the_length) {
+    std::vector<std::size_t> labels;
+    std::vector<double> lost;
+    for (int i = 0; i < 60; ++i) labels.push_back(0), lost.push_back(1.0);
+    for (int i = 0; i < 30; ++i) labels.push_back(1), lost.push_back(10.0);
+    for (int i = 0; i < 10; ++i) labels.push_back(2), lost.push_back(0.0);
+    const std::vector<double> v(100);
+    const auto c = labelled(labels, 3);
+    const auto f = features(v, lost);
+    for (const auto& [per, want] : {std::pair{11u, 10u}, std::pair{10u, 10u}, std::pair{12u, 9u},
+                                    std::pair{1u, 100u}, std::pair{1000u, 1u}}) {
+        const budget by_size_per{.count = 0, .frames_per_keyframe = per};
+        const colour_budget by_colour_per{.count = 0, .frames_per_keyframe = per};
+        BOOST_TEST(by_size_per.select(c, f) == budget{.count = want}.select(c, f),
+                   boost::test_tools::per_element());
+        BOOST_TEST(by_colour_per.select(c, f) == colour_budget{.count = want}.select(c, f),
+                   boost::test_tools::per_element());
+    }
+    // the 90 frames with colour at most, however dense the budget
+    BOOST_TEST(colour_budget{.frames_per_keyframe = 1}.select(c, f).size() == 90u);
+    // a shorter clip, fewer keyframes: the first 60 frames (one cluster) at one per 10
+    const auto first = labelled(std::vector<std::size_t>(60, 0), 1);
+    BOOST_TEST(colour_budget{.frames_per_keyframe = 10}
+                   .select(first, features(std::vector<double>(60),
+                                           std::vector<double>(lost.begin(), lost.begin() + 60)))
+                   .size() == 6u);
 }
 
 // gray_error against the exact conversions: each sampled pixel's L* (double precision) rounded

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 #include <vector>
 
 #include "keychroma/nn.hpp"
@@ -135,23 +136,24 @@ recipe_run run_recipe(const std::filesystem::path& clip, std::uint64_t updates) 
 BOOST_AUTO_TEST_CASE(the_standard_recipe_beats_the_papers_at_their_defaults) {
     // 30 frames of cockatoo at 256x144, each recipe at its defaults but for the length, which
     // the standard recipe measures on held-out frames (here, most of the frames measured): the
-    // paper's 25 epochs at 256x144 on its 3 keyframes against 250 steps at 96x56 on every 10th
-    // frame of the same clusters (4), each with its own chroma upsampling, measured on the 26
-    // frames neither trained on: 31.82 against 34.37 dB (2026-12-03, avx512 kernels). On the
-    // paper's keyframes for both it was 32.15 against 34.24; with bilinear chroma for both, the
+    // paper's 25 epochs at 256x144 on its 3 keyframes against 250 steps at 96x56 on its own 3
+    // (one per 10 frames, shared among the clip's shots by colour), each with its own chroma
+    // upsampling, measured on the frames neither trained on. (With every 10th frame of the
+    // paper's clusters, 4 keyframes, it was 31.82 against 34.37 dB on 26 frames, 2026-12-03; on
+    // the paper's keyframes for both 32.15 against 34.24; with bilinear chroma for both, the
     // paper's recipe wins at equal steps (34.09 against 33.81 dB at 60) and they tie at equal
-    // sample-pixels (34.09 / 34.15): docs/quality.md.
+    // sample-pixels (34.09 / 34.15): docs/quality.md.)
     const auto clip = test::footage("cockatoo_256x144_yuv444p.y4m");
     const auto paper = run_recipe<recipes::paper>(clip, recipes::paper::defaults().trainer.epochs);
     const auto standard = run_recipe<recipes::standard>(clip, 250);
-    // The standard recipe's keyframes are the paper's and more: every 10th frame of each cluster.
-    BOOST_TEST(std::ranges::includes(standard.keyframes, paper.keyframes));
-    BOOST_TEST(standard.keyframes.size() > paper.keyframes.size());
-    const auto& trained = standard.keyframes; // a superset of the paper's
+    BOOST_TEST(standard.keyframes.size() == 3u); // ceil(30 / 10)
+    std::vector<std::size_t> trained;            // by either recipe
+    std::ranges::set_union(paper.keyframes, standard.keyframes, std::back_inserter(trained));
     const auto p = summarize_outside(paper.ev, trained);
     const auto s = summarize_outside(standard.ev, trained);
     std::printf("on the %zu frames neither trained on: paper %.2f dB, standard %.2f dB\n", p.frames,
                 p.psnr, s.psnr);
     BOOST_TEST(p.frames == 30u - trained.size());
+    BOOST_TEST(p.frames >= 24u);
     BOOST_TEST(s.psnr > p.psnr + 1.0);
 }

@@ -35,6 +35,9 @@ struct policy_values {
     double threshold = shot_threshold{}.threshold;          ///< shots; 0 = automatic
     std::size_t step = every_nth{}.step;                    ///< every n-th frame of a cluster
     std::size_t budget_count = budget{}.count;              ///< keyframes in all (both budgets)
+    /// One keyframe per this many frames of the clip instead of budget_count, when not 0
+    std::size_t frames_per_keyframe = budget{}.frames_per_keyframe;
+    double colour_power = colour_budget{}.power; ///< of a shot's mean loss in colour-budget
 };
 
 /// A policy offered under its name(), made from the values by `make`.
@@ -104,8 +107,12 @@ template <class Any, class Make>
     static const std::vector<offer<any_selection>> all{
         offered<any_selection>([](const policy_values& v) { return every_nth{.step = v.step}; }),
         offered<any_selection>([](const policy_values&) { return medoid_per_cluster{}; }),
-        offered<any_selection>([](const policy_values& v) { return budget{.count = v.budget_count}; }),
-        offered<any_selection>([](const policy_values& v) { return colour_budget{.count = v.budget_count}; })};
+        offered<any_selection>([](const policy_values& v) {
+            return budget{.count = v.budget_count, .frames_per_keyframe = v.frames_per_keyframe}; }),
+        offered<any_selection>([](const policy_values& v) {
+            return colour_budget{.count = v.budget_count,
+                                 .frames_per_keyframe = v.frames_per_keyframe,
+                                 .power = v.colour_power}; })};
     return all;
 }
 // clang-format on
