@@ -130,6 +130,23 @@ frame_features features(const std::vector<double>& v, std::vector<double> gray_e
     f.gray_error = std::move(gray_error);
     return f;
 }
+/// Clusters of 60, 30 and 10 frames in that order, whose gray copies lose 1, 10 and 0 a frame.
+struct three_clusters {
+    std::vector<std::size_t> labels;
+    std::vector<double> lost;
+    three_clusters() {
+        for (int i = 0; i < 60; ++i) labels.push_back(0), lost.push_back(1.0);
+        for (int i = 0; i < 30; ++i) labels.push_back(1), lost.push_back(10.0);
+        for (int i = 0; i < 10; ++i) labels.push_back(2), lost.push_back(0.0);
+    }
+    /// How many of `keyframes` each cluster holds.
+    [[nodiscard]] std::array<std::size_t, 3>
+    per_cluster(const std::vector<std::size_t>& keyframes) const {
+        std::array<std::size_t, 3> per{};
+        for (auto k : keyframes) ++per[labels[k]];
+        return per;
+    }
+};
 } // namespace
 
 BOOST_AUTO_TEST_CASE(every_nth_takes_positions_within_each_cluster) {
@@ -202,11 +219,9 @@ BOOST_AUTO_TEST_CASE(budget_is_proportional_with_one_each) {
 // 19.0 (1), 15.8 (1): 3 and 6 seats, none for the colourless cluster, each share at the middles
 // of equal parts of its frames.
 BOOST_AUTO_TEST_CASE(colour_budget_is_neyman_allocation) {
-    std::vector<std::size_t> labels;
-    std::vector<double> lost;
-    for (int i = 0; i < 60; ++i) labels.push_back(0), lost.push_back(1.0);
-    for (int i = 0; i < 30; ++i) labels.push_back(1), lost.push_back(10.0);
-    for (int i = 0; i < 10; ++i) labels.push_back(2), lost.push_back(0.0);
+    const three_clusters clusters;
+    const auto& labels = clusters.labels;
+    auto lost = clusters.lost;
     const std::vector<double> v(100);
     const auto k = colour_budget{.count = 9}.select(labelled(labels, 3), features(v, lost));
     BOOST_TEST(k == (std::vector<std::size_t>{10, 30, 50, 62, 67, 72, 77, 82, 87}),
@@ -225,8 +240,7 @@ BOOST_AUTO_TEST_CASE(colour_budget_is_neyman_allocation) {
     // 30; 20).
     const std::vector<double> gray(100, 0.0);
     const auto by_size = colour_budget{.count = 4}.select(labelled(labels, 3), features(v, gray));
-    std::size_t per[3] = {0, 0, 0};
-    for (auto f : by_size) ++per[labels[f]];
+    const auto per = clusters.per_cluster(by_size);
     BOOST_TEST(per[0] == 3u);
     BOOST_TEST(per[1] == 1u);
     BOOST_TEST(per[2] == 0u);
@@ -244,21 +258,15 @@ BOOST_AUTO_TEST_CASE(colour_budget_is_neyman_allocation) {
 // 13.3 (1), 12 (0): 5 and 4 seats. At 0 the weights are the sizes among the clusters with colour:
 // 6 and 3. A negative or non-finite power is a configuration error.
 BOOST_AUTO_TEST_CASE(colour_budget_power_moves_seats_toward_colour) {
-    std::vector<std::size_t> labels;
-    std::vector<double> lost;
-    for (int i = 0; i < 60; ++i) labels.push_back(0), lost.push_back(1.0);
-    for (int i = 0; i < 30; ++i) labels.push_back(1), lost.push_back(10.0);
-    for (int i = 0; i < 10; ++i) labels.push_back(2), lost.push_back(0.0);
-    const auto c = labelled(labels, 3);
-    const auto f = features(std::vector<double>(100), lost);
+    const three_clusters clusters;
+    const auto c = labelled(clusters.labels, 3);
+    const auto f = features(std::vector<double>(100), clusters.lost);
     const colour_budget quarter{.count = 9, .power = 0.25};
     BOOST_TEST(quarter.select(c, f) ==
                    (std::vector<std::size_t>{6, 18, 30, 42, 54, 63, 71, 78, 86}),
                boost::test_tools::per_element());
     const colour_budget sizes{.count = 9, .power = 0};
-    const auto by_size = sizes.select(c, f);
-    std::size_t per[3] = {0, 0, 0};
-    for (auto k : by_size) ++per[labels[k]];
+    const auto per = clusters.per_cluster(sizes.select(c, f));
     BOOST_TEST(per[0] == 6u);
     BOOST_TEST(per[1] == 3u);
     BOOST_TEST(per[2] == 0u);
@@ -272,14 +280,10 @@ BOOST_AUTO_TEST_CASE(colour_budget_power_moves_seats_toward_colour) {
 // (ceil(100 / 11)), at one per 10 as well, at one per 12 nine; a count given beside it is not
 // read (0 would be refused on its own).
 BOOST_AUTO_TEST_CASE(a_budget_per_frames_follows_the_length) {
-    std::vector<std::size_t> labels;
-    std::vector<double> lost;
-    for (int i = 0; i < 60; ++i) labels.push_back(0), lost.push_back(1.0);
-    for (int i = 0; i < 30; ++i) labels.push_back(1), lost.push_back(10.0);
-    for (int i = 0; i < 10; ++i) labels.push_back(2), lost.push_back(0.0);
-    const std::vector<double> v(100);
-    const auto c = labelled(labels, 3);
-    const auto f = features(v, lost);
+    const three_clusters clusters;
+    const auto& lost = clusters.lost;
+    const auto c = labelled(clusters.labels, 3);
+    const auto f = features(std::vector<double>(100), lost);
     for (const auto& [per, want] : {std::pair{11u, 10u}, std::pair{10u, 10u}, std::pair{12u, 9u},
                                     std::pair{1u, 100u}, std::pair{1000u, 1u}}) {
         const budget by_size_per{.count = 0, .frames_per_keyframe = per};

@@ -139,11 +139,10 @@ BOOST_AUTO_TEST_CASE(the_standard_recipe_beats_the_papers_at_their_defaults) {
     // paper's 25 epochs at 256x144 on its 3 keyframes against 250 steps at 96x56 on its own 3
     // (one per 10 frames, shared among the clip's shots by colour), each with its own chroma
     // upsampling, measured on the 25 frames neither trained on: 31.83 against 33.92 dB
-    // (2026-12-04, avx512 kernels). (With every 10th frame of the
-    // paper's clusters, 4 keyframes, it was 31.82 against 34.37 dB on 26 frames, 2026-12-03; on
-    // the paper's keyframes for both 32.15 against 34.24; with bilinear chroma for both, the
-    // paper's recipe wins at equal steps (34.09 against 33.81 dB at 60) and they tie at equal
-    // sample-pixels (34.09 / 34.15): docs/quality.md.)
+    // (2026-12-04, avx512 kernels; BLAS kernels 32.35 against 34.14). At equal steps the
+    // standard recipe is not reliably ahead: at the paper's 25 it leads on these kernels
+    // (32.26 against 31.83) but not on the BLAS ones (32.28 against 32.35), and at 100 the
+    // paper's recipe leads, its steps having seen 7 times the pixels (docs/quality.md).
     const auto clip = test::footage("cockatoo_256x144_yuv444p.y4m");
     const auto paper = run_recipe<recipes::paper>(clip, recipes::paper::defaults().trainer.epochs);
     const auto standard = run_recipe<recipes::standard>(clip, 250);
