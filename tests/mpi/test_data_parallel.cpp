@@ -7,15 +7,19 @@
 // gradients and the weights after one update agree to float rounding, a whole short run ends
 // within a small tolerance (bit for bit with split-invariant sums), every rank holds the same bits,
 // a second run with the same rank count reproduces the first bit for bit, and a run resumed from
-// rank 0's checkpoint continues as if it had never stopped.
+// rank 0's checkpoint continues as if it had never stopped. And a rank that waits for another
+// does not keep a core busy while it waits.
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "keychroma/mpi/world.hpp"
@@ -129,6 +133,13 @@ std::filesystem::path path_from_rank_0(const std::filesystem::path& path) {
         world().receive(0, std::as_writable_bytes(std::span(text)));
     }
     return text;
+}
+
+/// CPU time this process has used (all its threads), in seconds.
+double cpu_seconds() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
 }
 
 } // namespace
@@ -283,4 +294,35 @@ BOOST_AUTO_TEST_CASE(a_run_resumes_from_rank_0_s_checkpoint_on_every_rank) {
     BOOST_TEST(resumed.parameters() == straight.parameters());
     BOOST_TEST(same_on_every_rank(resumed.parameters()));
     (void)world().minimum(0); // every rank has read the file before rank 0's `made` goes
+}
+
+BOOST_AUTO_TEST_CASE(a_rank_waiting_for_another_sleeps_instead_of_polling) {
+    // Rank 0 works alone for a second (here it sleeps) while the others wait for it: in a sum,
+    // then to send it their frames (4 MB: too large for MPI to buffer, so a send waits for the
+    // receive). Open MPI's blocking calls would poll through that second on a core (on one
+    // machine, a core the working rank needs: docs/distributed.md); a waiting rank must use a
+    // small part of it.
+    for (const bool in_a_sum : {true, false}) {
+        world().wait_for_all(); // every rank starts the clock together
+        const double cpu_before = cpu_seconds();
+        const auto wall_before = std::chrono::steady_clock::now();
+        if (world().is_root()) std::this_thread::sleep_for(std::chrono::seconds(1));
+        std::vector<std::byte> frames(std::size_t(4) << 20, std::byte(world().rank()));
+        if (in_a_sum)
+            BOOST_TEST(world().total(1.0) == double(world().size()));
+        else if (world().is_root())
+            for (std::size_t r = 1; r < world().size(); ++r) {
+                world().receive(r, frames);
+                BOOST_TEST((frames.front() == std::byte(r) && frames.back() == std::byte(r)));
+            }
+        else
+            world().send(0, frames);
+        if (world().is_root()) continue;
+        const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - wall_before;
+        const double used = cpu_seconds() - cpu_before;
+        BOOST_TEST(waited.count() >= 0.9);
+        BOOST_TEST(used < 0.25 * waited.count(),
+                   (in_a_sum ? "sum" : "send") << ": " << used << " s of CPU in a wait of "
+                                               << waited.count() << " s, rank " << world().rank());
+    }
 }
