@@ -20,7 +20,7 @@ soname = re.search(r"soname: \[(.*?)\]", dynamic.stdout).group(1)
 table = subprocess.run(["readelf", "--dyn-syms", "-W", library], capture_output=True, text=True,
                        check=True).stdout.splitlines()
 
-definitions = ["#include <stddef.h>"]
+definitions = []
 names_by_version = collections.defaultdict(list)  # None: unversioned
 seen = set()
 for line in table:

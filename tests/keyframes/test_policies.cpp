@@ -230,9 +230,7 @@ BOOST_AUTO_TEST_CASE(colour_budget_is_neyman_allocation) {
     // them (100 each) weighs as much.
     for (int i = 60; i < 90; ++i) lost[i] = i < 63 ? 100.0 : 0.0;
     const auto same = colour_budget{.count = 9}.select(labelled(labels, 3), features(v, lost));
-    std::size_t in_second = 0;
-    for (auto f : same) in_second += labels[f] == 1;
-    BOOST_TEST(in_second == 6u);
+    BOOST_TEST(clusters.per_cluster(same)[1] == 6u);
     // Never more keyframes than the frames of clusters with colour.
     BOOST_TEST(colour_budget{.count = 1000}.select(labelled(labels, 3), features(v, lost)).size() ==
                90u);
@@ -281,9 +279,8 @@ BOOST_AUTO_TEST_CASE(colour_budget_power_moves_seats_toward_colour) {
 // read (0 would be refused on its own).
 BOOST_AUTO_TEST_CASE(a_budget_per_frames_follows_the_length) {
     const three_clusters clusters;
-    const auto& lost = clusters.lost;
     const auto c = labelled(clusters.labels, 3);
-    const auto f = features(std::vector<double>(100), lost);
+    const auto f = features(std::vector<double>(100), clusters.lost);
     for (const auto& [per, want] : {std::pair{11u, 10u}, std::pair{10u, 10u}, std::pair{12u, 9u},
                                     std::pair{1u, 100u}, std::pair{1000u, 1u}}) {
         const budget by_size_per{.count = 0, .frames_per_keyframe = per};
@@ -299,7 +296,8 @@ BOOST_AUTO_TEST_CASE(a_budget_per_frames_follows_the_length) {
     const auto first = labelled(std::vector<std::size_t>(60, 0), 1);
     BOOST_TEST(colour_budget{.frames_per_keyframe = 10}
                    .select(first, features(std::vector<double>(60),
-                                           std::vector<double>(lost.begin(), lost.begin() + 60)))
+                                           std::vector<double>(clusters.lost.begin(),
+                                                               clusters.lost.begin() + 60)))
                    .size() == 6u);
 }
 

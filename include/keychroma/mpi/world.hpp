@@ -52,6 +52,13 @@ inline void complete(MPI_Request& request, MPI_Status* status = MPI_STATUS_IGNOR
     }
 }
 
+/// Returns once every rank has called it, waiting politely (complete()).
+inline void wait_for_every_rank() {
+    MPI_Request everyone;
+    MPI_Ibarrier(MPI_COMM_WORLD, &everyone);
+    complete(everyone);
+}
+
 /// MPI for the life of the object. Serialized threads: colorization's writer thread makes its
 /// calls, never two threads at once.
 class environment {
@@ -68,9 +75,7 @@ public:
     environment& operator=(const environment&) = delete;
     // MPI_Finalize waits for every rank, polling; a rank done early waits here instead.
     ~environment() {
-        MPI_Request everyone;
-        MPI_Ibarrier(MPI_COMM_WORLD, &everyone);
-        complete(everyone);
+        wait_for_every_rank();
         MPI_Finalize();
     }
 };
@@ -99,9 +104,9 @@ public:
     }
     // Integers add up exactly in every order: an allreduce, which gives every rank the same.
     void sum(std::span<std::int64_t> values) override {
+        wait_for_every_rank();
         for (std::size_t at = 0; at < values.size(); at += piece / sizeof(std::int64_t)) {
             const int count = int(std::min(piece / sizeof(std::int64_t), values.size() - at));
-            all_present();
             MPI_Allreduce(MPI_IN_PLACE, values.data() + at, count, MPI_INT64_T, MPI_SUM,
                           MPI_COMM_WORLD);
         }
@@ -109,7 +114,7 @@ public:
 
     [[nodiscard]] std::uint64_t minimum(std::uint64_t value) override {
         std::uint64_t out = 0;
-        all_present();
+        wait_for_every_rank();
         MPI_Allreduce(&value, &out, 1, MPI_UINT64_T, MPI_MIN, MPI_COMM_WORLD);
         return out;
     }
@@ -159,18 +164,11 @@ private:
     static constexpr int ready_tag = tag + 1;
     static constexpr std::size_t piece = std::size_t(1) << 30;
 
-    /// Returns once every rank has called it, waiting politely (complete()).
-    static void all_present() {
-        MPI_Request everyone;
-        MPI_Ibarrier(MPI_COMM_WORLD, &everyone);
-        complete(everyone);
-    }
-
     template <class T>
     void sum_on_root(T* data, std::size_t n, MPI_Datatype type) {
+        wait_for_every_rank();
         for (std::size_t at = 0; at < n; at += piece / sizeof(T)) {
             const int count = int(std::min(piece / sizeof(T), n - at));
-            all_present();
             if (rank_ == 0)
                 MPI_Reduce(MPI_IN_PLACE, data + at, count, type, MPI_SUM, 0, MPI_COMM_WORLD);
             else
