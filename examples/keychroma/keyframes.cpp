@@ -159,8 +159,8 @@ void run(const keyframes_options& o, const global_options& global) {
             std::printf("bandwidth:  %.6g\n", r.clusters.bandwidth);
         std::printf("clusters:   %zu\n", r.clusters.cluster_count());
         std::printf("keyframes:  %zu\n", r.keyframes.size());
-        std::printf("written:    %s/{frames.csv,keyframes.json,clusters.svg%s}\n", o.out.c_str(),
-                    o.no_images ? "" : ",keyframe_*.png");
+        std::printf("written:    %s/{frames.csv,keyframes.json,clusters.svg%s}\n",
+                    without_trailing_separators(dir).c_str(), o.no_images ? "" : ",keyframe_*.png");
     }
 }
 

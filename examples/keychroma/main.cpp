@@ -15,6 +15,8 @@
 #include "keychroma/version.hpp"
 #ifdef KEYCHROMA_HAS_MPI
 #include "keychroma/mpi/world.hpp"
+#else
+#include "keychroma/mpi/launcher.hpp"
 #endif
 
 namespace {
@@ -118,6 +120,16 @@ int main(int argc, char** argv) {
     if (code != 0 && world && world->size() > 1) world->abort(code);
     return code;
 #else
+    // Started by mpirun as several ranks, each copy of a build without MPI would do all the work
+    // and write the same outputs: refused, in one line (rank 0's).
+    if (keychroma::mpi::launched_as_several_ranks()) {
+        if (keychroma::mpi::launched_rank() == 0)
+            std::fprintf(stderr, "keychroma: an MPI launcher started this build, which has no MPI "
+                                 "(KEYCHROMA_WITH_MPI=OFF), as several ranks, each of which would "
+                                 "do all the work: run it as one process, or build it with MPI "
+                                 "(docs/distributed.md)\n");
+        return 6;
+    }
     keychroma::install_signal_cleanup(); // Ctrl-C or kill leave no unfinished output behind
     return run(app, argc, argv, "keychroma");
 #endif

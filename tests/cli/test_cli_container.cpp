@@ -184,8 +184,9 @@ BOOST_AUTO_TEST_CASE(rate_distortion_report_measures_real_files) {
     const auto pkg = c.d / "pkg", rd = c.d / "rd";
     auto r = run_tool("send " + quote(c.clip) + " -o " + quote(pkg) + " --steps 1 --quiet");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
-    r = run_tool("eval " + quote(c.clip) + " --rd " + quote(rd) + " --model " + quote(pkg) +
-                 " --crfs 20,30 --quiet --json");
+    // "rd/", as a user types a directory: the report goes to rd, not into it
+    r = run_tool("eval " + quote(c.clip) + " --rd " + quote(rd.string() + "/") + " --model " +
+                 quote(pkg) + " --crfs 20,30 --quiet --json");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     const auto report = nlohmann::json::parse(r.out);
     BOOST_TEST(nlohmann::json::parse(read_text(rd / "rd.json")) == report);

@@ -25,6 +25,19 @@
 
 namespace keychroma {
 
+/// The directory a path is written into ("." for a bare name).
+[[nodiscard]] inline std::filesystem::path directory_of(const std::filesystem::path& p) {
+    return p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+}
+
+/// A directory output's path without its trailing separators ("pkg/" -> "pkg"): std::filesystem
+/// takes "pkg/" for an empty name inside "pkg", so its temporary sibling would be made inside
+/// the directory it is to become.
+[[nodiscard]] inline std::filesystem::path without_trailing_separators(std::filesystem::path p) {
+    while (p.filename().empty() && p.has_relative_path()) p = p.parent_path();
+    return p;
+}
+
 namespace detail {
 
 /// The process's umask, read without changing it (umask(2) can only set it, and setting it
@@ -49,11 +62,6 @@ namespace detail {
     std::snprintf(buf, sizeof buf, "%012llx",
                   static_cast<unsigned long long>(gen() & 0xffffffffffffULL));
     return buf;
-}
-
-/// The directory a path is written into ("." for a bare name).
-[[nodiscard]] inline std::filesystem::path directory_of(const std::filesystem::path& p) {
-    return p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
 }
 
 /// Creates an empty file `dir/.<stem>.tmp-<random><ext>` exclusively (never opening an
@@ -109,7 +117,7 @@ struct path_stamp {
 class atomic_output {
 public:
     explicit atomic_output(std::filesystem::path final_path) : final_(std::move(final_path)) {
-        const auto dir = detail::directory_of(final_);
+        const auto dir = directory_of(final_);
         std::error_code ec;
         if (!std::filesystem::is_directory(dir, ec))
             throw io_error(final_.string() + ": cannot write: directory " + dir.string() +

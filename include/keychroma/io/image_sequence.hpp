@@ -356,7 +356,7 @@ public:
         if (!is_writable_image_extension(ext_))
             throw config_error(target.string() + ": cannot write images of type '." + ext_ +
                                "' (png, jpg, jpeg, bmp, tga)");
-        const auto dir = sample.has_parent_path() ? sample.parent_path() : fs::path(".");
+        const auto dir = directory_of(sample);
         if (!fs::is_directory(dir, ec))
             throw io_error(target.string() + ": cannot write: directory " + dir.string() +
                            " does not exist");

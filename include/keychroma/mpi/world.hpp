@@ -17,17 +17,9 @@
 
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/process_group.hpp"
+#include "keychroma/mpi/launcher.hpp"
 
 namespace keychroma::mpi {
-
-/// True when an MPI launcher (mpirun, mpiexec, srun with PMI/PMIx) started this process. A
-/// plain run then stays a single process without initialising MPI at all: Open MPI's singleton
-/// start would spawn a helper daemon that one process has no use for.
-[[nodiscard]] inline bool launched_by_mpi() {
-    for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"})
-        if (std::getenv(name)) return true;
-    return false;
-}
 
 /// Waits for `request` to complete without keeping a core busy for long. Open MPI's blocking
 /// calls poll without pause while the job does not oversubscribe its cores, so a rank waiting

@@ -180,9 +180,9 @@ inline void remove_package_files(const std::filesystem::path& dir) {
 /// (detail::replaceable_package_dir), checked again just before the replacement.
 class package_writer {
 public:
-    explicit package_writer(std::filesystem::path dir) : final_(std::move(dir)) {
-        if (final_.filename().empty()) final_ = final_.parent_path(); // "pkg/" -> "pkg"
-        const auto parent = final_.has_parent_path() ? final_.parent_path() : ".";
+    explicit package_writer(const std::filesystem::path& dir)
+        : final_(without_trailing_separators(dir)) {
+        const auto parent = directory_of(final_);
         std::error_code ec;
         if (!std::filesystem::is_directory(parent, ec))
             throw io_error(final_.string() + ": cannot write the package: directory " +
@@ -237,8 +237,7 @@ public:
         if (std::filesystem::exists(final_, ec)) {
             // rename(2) replaces an empty directory: the old package moves into a fresh one,
             // which names no files, so only its own four files are ever removed (below)
-            old.emplace(final_.parent_path().empty() ? "." : final_.parent_path(),
-                        final_.filename().string() + ".old");
+            old.emplace(directory_of(final_), final_.filename().string() + ".old");
             std::filesystem::rename(final_, old->path(), ec);
             if (ec) throw io_error(final_.string() + ": cannot replace: " + ec.message());
         }

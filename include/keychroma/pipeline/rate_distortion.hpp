@@ -80,20 +80,20 @@ struct rate_distortion_options {
 
 #ifdef KEYCHROMA_HAS_FFMPEG
 
-/// Delivers `original` (any video) every way listed above into the directory `dir`, which must
-/// not exist, the packages with the model file `model` (loaded into `net`), and measures each.
-/// io_error when `dir` exists.
+/// Delivers `original` (any video) every way listed above into the directory `report_dir`, which
+/// must not exist, the packages with the model file `model` (loaded into `net`), and measures
+/// each. io_error when `report_dir` exists.
 template <class Net>
 rd_report measure_rate_distortion(Net& net, const std::filesystem::path& original,
                                   const std::filesystem::path& model,
-                                  const std::filesystem::path& dir,
+                                  const std::filesystem::path& report_dir,
                                   const rate_distortion_options& options = {}) {
     namespace fs = std::filesystem;
+    const auto dir = without_trailing_separators(report_dir); // "rd/" is the directory "rd"
     std::error_code ec;
     if (fs::exists(fs::symlink_status(dir, ec)))
         throw io_error(dir.string() + ": exists; the report is written to a new directory");
-    const auto parent = dir.has_parent_path() ? dir.parent_path() : fs::path(".");
-    temp_directory out(parent, dir.filename().string());
+    temp_directory out(directory_of(dir), dir.filename().string());
     const auto step = [&](const std::string& what) {
         if (options.on_step) options.on_step(what);
     };
