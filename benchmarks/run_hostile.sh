@@ -43,4 +43,8 @@ run "the same, writing its 66,667 keyframe PNGs" keyframes tiny_frames.y4m -o kf
 run "train --keyframes-from [1e20]" train gray.y4m -o m.kcm --keyframes-from keys.json --quiet
 export KEYCHROMA_MEMORY_LIMIT=4G
 run "colorize huge_gray.y4m (16384x16384, 4 GiB)" colorize huge_gray.y4m tiny.kcm -o h.y4m --quiet
+# the standard recipe's reference (none) keeps every frame's histogram and point (6 KiB a frame)
+export KEYCHROMA_MEMORY_LIMIT=2G
+run "keyframes tiny_frames.y4m --reference none (2 GiB)" keyframes tiny_frames.y4m -o kf4 --reference none --clustering shots --quiet --no-images
+run "train tiny_frames.y4m (standard recipe, 2 GiB)" train tiny_frames.y4m -o t.kcm --quiet
 unset KEYCHROMA_MEMORY_LIMIT

@@ -171,22 +171,58 @@ BOOST_AUTO_TEST_CASE(frames_too_large_for_the_memory_are_refused_with_7) {
 }
 
 // Keyframes that need more memory than is available are refused with exit code 7 and one line
-// before any is read (they are held at the frame size until training): each 24x16 keyframe
-// needs 1,152 bytes, above a 1K limit. No model is written.
+// before any is read (they are held at the frame size until training): each 256x144 keyframe
+// needs 110,592 bytes, above a 64K limit (in which the 8 frames' histograms and points, 48 KiB,
+// fit). No model is written.
 BOOST_AUTO_TEST_CASE(keyframes_too_large_for_the_memory_are_refused_with_7) {
     temp_dir d;
-    write_y4m_444(d / "colour.y4m", 24, 16, 8, /*colour=*/true);
+    write_y4m_444(d / "colour.y4m", 256, 144, 8, /*colour=*/true);
     auto r = run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(d / "m.kcm") +
                           " --steps 1 --quiet",
-                      "export KEYCHROMA_MEMORY_LIMIT=1K;");
+                      "export KEYCHROMA_MEMORY_LIMIT=64K;");
     BOOST_TEST(r.exit_code == 7, r.err);
     BOOST_TEST(one_line(r.err), r.err);
-    BOOST_TEST(r.err.find("keyframes of 24x16") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find("keyframes of 256x144") != std::string::npos, r.err);
     BOOST_TEST((entries(d.path()) == std::vector<std::string>{"colour.y4m"}));
     r = run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(d / "m.kcm") +
                      " --steps 1 --quiet",
                  "export KEYCHROMA_MEMORY_LIMIT=1M;");
     BOOST_TEST(r.exit_code == 0, r.err);
+}
+
+// A long video of tiny frames: a 2 KiB histogram and, for the reference `none` (the standard
+// recipe's), 4 KiB of point per frame, whatever the frame's size -- 20,000 frames of 2x2 (a
+// 360 KB file) need 41 MB of histograms and 82 MB of points. Each is checked against the memory
+// available before it is allocated: exit code 7 and one line, no output; the paper's reference
+// streams (8 bytes a frame) and runs in the same limit.
+BOOST_AUTO_TEST_CASE(histograms_of_a_long_video_beyond_the_memory_are_refused_with_7) {
+    temp_dir d;
+    write_y4m_444(d / "long.y4m", 2, 2, 20000, /*colour=*/true);
+    const auto keyframes = [&](const std::string& reference, const char* limit) {
+        return run_tool("keyframes " + quote(d / "long.y4m") + " --out " + quote(d / "kf") +
+                            " --reference " + reference + " --clustering shots --no-images --quiet",
+                        std::string("export KEYCHROMA_MEMORY_LIMIT=") + limit + ";");
+    };
+    auto r = keyframes("none", "32M");
+    BOOST_TEST(r.exit_code == 7, r.err);
+    BOOST_TEST(one_line(r.err), r.err);
+    BOOST_TEST(r.err.find("histograms of 20000 frames") != std::string::npos, r.err);
+    r = keyframes("none", "64M"); // the histograms fit, their points do not
+    BOOST_TEST(r.exit_code == 7, r.err);
+    BOOST_TEST(one_line(r.err), r.err);
+    BOOST_TEST(r.err.find("points of 20000 frames") != std::string::npos, r.err);
+    BOOST_TEST(!fs::exists(d / "kf" / "keyframes.json"));
+    r = keyframes("black", "32M");
+    BOOST_TEST(r.exit_code == 0, r.err);
+    r = keyframes("none", "160M");
+    BOOST_TEST(r.exit_code == 0, r.err);
+
+    r = run_tool("train " + quote(d / "long.y4m") + " -o " + quote(d / "m.kcm") +
+                     " --steps 1 --quiet",
+                 "export KEYCHROMA_MEMORY_LIMIT=32M;");
+    BOOST_TEST(r.exit_code == 7, r.err);
+    BOOST_TEST(one_line(r.err), r.err);
+    BOOST_TEST(!fs::exists(d / "m.kcm"));
 }
 
 BOOST_AUTO_TEST_CASE(bad_models_are_model_errors_5) {

@@ -9,6 +9,7 @@
 // keyframes equal one process's bit for bit, with blocks of 1 frame, of a few, and of a rank's
 // whole share.
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -143,6 +144,26 @@ BOOST_AUTO_TEST_CASE(every_frame_has_exactly_one_owner) {
                 for (std::size_t r = 0; r < ranks; ++r)
                     owners += frame_shares{r, ranks, block}.owns(frame) ? 1 : 0;
                 BOOST_TEST(owners == 1u);
+            }
+}
+
+// most_owned (what a rank's histogram table reserves) is the largest share, counted frame by
+// frame with owns().
+BOOST_AUTO_TEST_CASE(most_owned_is_the_largest_share) {
+    for (std::size_t ranks = 1; ranks <= 4; ++ranks)
+        for (std::size_t block = 1; block <= 7; ++block)
+            for (std::size_t frames = 0; frames < 40; ++frames) {
+                std::size_t largest = 0;
+                for (std::size_t r = 0; r < ranks; ++r) {
+                    std::size_t own = 0;
+                    for (std::size_t f = 0; f < frames; ++f)
+                        own += frame_shares{r, ranks, block}.owns(f) ? 1 : 0;
+                    largest = std::max(largest, own);
+                }
+                BOOST_TEST_INFO(ranks << " ranks, blocks of " << block << ", " << frames
+                                      << " frames");
+                const frame_shares shares{0, ranks, block};
+                BOOST_TEST(shares.most_owned(frames) == largest);
             }
 }
 

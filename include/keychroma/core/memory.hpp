@@ -101,14 +101,29 @@ inline std::optional<std::uint64_t> kernel_available() {
     return least;
 }
 
-/// "1.5 GB", "300 MB": bytes for a message.
+/// "1.5 GB", "300 MB", "16 KB": bytes for a message.
 [[nodiscard]] inline std::string memory_text(std::uint64_t bytes) {
     char b[32];
     if (bytes >= (std::uint64_t{1} << 30))
         std::snprintf(b, sizeof b, "%.1f GB", static_cast<double>(bytes) / double(1 << 30));
-    else
+    else if (bytes >= (std::uint64_t{1} << 20))
         std::snprintf(b, sizeof b, "%.0f MB", static_cast<double>(bytes) / double(1 << 20));
+    else
+        std::snprintf(b, sizeof b, "%.0f KB", static_cast<double>(bytes) / double(1 << 10));
     return b;
+}
+
+/// resource_error, before `need` bytes are allocated, when they are more than available_memory():
+/// "<what> need about <need> <purpose>, more than the <available> available[; <advice>]". Nothing
+/// when no available memory can be read.
+inline void require_memory(std::uint64_t need, const std::string& what, std::string_view purpose,
+                           std::string_view advice = {}) {
+    const auto available = available_memory();
+    if (!available || need <= *available) return;
+    std::string message = what + " need about " + memory_text(need) + " " + std::string(purpose) +
+                          ", more than the " + memory_text(*available) + " available";
+    if (!advice.empty()) message += "; " + std::string(advice);
+    throw resource_error(message);
 }
 
 } // namespace keychroma

@@ -118,6 +118,18 @@ struct frame_shares {
     [[nodiscard]] bool owns(std::size_t frame) const noexcept {
         return ranks == 1 || (frame / block) % ranks == rank;
     }
+    /// The most frames any one rank owns of a video of `frames` (the last block may be short).
+    [[nodiscard]] std::size_t most_owned(std::size_t frames) const noexcept {
+        if (ranks == 1 || frames == 0) return frames;
+        const std::size_t blocks = (frames + block - 1) / block;
+        const std::size_t short_by = blocks * block - frames; // the last block's missing frames
+        std::size_t most = 0;
+        for (std::size_t r = 0; r < ranks && r < blocks; ++r) {
+            const std::size_t own = (blocks - r + ranks - 1) / ranks; // blocks r, r + ranks, ...
+            most = std::max(most, own * block - ((blocks - 1) % ranks == r ? short_by : 0));
+        }
+        return most;
+    }
     /// Whether `frame` is one of the `history` frames just before one of this rank's own that a
     /// streaming reference needs to make that frame's point.
     [[nodiscard]] bool is_history(std::size_t frame, std::size_t history) const noexcept {
@@ -168,7 +180,7 @@ public:
         if (streams_)
             points_.reserve(frames);
         else
-            table_.reserve(frames / shares_.ranks + shares_.block);
+            table_.reserve(shares_.most_owned(frames));
     }
 
     /// The next frame of the video.

@@ -3,14 +3,17 @@
 // once and every later stage (references that need the whole video, clustering, re-runs with
 // other policies) works from this table alone: 512 counts = 2 KiB per frame for the paper.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/image.hpp"
+#include "keychroma/core/memory.hpp"
 #include "keychroma/keyframes/concepts.hpp"
 
 namespace keychroma::keyframes {
@@ -44,8 +47,11 @@ public:
     }
     [[nodiscard]] std::uint64_t pixels(std::size_t i) const noexcept { return pixels_[i]; }
 
-    /// Appends a zeroed row and returns it for filling.
+    /// Appends a zeroed row and returns it for filling. The table grows by doubling, through
+    /// reserve(), so that each growth is checked against the memory available first.
     std::uint32_t* add_frame(std::uint64_t pixels) {
+        if (pixels_.size() == pixels_.capacity())
+            reserve(std::max<std::size_t>(2 * pixels_.size(), 256));
         counts_.resize(counts_.size() + bins_, 0);
         pixels_.push_back(pixels);
         return counts_.data() + (pixels_.size() - 1) * bins_;
@@ -60,10 +66,23 @@ public:
         const std::uint64_t px = frame.shape()[0] * frame.shape()[1];
         accumulate_histogram(binning, frame, add_frame(px));
     }
+    /// Room for `frames` rows. A row holds a frame's counts (2 KiB at 512 bins) whatever the
+    /// frame's size, so a small file of many tiny frames could ask for far more memory than it
+    /// holds: resource_error when the rows need more than is available (core/memory.hpp).
     void reserve(std::size_t frames) {
+        if (frames <= pixels_.capacity()) return;
+        require_memory(std::uint64_t(frames) *
+                           (bins_ * sizeof(std::uint32_t) + sizeof(std::uint64_t)),
+                       "the histograms of " + std::to_string(frames) + " frames (" +
+                           std::to_string(bins_) + " bins each)",
+                       "to choose keyframes", streaming_advice);
         counts_.reserve(frames * bins_);
         pixels_.reserve(frames);
     }
+
+    /// What a message about the table's memory suggests instead.
+    static constexpr std::string_view streaming_advice =
+        "a reference that streams (--reference black or previous) keeps 8 bytes a frame";
 
 private:
     std::size_t bins_;

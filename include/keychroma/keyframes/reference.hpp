@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "keychroma/core/memory.hpp"
 #include "keychroma/keyframes/concepts.hpp"
 #include "keychroma/keyframes/histogram.hpp"
 
@@ -152,6 +153,10 @@ struct no_reference {
     [[nodiscard]] frame_features features(const Bn& binning, const histogram_table& t,
                                           const D& distance) const {
         frame_features f = mean_reference{}.features(binning, t, distance);
+        require_memory(std::uint64_t(t.frames()) * t.bins() * sizeof(double),
+                       "the points of " + std::to_string(t.frames()) + " frames (" +
+                           std::to_string(t.bins()) + " bins each, reference none)",
+                       "to cluster them", histogram_table::streaming_advice);
         f.points = point_matrix::from_shape({t.frames(), t.bins()});
         double* p = f.points.data();
         for (std::size_t i = 0; i < t.frames(); ++i) {

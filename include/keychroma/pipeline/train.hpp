@@ -108,15 +108,12 @@ held_out_frames(std::size_t frame_count, const std::vector<std::size_t>& keyfram
 /// until training: 3 bytes a pixel) need more than the memory available (available_memory()):
 /// a long 720p video has thousands of keyframes, and the OOM killer would end the run halfway.
 inline void check_keyframes_fit(std::size_t count, image_size size) {
-    const auto available = available_memory();
-    const std::uint64_t need = std::uint64_t(count) * size.pixels() * 3;
-    if (available && need > *available)
-        throw resource_error(std::to_string(count) + " keyframes of " + std::to_string(size.width) +
-                             "x" + std::to_string(size.height) + " need about " +
-                             memory_text(need) + " to hold for training, more than the " +
-                             memory_text(*available) +
-                             " available; train on fewer (--keyframes-from) or on a smaller copy "
-                             "of the video (keychroma convert --size)");
+    require_memory(std::uint64_t(count) * size.pixels() * 3,
+                   std::to_string(count) + " keyframes of " + std::to_string(size.width) + "x" +
+                       std::to_string(size.height),
+                   "to hold for training",
+                   "train on fewer (--keyframes-from) or on a smaller copy of the video "
+                   "(keychroma convert --size)");
 }
 
 /// The second pass over a video: its keyframes as they are, and the held-out frames as training
