@@ -113,17 +113,23 @@ inline std::optional<std::uint64_t> kernel_available() {
     return b;
 }
 
-/// resource_error, before `need` bytes are allocated, when they are more than available_memory():
-/// "<what> need about <need> <purpose>, more than the <available> available[; <advice>]". Nothing
-/// when no available memory can be read.
-inline void require_memory(std::uint64_t need, const std::string& what, std::string_view purpose,
+/// resource_error, before `need` bytes are allocated, when they are more than `available`:
+/// "<what> need about <need> <purpose>, more than the <available> available[; <advice>]".
+/// Nothing when `available` is unknown.
+inline void require_memory(std::uint64_t need, std::optional<std::uint64_t> available,
+                           const std::string& what, std::string_view purpose,
                            std::string_view advice = {}) {
-    const auto available = available_memory();
     if (!available || need <= *available) return;
     std::string message = what + " need about " + memory_text(need) + " " + std::string(purpose) +
                           ", more than the " + memory_text(*available) + " available";
     if (!advice.empty()) message += "; " + std::string(advice);
     throw resource_error(message);
+}
+
+/// The same against the memory this process can still count on (available_memory()).
+inline void require_memory(std::uint64_t need, const std::string& what, std::string_view purpose,
+                           std::string_view advice = {}) {
+    require_memory(need, available_memory(), what, purpose, advice);
 }
 
 } // namespace keychroma

@@ -78,11 +78,9 @@ inline constexpr std::uint64_t colorize_bytes_per_pixel_shared = 40;
     const std::uint64_t pixels = full.pixels();
     const std::uint64_t shared = pixels * colorize_bytes_per_pixel_shared;
     const std::uint64_t per_frame = pixels * colorize_bytes_per_pixel_per_frame;
-    if (shared + per_frame > *memory)
-        throw resource_error("frames of " + std::to_string(full.width) + "x" +
-                             std::to_string(full.height) + " need about " +
-                             memory_text(shared + per_frame) + " to colorize, more than the " +
-                             memory_text(*memory) + " available");
+    require_memory(shared + per_frame, memory,
+                   "frames of " + std::to_string(full.width) + "x" + std::to_string(full.height),
+                   "to colorize");
     return static_cast<std::size_t>(
         std::min<std::uint64_t>(wanted, (*memory - shared) / per_frame));
 }
