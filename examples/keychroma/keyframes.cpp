@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "keychroma/core/directory_output.hpp"
 #include "keychroma/io/open.hpp"
 #include "keychroma/keyframes.hpp"
 #include "keychroma/paper.hpp"
@@ -42,16 +43,12 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 void run(const keyframes_options& o, const global_options& global) {
     const auto t0 = std::chrono::steady_clock::now();
-    const std::filesystem::path dir(o.out);
     // Under mpirun the ranks share the pass (each makes its own frames' points) and all cluster
-    // the same points; rank 0 writes the outputs.
+    // the same points; rank 0 writes the outputs. They appear together at the end, so a run that
+    // fails leaves no directory, or an existing one as it was.
     process_group& ranks = global.ranks();
-    if (ranks.is_root()) {
-        std::error_code ec;
-        std::filesystem::create_directories(dir, ec);
-        if (!std::filesystem::is_directory(dir, ec))
-            throw io_error(o.out + ": cannot create output directory");
-    }
+    std::optional<directory_output> dir;
+    if (ranks.is_root()) dir.emplace(o.out);
 
     std::optional<image_size> png_size;
     if (!o.keyframe_size.empty()) png_size = parse_size("--keyframe-size", o.keyframe_size);
@@ -75,7 +72,7 @@ void run(const keyframes_options& o, const global_options& global) {
     if (!ranks.is_root()) return;
 
     // Outputs: CSV, SVG, PNGs (second pass, one frame in memory at a time), then the JSON.
-    report::write_frames_csv(dir / "frames.csv", r);
+    report::write_frames_csv(dir->file("frames.csv"), r);
     report::cluster_plot_labels labels;
     labels.title = std::filesystem::path(o.input).filename().string() + ": " +
                    std::to_string(r.clusters.cluster_count()) + " clusters, " +
@@ -83,14 +80,14 @@ void run(const keyframes_options& o, const global_options& global) {
                    std::to_string(r.frame_count) + " frames";
     labels.y_label = "distance from the reference (" + extractor.reference.description() +
                      "): " + extractor.distance.description();
-    report::write_cluster_plot(dir / "clusters.svg", r.features.distance, r.clusters, r.keyframes,
-                               labels);
+    report::write_cluster_plot(dir->file("clusters.svg"), r.features.distance, r.clusters,
+                               r.keyframes, labels);
     std::vector<std::string> files;
     if (!o.no_images) {
         auto again = io::open_source(o.input);
         kf::visit_frames(*again, r.keyframes, [&](std::size_t k, const rgb8_image& frame) {
             files.push_back(report::keyframe_file_name(r.keyframes[k]));
-            report::write_png(dir / files.back(), png_size ? fit_to{*png_size}(frame) : frame);
+            report::write_png(dir->file(files.back()), png_size ? fit_to{*png_size}(frame) : frame);
         });
     }
 
@@ -136,21 +133,23 @@ void run(const keyframes_options& o, const global_options& global) {
     if (png_size)
         j["keyframe_size"] =
             std::to_string(png_size->width) + "x" + std::to_string(png_size->height);
-    j["outputs"] = {{"frames_csv", (dir / "frames.csv").string()},
-                    {"clusters_svg", (dir / "clusters.svg").string()},
-                    {"keyframes_json", (dir / "keyframes.json").string()}};
+    j["outputs"] = {{"frames_csv", dir->final_path("frames.csv").string()},
+                    {"clusters_svg", dir->final_path("clusters.svg").string()},
+                    {"keyframes_json", dir->final_path("keyframes.json").string()}};
     j["timing_s"] = {{"read_and_histograms", t_read},
                      {"cluster_and_select", t_cluster},
                      {"total", seconds_since(t0)}};
     {
-        atomic_output out(dir / "keyframes.json");
+        atomic_output out(dir->file("keyframes.json"));
         {
             std::ofstream f(out.temp_path(), std::ios::binary);
             f << j.dump(2) << "\n";
-            if (!f.flush()) throw io_error((dir / "keyframes.json").string() + ": cannot write");
+            if (!f.flush())
+                throw io_error(dir->final_path("keyframes.json").string() + ": cannot write");
         }
         out.commit();
     }
+    dir->commit();
     if (global.json) {
         std::cout << j.dump(2) << "\n";
     } else {
@@ -160,7 +159,7 @@ void run(const keyframes_options& o, const global_options& global) {
         std::printf("clusters:   %zu\n", r.clusters.cluster_count());
         std::printf("keyframes:  %zu\n", r.keyframes.size());
         std::printf("written:    %s/{frames.csv,keyframes.json,clusters.svg%s}\n",
-                    without_trailing_separators(dir).c_str(), o.no_images ? "" : ",keyframe_*.png");
+                    dir->path().c_str(), o.no_images ? "" : ",keyframe_*.png");
     }
 }
 

@@ -196,6 +196,7 @@ BOOST_AUTO_TEST_CASE(cli_other_policies_and_errors) {
     // format_error (4)
     BOOST_TEST(run("keyframes /nonexistent/x.y4m --out '" + (dir / "c").string() + "'",
                    dir / "c.txt") == 3);
+    BOOST_TEST(!std::filesystem::exists(dir / "c"));
     BOOST_TEST(
         run("keyframes '" + clip.string() + "' --out '" + (dir / "d").string() + "' --binning nope",
             dir / "d.txt") == 6);
@@ -209,5 +210,5 @@ BOOST_AUTO_TEST_CASE(cli_other_policies_and_errors) {
     const auto msg = slurp(dir / "e.txt.err");
     BOOST_TEST(msg.find("no frames") != std::string::npos);
     BOOST_TEST(std::count(msg.begin(), msg.end(), '\n') == 1); // one line
-    BOOST_TEST(!std::filesystem::exists(dir / "e" / "keyframes.json"));
+    BOOST_TEST(!std::filesystem::exists(dir / "e")); // nor the directory (directory_output)
 }

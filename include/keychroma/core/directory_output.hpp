@@ -1,0 +1,93 @@
+#pragma once
+// A directory of outputs (`keychroma keyframes --out DIR`) appears whole or not at all, like a
+// single file (atomic_file.hpp): its files are written into a hidden temporary directory and
+// `commit()` moves them into place. When DIR does not exist yet, the temporary itself becomes
+// DIR (its missing parents are made only then); when it does, each file is renamed to its name
+// in DIR, replacing an earlier run's output of that name and nothing else. A run that stops
+// before `commit()` leaves neither DIR nor a file in it, and the user's other files in an
+// existing DIR are never touched.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "keychroma/core/atomic_file.hpp"
+#include "keychroma/core/error.hpp"
+
+namespace keychroma {
+
+class directory_output {
+public:
+    /// Checks the destination now, so that a run fails before its work, not after: io_error
+    /// when DIR, or the nearest of its parents that exists, is not a directory.
+    explicit directory_output(const std::filesystem::path& dir)
+        : dir_(without_trailing_separators(dir)) {
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        const auto status = fs::status(dir_, ec);
+        existed_ = fs::exists(status);
+        if (existed_ && !fs::is_directory(status))
+            throw io_error(dir_.string() + ": exists and is not a directory");
+        // A new DIR is staged in its nearest existing parent, so that commit()'s rename stays on
+        // one file system (a parent that does not exist yet cannot be a mount point).
+        fs::path parent = existed_ ? dir_ : directory_of(dir_);
+        while (!fs::exists(fs::status(parent, ec)) && directory_of(parent) != parent)
+            parent = directory_of(parent);
+        if (!fs::is_directory(parent, ec))
+            throw io_error(dir_.string() + ": cannot create: " + parent.string() +
+                           " is not a directory");
+        staging_.emplace(parent, existed_ ? std::string("keychroma") : dir_.filename().string());
+    }
+
+    /// Where to write the output `name` now (a plain file name, no directories).
+    [[nodiscard]] std::filesystem::path file(const std::string& name) {
+        names_.push_back(name);
+        return staging_->file(name);
+    }
+    /// Where the output `name` will be once committed.
+    [[nodiscard]] std::filesystem::path final_path(const std::string& name) const {
+        return dir_ / name;
+    }
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return dir_; }
+
+    /// Moves the outputs into place, in the order `file()` named them (the last one written, an
+    /// index such as keyframes.json, appears last).
+    void commit() {
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        if (!existed_) {
+            fs::create_directories(directory_of(dir_), ec);
+            // Not rename(2): it would replace an empty directory made at DIR during the run.
+            const auto moved = rename_no_replace(staging_->path(), dir_);
+            if (!moved) {
+                staging_->release();
+                return;
+            }
+            // Something appeared at DIR in the meantime: a directory is written into as one that
+            // was there at the start would have been; anything else keeps the finished outputs.
+            if (!fs::is_directory(fs::symlink_status(dir_, ec))) {
+                const auto kept = staging_->path();
+                staging_->release();
+                throw io_error(dir_.string() + ": cannot move the finished outputs into place (" +
+                               moved.message() + "); they are kept in " + kept.string());
+            }
+        }
+        for (const auto& name : names_) {
+            fs::rename(staging_->path() / name, dir_ / name, ec);
+            if (ec)
+                throw io_error((dir_ / name).string() +
+                               ": cannot move the finished output into place: " + ec.message());
+        }
+        staging_.reset(); // now empty: removed
+    }
+
+private:
+    std::filesystem::path dir_;
+    bool existed_ = false;
+    std::vector<std::string> names_;
+    std::optional<temp_directory> staging_;
+};
+
+} // namespace keychroma

@@ -1,0 +1,127 @@
+#define BOOST_TEST_MODULE core_directory_output
+#include <boost/test/unit_test.hpp>
+
+// A directory of outputs appears whole or not at all: nothing under DIR's name (nor its missing
+// parents) before commit(), nothing left by a run that stops before it, and in an existing DIR
+// only the outputs' own names replaced -- the user's other files, and the directory's own
+// hidden entries, as they were.
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <string>
+
+#include "keychroma/core/directory_output.hpp"
+#include "support/temp_dir.hpp"
+
+namespace fs = std::filesystem;
+using keychroma::directory_output;
+using keychroma::test::temp_dir;
+
+namespace {
+
+void write_text(const fs::path& p, const std::string& text) {
+    std::ofstream(p, std::ios::binary) << text;
+}
+
+std::string read_text(const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(f), {}};
+}
+
+/// Every name in a directory, hidden ones included.
+std::set<std::string> names_in(const fs::path& dir) {
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
+    return names;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_new_directory_and_its_parents_appear_only_at_commit) {
+    temp_dir d;
+    const fs::path dir = d / "a" / "b" / "out";
+    directory_output out(dir);
+    write_text(out.file("frames.csv"), "csv");
+    write_text(out.file("keyframes.json"), "{}");
+    BOOST_TEST(!fs::exists(d / "a"));
+    BOOST_TEST(out.final_path("frames.csv") == dir / "frames.csv");
+    out.commit();
+    BOOST_TEST((names_in(dir) == std::set<std::string>{"frames.csv", "keyframes.json"}));
+    BOOST_TEST(read_text(dir / "frames.csv") == "csv");
+    BOOST_TEST((names_in(d.path()) == std::set<std::string>{"a"})); // no staging left
+}
+
+BOOST_AUTO_TEST_CASE(a_run_that_stops_before_commit_leaves_nothing) {
+    temp_dir d;
+    {
+        directory_output out(d / "x" / "out/"); // the trailing separator names the same directory
+        write_text(out.file("frames.csv"), "csv");
+    }
+    BOOST_TEST(names_in(d.path()).empty());
+
+    fs::create_directory(d / "mine");
+    write_text(d / "mine" / "frames.csv", "the user's");
+    write_text(d / "mine" / "notes.txt", "notes");
+    {
+        directory_output out(d / "mine");
+        write_text(out.file("frames.csv"), "new");
+    }
+    BOOST_TEST((names_in(d / "mine") == std::set<std::string>{"frames.csv", "notes.txt"}));
+    BOOST_TEST(read_text(d / "mine" / "frames.csv") == "the user's");
+}
+
+BOOST_AUTO_TEST_CASE(an_existing_directory_gets_the_outputs_and_keeps_everything_else) {
+    temp_dir d;
+    fs::create_directory(d / "kf");
+    write_text(d / "kf" / "frames.csv", "an earlier run's");
+    write_text(d / "kf" / "notes.txt", "notes");
+    write_text(d / "kf" / ".hidden", "hidden");
+    directory_output out(d / "kf");
+    write_text(out.file("frames.csv"), "new");
+    write_text(out.file("clusters.svg"), "<svg/>");
+    BOOST_TEST(read_text(d / "kf" / "frames.csv") == "an earlier run's"); // not before commit
+    out.commit();
+    BOOST_TEST((names_in(d / "kf") ==
+                std::set<std::string>{".hidden", "clusters.svg", "frames.csv", "notes.txt"}));
+    BOOST_TEST(read_text(d / "kf" / "frames.csv") == "new");
+    BOOST_TEST(read_text(d / "kf" / "notes.txt") == "notes");
+}
+
+BOOST_AUTO_TEST_CASE(a_file_in_the_way_is_refused_before_the_work) {
+    temp_dir d;
+    write_text(d / "kf", "a file");
+    BOOST_CHECK_THROW(directory_output(d / "kf"), keychroma::io_error);
+    BOOST_CHECK_THROW(directory_output(d / "kf" / "sub"), keychroma::io_error);
+    BOOST_TEST(read_text(d / "kf") == "a file");
+    BOOST_TEST((names_in(d.path()) == std::set<std::string>{"kf"}));
+}
+
+BOOST_AUTO_TEST_CASE(what_appears_at_the_name_during_the_run_is_kept) {
+    temp_dir d;
+    {
+        // A directory made meanwhile is written into, as if it had been there at the start.
+        directory_output out(d / "made");
+        write_text(out.file("frames.csv"), "csv");
+        fs::create_directory(d / "made");
+        write_text(d / "made" / "notes.txt", "notes");
+        out.commit();
+        BOOST_TEST((names_in(d / "made") == std::set<std::string>{"frames.csv", "notes.txt"}));
+    }
+    {
+        // A file made meanwhile stays, and the finished outputs are kept where the error says.
+        directory_output out(d / "taken");
+        write_text(out.file("frames.csv"), "csv");
+        write_text(d / "taken", "a file");
+        try {
+            out.commit();
+            BOOST_FAIL("commit over a file succeeded");
+        } catch (const keychroma::io_error& e) {
+            const std::string what = e.what();
+            const auto kept = what.substr(what.find("kept in ") + 8);
+            BOOST_TEST(read_text(fs::path(kept) / "frames.csv") == "csv", what);
+        }
+        BOOST_TEST(read_text(d / "taken") == "a file");
+    }
+}
