@@ -48,7 +48,7 @@ void run(const keyframes_options& o, const global_options& global) {
     // fails leaves no directory, or an existing one as it was.
     process_group& ranks = global.ranks();
     std::optional<directory_output> dir;
-    if (ranks.is_root()) dir.emplace(o.out);
+    if (ranks.is_root()) dir.emplace(o.out, "keyframes.json");
 
     std::optional<image_size> png_size;
     if (!o.keyframe_size.empty()) png_size = parse_size("--keyframe-size", o.keyframe_size);

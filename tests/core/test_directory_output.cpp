@@ -2,9 +2,10 @@
 #include <boost/test/unit_test.hpp>
 
 // A directory of outputs appears whole or not at all: nothing under DIR's name (nor its missing
-// parents) before commit(), nothing left by a run that stops before it, and in an existing DIR
-// only the outputs' own names replaced -- the user's other files, and the directory's own
-// hidden entries, as they were.
+// parents) before commit(), nothing left by a run that stops before it; an existing DIR is
+// written into only when it is empty or an earlier run's (it holds the index, keyframes.json),
+// and then only the outputs' own names are replaced -- the user's other files, and the
+// directory's own hidden entries, stay as they were.
 
 #include <filesystem>
 #include <fstream>
@@ -20,6 +21,8 @@ using keychroma::directory_output;
 using keychroma::test::temp_dir;
 
 namespace {
+
+const std::string index_file = "keyframes.json";
 
 void write_text(const fs::path& p, const std::string& text) {
     std::ofstream(p, std::ios::binary) << text;
@@ -42,7 +45,7 @@ std::set<std::string> names_in(const fs::path& dir) {
 BOOST_AUTO_TEST_CASE(a_new_directory_and_its_parents_appear_only_at_commit) {
     temp_dir d;
     const fs::path dir = d / "a" / "b" / "out";
-    directory_output out(dir);
+    directory_output out(dir, index_file);
     write_text(out.file("frames.csv"), "csv");
     write_text(out.file("keyframes.json"), "{}");
     BOOST_TEST(!fs::exists(d / "a"));
@@ -56,20 +59,37 @@ BOOST_AUTO_TEST_CASE(a_new_directory_and_its_parents_appear_only_at_commit) {
 BOOST_AUTO_TEST_CASE(a_run_that_stops_before_commit_leaves_nothing) {
     temp_dir d;
     {
-        directory_output out(d / "x" / "out/"); // the trailing separator names the same directory
+        directory_output out(d / "x" / "out/", index_file); // "out/" is the directory "out"
         write_text(out.file("frames.csv"), "csv");
     }
     BOOST_TEST(names_in(d.path()).empty());
 
-    fs::create_directory(d / "mine");
-    write_text(d / "mine" / "frames.csv", "the user's");
-    write_text(d / "mine" / "notes.txt", "notes");
+    fs::create_directory(d / "kf");
+    write_text(d / "kf" / "frames.csv", "an earlier run's");
+    write_text(d / "kf" / index_file, "{}");
+    write_text(d / "kf" / "notes.txt", "notes");
     {
-        directory_output out(d / "mine");
+        directory_output out(d / "kf", index_file);
         write_text(out.file("frames.csv"), "new");
     }
-    BOOST_TEST((names_in(d / "mine") == std::set<std::string>{"frames.csv", "notes.txt"}));
+    BOOST_TEST(
+        (names_in(d / "kf") == std::set<std::string>{"frames.csv", index_file, "notes.txt"}));
+    BOOST_TEST(read_text(d / "kf" / "frames.csv") == "an earlier run's");
+}
+
+BOOST_AUTO_TEST_CASE(a_folder_that_is_no_earlier_run_is_refused_untouched) {
+    temp_dir d;
+    fs::create_directory(d / "mine");
+    write_text(d / "mine" / "frames.csv", "the user's");
+    BOOST_CHECK_THROW(directory_output(d / "mine", index_file), keychroma::io_error);
+    BOOST_TEST((names_in(d / "mine") == std::set<std::string>{"frames.csv"}));
     BOOST_TEST(read_text(d / "mine" / "frames.csv") == "the user's");
+
+    fs::create_directory(d / "empty"); // an empty folder is as good as a new one
+    directory_output out(d / "empty", index_file);
+    write_text(out.file(index_file), "{}");
+    out.commit();
+    BOOST_TEST((names_in(d / "empty") == std::set<std::string>{index_file}));
 }
 
 BOOST_AUTO_TEST_CASE(an_existing_directory_gets_the_outputs_and_keeps_everything_else) {
@@ -78,13 +98,14 @@ BOOST_AUTO_TEST_CASE(an_existing_directory_gets_the_outputs_and_keeps_everything
     write_text(d / "kf" / "frames.csv", "an earlier run's");
     write_text(d / "kf" / "notes.txt", "notes");
     write_text(d / "kf" / ".hidden", "hidden");
-    directory_output out(d / "kf");
+    write_text(d / "kf" / index_file, "{}");
+    directory_output out(d / "kf", index_file);
     write_text(out.file("frames.csv"), "new");
     write_text(out.file("clusters.svg"), "<svg/>");
     BOOST_TEST(read_text(d / "kf" / "frames.csv") == "an earlier run's"); // not before commit
     out.commit();
-    BOOST_TEST((names_in(d / "kf") ==
-                std::set<std::string>{".hidden", "clusters.svg", "frames.csv", "notes.txt"}));
+    BOOST_TEST((names_in(d / "kf") == std::set<std::string>{".hidden", "clusters.svg", "frames.csv",
+                                                            index_file, "notes.txt"}));
     BOOST_TEST(read_text(d / "kf" / "frames.csv") == "new");
     BOOST_TEST(read_text(d / "kf" / "notes.txt") == "notes");
 }
@@ -92,36 +113,47 @@ BOOST_AUTO_TEST_CASE(an_existing_directory_gets_the_outputs_and_keeps_everything
 BOOST_AUTO_TEST_CASE(a_file_in_the_way_is_refused_before_the_work) {
     temp_dir d;
     write_text(d / "kf", "a file");
-    BOOST_CHECK_THROW(directory_output(d / "kf"), keychroma::io_error);
-    BOOST_CHECK_THROW(directory_output(d / "kf" / "sub"), keychroma::io_error);
+    BOOST_CHECK_THROW(directory_output(d / "kf", index_file), keychroma::io_error);
+    BOOST_CHECK_THROW(directory_output(d / "kf" / "sub", index_file), keychroma::io_error);
     BOOST_TEST(read_text(d / "kf") == "a file");
     BOOST_TEST((names_in(d.path()) == std::set<std::string>{"kf"}));
 }
 
 BOOST_AUTO_TEST_CASE(what_appears_at_the_name_during_the_run_is_kept) {
     temp_dir d;
+    const auto kept_in = [](const keychroma::io_error& e) {
+        const std::string what = e.what();
+        return fs::path(what.substr(what.find("kept in ") + 8));
+    };
     {
-        // A directory made meanwhile is written into, as if it had been there at the start.
-        directory_output out(d / "made");
+        // An empty directory made meanwhile is written into, as if it had been there at the start.
+        directory_output out(d / "made", index_file);
         write_text(out.file("frames.csv"), "csv");
         fs::create_directory(d / "made");
-        write_text(d / "made" / "notes.txt", "notes");
         out.commit();
-        BOOST_TEST((names_in(d / "made") == std::set<std::string>{"frames.csv", "notes.txt"}));
+        BOOST_TEST((names_in(d / "made") == std::set<std::string>{"frames.csv"}));
     }
-    {
-        // A file made meanwhile stays, and the finished outputs are kept where the error says.
-        directory_output out(d / "taken");
+    // A file, or a folder of the user's, made meanwhile stays as it is, and the finished outputs
+    // are kept where the error says.
+    for (const bool folder : {false, true}) {
+        const fs::path dir = d / (folder ? "folder" : "file");
+        directory_output out(dir, index_file);
         write_text(out.file("frames.csv"), "csv");
-        write_text(d / "taken", "a file");
+        if (folder) {
+            fs::create_directory(dir);
+            write_text(dir / "notes.txt", "notes");
+        } else {
+            write_text(dir, "a file");
+        }
         try {
             out.commit();
-            BOOST_FAIL("commit over a file succeeded");
+            BOOST_FAIL("commit succeeded");
         } catch (const keychroma::io_error& e) {
-            const std::string what = e.what();
-            const auto kept = what.substr(what.find("kept in ") + 8);
-            BOOST_TEST(read_text(fs::path(kept) / "frames.csv") == "csv", what);
+            BOOST_TEST(read_text(kept_in(e) / "frames.csv") == "csv", e.what());
         }
-        BOOST_TEST(read_text(d / "taken") == "a file");
+        if (folder)
+            BOOST_TEST((names_in(dir) == std::set<std::string>{"notes.txt"}));
+        else
+            BOOST_TEST(read_text(dir) == "a file");
     }
 }

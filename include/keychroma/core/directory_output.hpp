@@ -3,9 +3,11 @@
 // single file (atomic_file.hpp): its files are written into a hidden temporary directory and
 // `commit()` moves them into place. When DIR does not exist yet, the temporary itself becomes
 // DIR (its missing parents are made only then); when it does, each file is renamed to its name
-// in DIR, replacing an earlier run's output of that name and nothing else. A run that stops
-// before `commit()` leaves neither DIR nor a file in it, and the user's other files in an
-// existing DIR are never touched.
+// in DIR. An existing DIR is written into only when it is empty or holds the index file of an
+// earlier run (keyframes.json), whose outputs are then replaced by name: a folder of the user's
+// that merely holds a file called frames.csv is refused, not overwritten. A run that stops
+// before `commit()` leaves neither DIR nor a file in it, and the other files of an existing DIR
+// are never touched.
 
 #include <filesystem>
 #include <optional>
@@ -21,15 +23,19 @@ namespace keychroma {
 class directory_output {
 public:
     /// Checks the destination now, so that a run fails before its work, not after: io_error
-    /// when DIR, or the nearest of its parents that exists, is not a directory.
-    explicit directory_output(const std::filesystem::path& dir)
-        : dir_(without_trailing_separators(dir)) {
+    /// when DIR, or the nearest of its parents that exists, is not a directory, or when DIR
+    /// holds anything but is not an earlier run's output (no file `index` in it).
+    directory_output(const std::filesystem::path& dir, const std::string& index)
+        : dir_(without_trailing_separators(dir)), index_(index) {
         namespace fs = std::filesystem;
         std::error_code ec;
         const auto status = fs::status(dir_, ec);
         existed_ = fs::exists(status);
         if (existed_ && !fs::is_directory(status))
             throw io_error(dir_.string() + ": exists and is not a directory");
+        if (existed_ && !may_write_into())
+            throw io_error(dir_.string() + ": holds other files and no " + index_ +
+                           " of an earlier run; give a new or empty directory");
         // A new DIR is staged in its nearest existing parent, so that commit()'s rename stays on
         // one file system (a parent that does not exist yet cannot be a mount point).
         fs::path parent = existed_ ? dir_ : directory_of(dir_);
@@ -67,13 +73,12 @@ public:
             }
             // Something appeared at DIR in the meantime: a directory is written into as one that
             // was there at the start would have been; anything else keeps the finished outputs.
-            if (!fs::is_directory(fs::symlink_status(dir_, ec))) {
-                const auto kept = staging_->path();
-                staging_->release();
-                throw io_error(dir_.string() + ": cannot move the finished outputs into place (" +
-                               moved.message() + "); they are kept in " + kept.string());
-            }
+            if (!fs::is_directory(fs::symlink_status(dir_, ec)))
+                keep_and_throw("cannot move the finished outputs into place (" + moved.message() +
+                               ")");
         }
+        // Again: the user may have put files into DIR, or taken the index away, during the run.
+        if (!may_write_into()) keep_and_throw("holds other files and no " + index_);
         for (const auto& name : names_) {
             fs::rename(staging_->path() / name, dir_ / name, ec);
             if (ec)
@@ -84,7 +89,27 @@ public:
     }
 
 private:
+    /// Whether DIR's names may be taken: nothing is in it but, at most, an earlier run's outputs
+    /// (its index file) and the staging directory.
+    [[nodiscard]] bool may_write_into() const {
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        if (fs::is_regular_file(fs::symlink_status(dir_ / index_, ec))) return true;
+        for (const auto& entry : fs::directory_iterator(dir_, ec))
+            if (!staging_ || entry.path() != staging_->path()) return false;
+        return !ec;
+    }
+
+    /// The run's work is not thrown away: the staging directory stays, and the error names it.
+    [[noreturn]] void keep_and_throw(const std::string& why) {
+        const auto kept = staging_->path();
+        staging_->release();
+        throw io_error(dir_.string() + ": " + why + "; the finished outputs are kept in " +
+                       kept.string());
+    }
+
     std::filesystem::path dir_;
+    std::string index_;
     bool existed_ = false;
     std::vector<std::string> names_;
     std::optional<temp_directory> staging_;
