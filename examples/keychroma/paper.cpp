@@ -217,11 +217,46 @@ std::optional<recipe_outcome> run_recipe(const paper_cli& o, const std::filesyst
     return out;
 }
 
+/// paper writes fixed names into DIR (report.md, report.json, sheet.png, and per recipe
+/// DIR/RECIPE/{colorized.y4m, frames.csv, ...}): DIR must be new, empty, an earlier run's (it
+/// holds report.json, written last but one), or what an interrupted run leaves (nothing but
+/// recipe directories holding nothing but that recipe's outputs), so that no file of the
+/// user's is overwritten. io_error otherwise, before any work.
+void require_paper_directory(const std::filesystem::path& dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::exists(fs::status(dir, ec))) return;
+    if (!fs::is_directory(dir, ec))
+        throw io_error(dir.string() + ": exists and is not a directory");
+    if (fs::is_regular_file(fs::symlink_status(dir / "report.json", ec))) return;
+    const auto only = [](const fs::path& folder, auto&& allowed) {
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(folder, ec))
+            if (!allowed(entry)) return false;
+        return !ec;
+    };
+    const auto recipe_output = [](const fs::directory_entry& e) {
+        const std::string name = e.path().filename().string();
+        return is_temporary_name(name) || name == "package" || name == "colorized.y4m" ||
+               name == "frames.csv" || name == "clusters.svg" || name == "per_frame.csv";
+    };
+    const bool interrupted = only(dir, [&](const fs::directory_entry& e) {
+        std::error_code ec;
+        return recipes::built_in::contains(e.path().filename().string()) && e.is_directory(ec) &&
+               !e.is_symlink(ec) && only(e.path(), recipe_output);
+    });
+    if (!interrupted)
+        throw io_error(dir.string() +
+                       ": holds other files and no report.json of an earlier run; give a new "
+                       "or empty directory");
+}
+
 template <class Backend>
 void run(const paper_cli& o, const global_options& global) {
     namespace fs = std::filesystem;
     const fs::path dir = o.out;
     if (global.ranks().is_root()) {
+        require_paper_directory(dir);
         std::error_code ec;
         fs::create_directories(dir, ec);
         if (ec) throw io_error(dir.string() + ": cannot create: " + ec.message());

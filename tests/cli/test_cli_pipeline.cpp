@@ -383,11 +383,37 @@ BOOST_AUTO_TEST_CASE(full_disk_is_io_error_3_and_leaves_nothing) {
     }
 }
 
+// paper writes fixed names (report.md, paper/frames.csv, ...) into --out DIR: a folder of the
+// user's is refused before any work, untouched; what an interrupted run left (recipe folders of
+// the recipe's outputs, a killed run's temporary) and an earlier run's report are written over.
 BOOST_AUTO_TEST_CASE(paper_writes_its_report) {
     temp_dir d;
     write_y4m_444(d / "colour.y4m", 24, 16, 6, true);
-    const auto r = run_tool("paper " + quote(d / "colour.y4m") + " --out " + quote(d / "p") +
-                            " --epochs 1 --steps 2 --quiet --json");
+    const auto paper = [&](const fs::path& out, const std::string& options = "") {
+        return run_tool("paper " + quote(d / "colour.y4m") + " --out " + quote(out) +
+                        " --epochs 1 --steps 2 --quiet --json" + options);
+    };
+    fs::create_directories(d / "mine" / "paper");
+    std::ofstream(d / "mine" / "report.md") << "the user's";
+    std::ofstream(d / "mine" / "paper" / "main.tex") << "the user's";
+    for (const fs::path& mine : {d / "mine", d / "mine" / "paper"}) {
+        const auto refused = paper(mine);
+        BOOST_TEST(refused.exit_code == 3, refused.err);
+        BOOST_TEST(one_line(refused.err), refused.err);
+    }
+    BOOST_TEST((entries(d / "mine") == std::vector<std::string>{"paper", "report.md"}));
+    BOOST_TEST((entries(d / "mine" / "paper") == std::vector<std::string>{"main.tex"}));
+    BOOST_TEST(read_text(d / "mine" / "report.md") == "the user's");
+
+    fs::create_directories(d / "p" / "paper");
+    std::ofstream(d / "p" / "paper" / "frames.csv") << "an interrupted run's";
+    std::ofstream(d / "p" / "paper" / ".colorized.tmp-0123456789ab.y4m") << "killed";
+    auto r = paper(d / "p");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(read_text(d / "p" / "paper" / "frames.csv").starts_with("frame,distance"));
+    r = paper(d / "p", " --recipes paper"); // an earlier run's report
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    r = paper(d / "p");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     const auto j = nlohmann::json::parse(r.out);
     // both recipes, side by side, each with its own outputs

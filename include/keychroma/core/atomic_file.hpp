@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <random>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -36,6 +37,12 @@ namespace keychroma {
 [[nodiscard]] inline std::filesystem::path without_trailing_separators(std::filesystem::path p) {
     while (p.filename().empty() && p.has_relative_path()) p = p.parent_path();
     return p;
+}
+
+/// Whether a file name is that of a temporary made here (`.NAME.tmp-RANDOM[.ext]`, a file or a
+/// directory): what a run killed by SIGKILL can leave beside its outputs.
+[[nodiscard]] inline bool is_temporary_name(std::string_view name) {
+    return name.starts_with('.') && name.find(".tmp-") != std::string_view::npos;
 }
 
 namespace detail {
