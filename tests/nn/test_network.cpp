@@ -48,6 +48,18 @@ BOOST_AUTO_TEST_CASE(compile_time_facts) {
                "upsample<2>;conv<5,1,1>;relu;conv<2,5,1>;tanh;");
 }
 
+// What a forward pass holds, counted by hand for an 8x8 input of 2 channels: one buffer per
+// layer that is not in place -- the input (128 values), conv 3 (192), conv 4 at half size (64),
+// batch norm (64), upsample (256), conv 5 (320), conv 2 (128) -- and batch norm's scratch of
+// 2 x 4 values. The activations scale with the batch, the scratch does not. No gradient buffer:
+// inference never needs one.
+BOOST_AUTO_TEST_CASE(inference_bytes_are_the_activations_and_scratch) {
+    using net_t = nn::network<mixed_stack, dbackend>;
+    constexpr std::size_t activations = 128 + 192 + 64 + 64 + 256 + 320 + 128;
+    BOOST_TEST(net_t::inference_bytes({1, 8, 8, 2}) == (activations + 8) * sizeof(double));
+    BOOST_TEST(net_t::inference_bytes({3, 8, 8, 2}) == (3 * activations + 8) * sizeof(double));
+}
+
 namespace {
 
 /// Every 12th-or-so entry of every parameter tensor and every 5th input entry of `net`: the

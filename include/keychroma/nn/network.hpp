@@ -5,8 +5,9 @@
 //
 // Memory: one flat parameter buffer (and one flat gradient buffer) in layer order, one output
 // buffer per layer that is not in place (activations overwrite their input, so ReLU/tanh cost no
-// memory), and two gradient buffers used alternately during backward. Buffers only grow, so after
-// the first step of a given batch shape nothing is allocated.
+// memory), and two gradient buffers used alternately during backward, allocated by the first
+// loss (inference never needs them: inference_bytes() is what a forward pass holds). Buffers only
+// grow, so after the first step of a given batch shape nothing is allocated.
 
 #include <array>
 #include <cstddef>
@@ -116,6 +117,18 @@ public:
     }
 
     [[nodiscard]] tensor_shape output_shape() const noexcept { return shapes_[depth - 1]; }
+
+    /// Bytes a forward pass on an input of shape `in` holds in the backend's memory besides the
+    /// parameters: the activation slots and the layers' scratch buffers (what colorization must
+    /// find room for, per frame of a batch: the activations scale with in.n, a batch norm's few
+    /// scratch values do not).
+    [[nodiscard]] static std::uint64_t inference_bytes(tensor_shape in) {
+        const auto shapes = Stack::shapes(in);
+        std::uint64_t values = 0;
+        for (const std::size_t n : slot_sizes(shapes)) values += n;
+        for (const std::size_t n : scratch_sizes(shapes)) values += n;
+        return values * sizeof(value_type);
+    }
     /// The last forward pass's output, in the backend's memory.
     [[nodiscard]] const value_type* output_device() { return out_ptr(depth - 1); }
     /// Copies the last forward pass's output to the host (resized only when its shape changed).
@@ -148,7 +161,7 @@ public:
     template <loss_function Loss = mse>
     double loss_device(const value_type* target) {
         const auto s = output_shape();
-        current_grad_ = 0;
+        prepare_gradients();
         return backend_.template loss<Loss>(out_ptr(depth - 1), target, backend_.data(grad_buf_[0]),
                                             s.size());
     }
@@ -161,7 +174,7 @@ public:
                       std::size_t of_samples) requires splits_exactly {
         const value_type* t = upload_target(target);
         const auto s = output_shape();
-        current_grad_ = 0;
+        prepare_gradients();
         return backend_.template loss_per_sample<Loss>(
             out_ptr(depth - 1), t, backend_.data(grad_buf_[0]), s.n, s.size() / s.n, of_samples);
     }
@@ -194,7 +207,7 @@ public:
         const auto s = output_shape();
         if (shape_of(dout) != s)
             throw config_error("output gradient shape does not match the network output");
-        current_grad_ = 0;
+        prepare_gradients();
         backend_.upload(dout.data(), s.size(), backend_.data(grad_buf_[0]));
     }
 
@@ -347,22 +360,41 @@ private:
         if (b.size() < n) backend_.allocate(b, n);
     }
 
-    void prepare(tensor_shape in) {
-        shapes_ = Stack::shapes(in);
+    /// Values each activation slot holds, for the layers' output shapes `shapes`.
+    [[nodiscard]] static constexpr std::array<std::size_t, slot_count_>
+    slot_sizes(const std::array<tensor_shape, depth>& shapes) noexcept {
         std::array<std::size_t, slot_count_> need{};
-        std::size_t max_grad = 0;
-        for (std::size_t i = 0; i < depth; ++i) {
-            need[slot_[i]] = std::max(need[slot_[i]], shapes_[i].size());
-            max_grad = std::max(max_grad, shapes_[i].size());
-        }
-        for (std::size_t k = 0; k < slot_count_; ++k) grow(acts_[k], need[k]);
-        grow(grad_buf_[0], max_grad);
-        grow(grad_buf_[1], max_grad);
+        for (std::size_t i = 0; i < depth; ++i)
+            need[slot_[i]] = std::max(need[slot_[i]], shapes[i].size());
+        return need;
+    }
+    /// Values each layer's scratch buffer holds, for the layers' output shapes `shapes`.
+    [[nodiscard]] static constexpr std::array<std::size_t, depth>
+    scratch_sizes(const std::array<tensor_shape, depth>& shapes) noexcept {
+        std::array<std::size_t, depth> need{};
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (grow(scratch_[I], Stack::template layer<I>::scratch_size(shapes_[I == 0 ? 0 : I - 1])),
-             ...);
+            ((need[I] = Stack::template layer<I>::scratch_size(shapes[I == 0 ? 0 : I - 1])), ...);
         }
         (std::make_index_sequence<depth>{});
+        return need;
+    }
+
+    void prepare(tensor_shape in) {
+        shapes_ = Stack::shapes(in);
+        const auto slots = slot_sizes(shapes_);
+        for (std::size_t k = 0; k < slot_count_; ++k) grow(acts_[k], slots[k]);
+        const auto scratch = scratch_sizes(shapes_);
+        for (std::size_t i = 0; i < depth; ++i) grow(scratch_[i], scratch[i]);
+    }
+
+    /// The two gradient buffers backward() alternates between, each as large as the largest
+    /// activation of the last forward pass; only training needs them.
+    void prepare_gradients() {
+        std::size_t largest = 0;
+        for (const auto& shape : shapes_) largest = std::max(largest, shape.size());
+        grow(grad_buf_[0], largest);
+        grow(grad_buf_[1], largest);
+        current_grad_ = 0;
     }
 
     value_type* out_ptr(std::size_t i) { return backend_.data(acts_[slot_[i]]); }

@@ -70,14 +70,17 @@ inline constexpr std::uint64_t colorize_bytes_per_pixel_per_frame = 2 * colorize
 inline constexpr std::uint64_t colorize_bytes_per_pixel_shared = 40;
 
 /// The batch to colorize frames of size `full` in: `wanted`, or as many frames as `memory`
-/// bytes hold; resource_error when not even one frame fits.
+/// bytes hold, each frame of the batch also needing `network_bytes` in the network
+/// (nn::network::inference_bytes of one frame at the network's size); resource_error when not
+/// even one frame fits.
 [[nodiscard]] inline std::size_t batch_that_fits(image_size full, std::size_t wanted,
-                                                 std::optional<std::uint64_t> memory) {
+                                                 std::optional<std::uint64_t> memory,
+                                                 std::uint64_t network_bytes = 0) {
     wanted = std::max<std::size_t>(1, wanted);
     if (!memory) return wanted;
     const std::uint64_t pixels = full.pixels();
     const std::uint64_t shared = pixels * colorize_bytes_per_pixel_shared;
-    const std::uint64_t per_frame = pixels * colorize_bytes_per_pixel_per_frame;
+    const std::uint64_t per_frame = pixels * colorize_bytes_per_pixel_per_frame + network_bytes;
     require_memory(shared + per_frame, memory,
                    "frames of " + std::to_string(full.width) + "x" + std::to_string(full.height),
                    "to colorize");
@@ -184,7 +187,8 @@ colorize_stats colorize(Net& net, S& gray, Sink& sink, const colorize_options& o
     process_group& group = options.group ? *options.group : this_process_only();
     const std::size_t ranks = group.size(), rank = group.rank();
     std::size_t batch =
-        batch_that_fits(full, options.batch, options.memory ? options.memory : available_memory());
+        batch_that_fits(full, options.batch, options.memory ? options.memory : available_memory(),
+                        Net::inference_bytes({1, net_size.height, net_size.width, 1}));
     if (ranks > 1) batch = static_cast<std::size_t>(group.minimum(batch)); // the same batches
     colorize_stats stats;
     stats.frame_size = full;
