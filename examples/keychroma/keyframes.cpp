@@ -37,6 +37,9 @@ struct keyframes_options {
     std::string keyframe_size; ///< "WxH": write the keyframe PNGs at this working size
 };
 
+/// keyframes.json's "format": an earlier run's directory (directory_output) is recognised by it.
+constexpr const char* keyframes_format = "keychroma-keyframes";
+
 double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -48,7 +51,7 @@ void run(const keyframes_options& o, const global_options& global) {
     // fails leaves no directory, or an existing one as it was.
     process_group& ranks = global.ranks();
     std::optional<directory_output> dir;
-    if (ranks.is_root()) dir.emplace(o.out, "keyframes.json");
+    if (ranks.is_root()) dir.emplace(o.out, "keyframes.json", keyframes_format);
 
     std::optional<image_size> png_size;
     if (!o.keyframe_size.empty()) png_size = parse_size("--keyframe-size", o.keyframe_size);
@@ -92,6 +95,7 @@ void run(const keyframes_options& o, const global_options& global) {
     }
 
     nlohmann::json j;
+    j["format"] = keyframes_format; // what lets a later run tell its own directory from the user's
     j["input"] = o.input;
     j["frames"] = r.frame_count;
     j["ranks"] = ranks.size();

@@ -217,6 +217,9 @@ std::optional<recipe_outcome> run_recipe(const paper_cli& o, const std::filesyst
     return out;
 }
 
+/// report.json's "format": what marks a directory as an earlier run's.
+constexpr const char* paper_report_format = "keychroma-paper-report";
+
 /// paper writes fixed names into DIR (report.md, report.json, sheet.png, and per recipe
 /// DIR/RECIPE/{colorized.y4m, frames.csv, ...}): DIR must be new, empty, an earlier run's (it
 /// holds report.json, written last but one), or what an interrupted run leaves (nothing but
@@ -228,7 +231,15 @@ void require_paper_directory(const std::filesystem::path& dir) {
     if (!fs::exists(fs::status(dir, ec))) return;
     if (!fs::is_directory(dir, ec))
         throw io_error(dir.string() + ": exists and is not a directory");
-    if (fs::is_regular_file(fs::symlink_status(dir / "report.json", ec))) return;
+    if (fs::is_regular_file(fs::symlink_status(dir / "report.json", ec))) {
+        // Only a report paper wrote: a report.json of the user's is no earlier run.
+        try {
+            if (pipeline::read_json_file(dir / "report.json").value("format", "") ==
+                paper_report_format)
+                return;
+        } catch (const format_error&) {
+        }
+    }
     const auto only = [](const fs::path& folder, auto&& allowed) {
         std::error_code ec;
         for (const auto& entry : fs::directory_iterator(folder, ec))
@@ -272,6 +283,7 @@ void run(const paper_cli& o, const global_options& global) {
 
     std::vector<const pipeline::evaluation*> results;
     nlohmann::json j;
+    j["format"] = paper_report_format; // how a later run tells its own directory from the user's
     j["input"] = o.input;
     std::string md = "# keychroma paper run: " + fs::path(o.input).filename().string() + "\n\n";
     md += "Recipes side by side: `paper` is the paper's exact method, `standard` keychroma's "

@@ -397,13 +397,15 @@ BOOST_AUTO_TEST_CASE(paper_writes_its_report) {
     };
     fs::create_directories(d / "mine" / "paper");
     std::ofstream(d / "mine" / "report.md") << "the user's";
+    std::ofstream(d / "mine" / "report.json") << R"({"title": "the user's"})";
     std::ofstream(d / "mine" / "paper" / "main.tex") << "the user's";
     for (const fs::path& mine : {d / "mine", d / "mine" / "paper"}) {
         const auto refused = paper(mine);
         BOOST_TEST(refused.exit_code == 3, refused.err);
         BOOST_TEST(one_line(refused.err), refused.err);
     }
-    BOOST_TEST((entries(d / "mine") == std::vector<std::string>{"paper", "report.md"}));
+    BOOST_TEST(
+        (entries(d / "mine") == std::vector<std::string>{"paper", "report.json", "report.md"}));
     BOOST_TEST((entries(d / "mine" / "paper") == std::vector<std::string>{"main.tex"}));
     BOOST_TEST(read_text(d / "mine" / "report.md") == "the user's");
 

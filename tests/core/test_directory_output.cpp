@@ -23,6 +23,8 @@ using keychroma::test::temp_dir;
 namespace {
 
 const std::string index_file = "keyframes.json";
+const std::string format = "keychroma-keyframes";
+const std::string index_text = R"({"format": "keychroma-keyframes"})";
 
 void write_text(const fs::path& p, const std::string& text) {
     std::ofstream(p, std::ios::binary) << text;
@@ -45,7 +47,7 @@ std::set<std::string> names_in(const fs::path& dir) {
 BOOST_AUTO_TEST_CASE(a_new_directory_and_its_parents_appear_only_at_commit) {
     temp_dir d;
     const fs::path dir = d / "a" / "b" / "out";
-    directory_output out(dir, index_file);
+    directory_output out(dir, index_file, format);
     write_text(out.file("frames.csv"), "csv");
     write_text(out.file("keyframes.json"), "{}");
     BOOST_TEST(!fs::exists(d / "a"));
@@ -59,17 +61,17 @@ BOOST_AUTO_TEST_CASE(a_new_directory_and_its_parents_appear_only_at_commit) {
 BOOST_AUTO_TEST_CASE(a_run_that_stops_before_commit_leaves_nothing) {
     temp_dir d;
     {
-        directory_output out(d / "x" / "out/", index_file); // "out/" is the directory "out"
+        directory_output out(d / "x" / "out/", index_file, format); // "out/" is the directory "out"
         write_text(out.file("frames.csv"), "csv");
     }
     BOOST_TEST(names_in(d.path()).empty());
 
     fs::create_directory(d / "kf");
     write_text(d / "kf" / "frames.csv", "an earlier run's");
-    write_text(d / "kf" / index_file, "{}");
+    write_text(d / "kf" / index_file, index_text);
     write_text(d / "kf" / "notes.txt", "notes");
     {
-        directory_output out(d / "kf", index_file);
+        directory_output out(d / "kf", index_file, format);
         write_text(out.file("frames.csv"), "new");
     }
     BOOST_TEST(
@@ -81,13 +83,19 @@ BOOST_AUTO_TEST_CASE(a_folder_that_is_no_earlier_run_is_refused_untouched) {
     temp_dir d;
     fs::create_directory(d / "mine");
     write_text(d / "mine" / "frames.csv", "the user's");
-    BOOST_CHECK_THROW(directory_output(d / "mine", index_file), keychroma::io_error);
+    BOOST_CHECK_THROW(directory_output(d / "mine", index_file, format), keychroma::io_error);
     BOOST_TEST((names_in(d / "mine") == std::set<std::string>{"frames.csv"}));
     BOOST_TEST(read_text(d / "mine" / "frames.csv") == "the user's");
+    // A keyframes.json of the user's (a list for --keyframes-from) is no earlier run's.
+    for (const std::string text : {"[5, 10]", R"({"keyframes": [5]})", "not json"}) {
+        write_text(d / "mine" / index_file, text);
+        BOOST_CHECK_THROW(directory_output(d / "mine", index_file, format), keychroma::io_error);
+        BOOST_TEST(read_text(d / "mine" / index_file) == text);
+    }
 
     fs::create_directory(d / "empty"); // an empty folder is as good as a new one
-    directory_output out(d / "empty", index_file);
-    write_text(out.file(index_file), "{}");
+    directory_output out(d / "empty", index_file, format);
+    write_text(out.file(index_file), index_text);
     out.commit();
     BOOST_TEST((names_in(d / "empty") == std::set<std::string>{index_file}));
 }
@@ -98,8 +106,8 @@ BOOST_AUTO_TEST_CASE(an_existing_directory_gets_the_outputs_and_keeps_everything
     write_text(d / "kf" / "frames.csv", "an earlier run's");
     write_text(d / "kf" / "notes.txt", "notes");
     write_text(d / "kf" / ".hidden", "hidden");
-    write_text(d / "kf" / index_file, "{}");
-    directory_output out(d / "kf", index_file);
+    write_text(d / "kf" / index_file, index_text);
+    directory_output out(d / "kf", index_file, format);
     write_text(out.file("frames.csv"), "new");
     write_text(out.file("clusters.svg"), "<svg/>");
     BOOST_TEST(read_text(d / "kf" / "frames.csv") == "an earlier run's"); // not before commit
@@ -113,8 +121,8 @@ BOOST_AUTO_TEST_CASE(an_existing_directory_gets_the_outputs_and_keeps_everything
 BOOST_AUTO_TEST_CASE(a_file_in_the_way_is_refused_before_the_work) {
     temp_dir d;
     write_text(d / "kf", "a file");
-    BOOST_CHECK_THROW(directory_output(d / "kf", index_file), keychroma::io_error);
-    BOOST_CHECK_THROW(directory_output(d / "kf" / "sub", index_file), keychroma::io_error);
+    BOOST_CHECK_THROW(directory_output(d / "kf", index_file, format), keychroma::io_error);
+    BOOST_CHECK_THROW(directory_output(d / "kf" / "sub", index_file, format), keychroma::io_error);
     BOOST_TEST(read_text(d / "kf") == "a file");
     BOOST_TEST((names_in(d.path()) == std::set<std::string>{"kf"}));
 }
@@ -127,7 +135,7 @@ BOOST_AUTO_TEST_CASE(what_appears_at_the_name_during_the_run_is_kept) {
     };
     {
         // An empty directory made meanwhile is written into, as if it had been there at the start.
-        directory_output out(d / "made", index_file);
+        directory_output out(d / "made", index_file, format);
         write_text(out.file("frames.csv"), "csv");
         fs::create_directory(d / "made");
         out.commit();
@@ -137,7 +145,7 @@ BOOST_AUTO_TEST_CASE(what_appears_at_the_name_during_the_run_is_kept) {
     // are kept where the error says.
     for (const bool folder : {false, true}) {
         const fs::path dir = d / (folder ? "folder" : "file");
-        directory_output out(dir, index_file);
+        directory_output out(dir, index_file, format);
         write_text(out.file("frames.csv"), "csv");
         if (folder) {
             fs::create_directory(dir);

@@ -4,16 +4,20 @@
 // `commit()` moves them into place. When DIR does not exist yet, the temporary itself becomes
 // DIR (its missing parents are made only then); when it does, each file is renamed to its name
 // in DIR. An existing DIR is written into only when it is empty or holds the index file of an
-// earlier run (keyframes.json), whose outputs are then replaced by name: a folder of the user's
-// that merely holds a file called frames.csv is refused, not overwritten. A run that stops
+// earlier run (keyframes.json, a JSON object whose "format" names the writer), whose outputs are
+// then replaced by name: a folder of the user's that holds a frames.csv, even beside a
+// keyframes.json of their own, is refused, not overwritten. A run that stops
 // before `commit()` leaves neither DIR nor a file in it, and the other files of an existing DIR
 // are never touched.
 
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "keychroma/core/atomic_file.hpp"
 #include "keychroma/core/error.hpp"
@@ -24,9 +28,11 @@ class directory_output {
 public:
     /// Checks the destination now, so that a run fails before its work, not after: io_error
     /// when DIR, or the nearest of its parents that exists, is not a directory, or when DIR
-    /// holds anything but is not an earlier run's output (no file `index` in it).
-    directory_output(const std::filesystem::path& dir, const std::string& index)
-        : dir_(without_trailing_separators(dir)), index_(index) {
+    /// holds anything but is not an earlier run's output (no file `index` in it whose "format"
+    /// is `format`).
+    directory_output(const std::filesystem::path& dir, std::string index, std::string format)
+        : dir_(without_trailing_separators(dir)), index_(std::move(index)),
+          format_(std::move(format)) {
         namespace fs = std::filesystem;
         std::error_code ec;
         const auto status = fs::status(dir_, ec);
@@ -94,10 +100,23 @@ private:
     [[nodiscard]] bool may_write_into() const {
         namespace fs = std::filesystem;
         std::error_code ec;
-        if (fs::is_regular_file(fs::symlink_status(dir_ / index_, ec))) return true;
+        if (is_earlier_index(dir_ / index_)) return true;
         for (const auto& entry : fs::directory_iterator(dir_, ec))
             if (!staging_ || entry.path() != staging_->path()) return false;
         return !ec;
+    }
+
+    /// Whether `p` is an index this kind of run wrote: a regular file of at most 64 MiB holding
+    /// a JSON object whose "format" is ours -- not merely a file of that name.
+    [[nodiscard]] bool is_earlier_index(const std::filesystem::path& p) const {
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        if (!fs::is_regular_file(fs::symlink_status(p, ec)) || fs::file_size(p, ec) > (64u << 20))
+            return false;
+        std::ifstream f(p, std::ios::binary);
+        const auto j = nlohmann::json::parse(f, nullptr, /*allow_exceptions=*/false);
+        const auto format = j.is_object() ? j.find("format") : j.end();
+        return j.is_object() && format != j.end() && *format == format_;
     }
 
     /// The run's work is not thrown away: the staging directory stays, and the error names it.
@@ -109,7 +128,7 @@ private:
     }
 
     std::filesystem::path dir_;
-    std::string index_;
+    std::string index_, format_;
     bool existed_ = false;
     std::vector<std::string> names_;
     std::optional<temp_directory> staging_;
