@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "distinct_files.hpp"
 #include "output_options.hpp"
 #include "pipeline_common.hpp"
 
@@ -101,6 +102,9 @@ void add_colorize(CLI::App& app, global_options& global) {
     add_crf_option(cmd, o->crf);
     add_geometry_options(cmd, o->p);
     cmd->callback([o, &global] {
+        require_distinct_files({{"-o", o->output}}, {{"the gray video", o->gray},
+                                                     {"the model", o->model},
+                                                     {"--audio-from", o->audio_from}});
         nn::with_backend(o->p.backend, [&]<class Backend>() { run<Backend>(*o, global); });
     });
 }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "distinct_files.hpp"
 #include "keychroma/core/fit.hpp"
 #include "keychroma/core/lstar.hpp"
 #include "keychroma/io/open.hpp"
@@ -67,6 +68,8 @@ void add_convert(CLI::App& app, global_options& global) {
 
     cmd->callback([opt, &global] {
         // Validate every option before touching any file.
+        require_distinct_files({{"the output", opt->output}},
+                               {{"the input", opt->input}, {"--audio-from", opt->audio_from}});
         const auto range =
             opt->frames.empty() ? frame_range{} : parse_frame_range("--frames", opt->frames);
         std::optional<image_size> size;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "distinct_files.hpp"
 #include "keychroma/io/open.hpp"
 #include "keychroma/pipeline/evaluate.hpp"
 #include "keychroma/pipeline/rate_distortion.hpp"
@@ -145,6 +146,12 @@ void add_eval(CLI::App& app, global_options& global) {
         ->capture_default_str();
     add_backend_option(cmd, o->p);
     cmd->callback([o, &global] {
+        require_distinct_files(
+            {{"--sheet", o->sheet}, {"--csv", o->csv}, {"--summary", o->summary}},
+            {{"the truth", o->truth},
+             {"the colorized video", o->colorized},
+             {"--keyframes", o->keyframes_json},
+             {"--model", o->model}});
         if (o->rd.empty()) {
             if (o->colorized.empty())
                 throw CLI::RequiredError("the colorized video (COLORIZED) or --rd");

@@ -223,8 +223,8 @@ constexpr const char* paper_report_format = "keychroma-paper-report";
 /// paper writes fixed names into DIR (report.md, report.json, sheet.png, and per recipe
 /// DIR/RECIPE/{colorized.y4m, frames.csv, ...}): DIR must be new, empty, an earlier run's (it
 /// holds report.json, written last but one), or what an interrupted run leaves (nothing but
-/// recipe directories holding nothing but that recipe's outputs), so that no file of the
-/// user's is overwritten. io_error otherwise, before any work.
+/// recipe directories holding nothing but that recipe's outputs, among them its package), so
+/// that no file of the user's is overwritten. io_error otherwise, before any work.
 void require_paper_directory(const std::filesystem::path& dir) {
     namespace fs = std::filesystem;
     std::error_code ec;
@@ -246,15 +246,26 @@ void require_paper_directory(const std::filesystem::path& dir) {
             if (!allowed(entry)) return false;
         return !ec;
     };
-    const auto recipe_output = [](const fs::directory_entry& e) {
-        const std::string name = e.path().filename().string();
-        return is_temporary_name(name) || name == "package" || name == "colorized.y4m" ||
-               name == "frames.csv" || name == "clusters.svg" || name == "per_frame.csv";
+    // A recipe's package appears whole (send renames it into place) before its other outputs:
+    // a folder holding them must hold a keychroma package too, or they are not this tool's.
+    const auto recipe_folder = [&](const fs::path& folder) {
+        bool outputs = false;
+        const bool known = only(folder, [&](const fs::directory_entry& e) {
+            const std::string name = e.path().filename().string();
+            outputs = outputs || !is_temporary_name(name);
+            return is_temporary_name(name) || name == "package" || name == "colorized.y4m" ||
+                   name == "frames.csv" || name == "clusters.svg" || name == "per_frame.csv";
+        });
+        std::error_code ec;
+        const auto package = folder / "package";
+        return known && (!outputs || (fs::is_directory(fs::symlink_status(package, ec)) &&
+                                      fs::exists(package / pipeline::package_manifest_name, ec) &&
+                                      pipeline::detail::replaceable_package_dir(package)));
     };
     const bool interrupted = only(dir, [&](const fs::directory_entry& e) {
         std::error_code ec;
         return recipes::built_in::contains(e.path().filename().string()) && e.is_directory(ec) &&
-               !e.is_symlink(ec) && only(e.path(), recipe_output);
+               !e.is_symlink(ec) && recipe_folder(e.path());
     });
     if (!interrupted)
         throw io_error(dir.string() +

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "distinct_files.hpp"
 #include "output_options.hpp"
 #include "pipeline_common.hpp"
 
@@ -68,6 +69,11 @@ void add_receive(CLI::App& app, global_options& global) {
     cmd->add_option("--threads", o->p.threads, "CPU threads; 0 = all")->capture_default_str();
     add_backend_option(cmd, o->p);
     cmd->callback([o, &global] {
+        std::vector<named_file> package_files;
+        for (const auto name : pipeline::package_file_names)
+            package_files.push_back(
+                {"a file of the package", (std::filesystem::path(o->package) / name).string()});
+        require_distinct_files({{"-o", o->output}}, package_files);
         nn::with_backend(o->p.backend, [&]<class Backend>() { run<Backend>(*o, global); });
     });
 }

@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
-#include <system_error>
 #include <vector>
 
+#include "distinct_files.hpp"
 #include "pipeline_common.hpp"
 
 namespace keychroma::cli {
@@ -139,12 +139,12 @@ void add_train(CLI::App& app, global_options& global) {
     cmd->callback([o, &global] {
         if (o->input.empty() && o->references.empty())
             throw CLI::RequiredError("a colour video (INPUT) or --references");
-        const auto& checkpoint = o->p.typed.trainer.checkpoint;
-        std::error_code a, b;
-        if (!checkpoint.empty() && std::filesystem::weakly_canonical(checkpoint, a) ==
-                                       std::filesystem::weakly_canonical(o->model, b))
-            throw config_error("--checkpoint and -o name the same file: the model would replace "
-                               "the checkpoint it resumes from");
+        // The checkpoint is read as well as written: the model may not replace it either.
+        std::vector<named_file> inputs{{"the input", o->input},
+                                       {"--keyframes-from", o->p.keyframes_from}};
+        for (const auto& reference : o->references) inputs.push_back({"a reference", reference});
+        require_distinct_files(
+            {{"-o", o->model}, {"--checkpoint", o->p.typed.trainer.checkpoint.string()}}, inputs);
         with_backend_and_recipe(
             o->p, [&]<class Backend, class Recipe>() { run<Backend, Recipe>(*o, global); });
     });

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -366,6 +367,59 @@ BOOST_AUTO_TEST_CASE(send_never_replaces_a_users_directory) {
                 std::vector<std::string>{"colour.y4m", "d", "gray.y4m", "model.kcm"}));
 }
 
+// An output may not be one of the run's inputs, nor another of its outputs: the run would
+// succeed and replace the video, model or truth it reads with its result (convert IN IN did).
+// Each is refused with exit code 6 before any work, whatever link names the file, and every
+// file stays as it was.
+BOOST_AUTO_TEST_CASE(an_output_never_replaces_an_input) {
+    trained t;
+    temp_dir p;
+    send_tiny_package(p);
+    fs::create_symlink(t.colour, t.d / "link.y4m");
+    fs::create_hard_link(t.model, t.d / "hard.kcm");
+    fs::create_directory(t.d / "refs");
+    auto r = run_tool("convert " + quote(t.colour) + " " + quote(t.d / "refs" / "%d.png"));
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto snapshot = [](const fs::path& dir) {
+        std::vector<std::pair<std::string, std::string>> files;
+        for (const auto& e : fs::recursive_directory_iterator(dir))
+            files.emplace_back(e.path().lexically_relative(dir),
+                               e.is_regular_file() ? read_text(e.path()) : "");
+        std::sort(files.begin(), files.end());
+        return files;
+    };
+    const auto before = snapshot(t.d.path()), package_before = snapshot(p.path());
+
+    const auto colour = quote(t.colour), gray = quote(t.gray), model = quote(t.model);
+    const auto pkg = quote(p / "pkg");
+    for (const auto& line : std::vector<std::string>{
+             "convert " + colour + " " + colour,
+             "convert " + colour + " " + quote(t.d / "link.y4m"), // the input through a link
+             "convert " + quote(t.d / "link.y4m") + " " + colour,
+             "convert " + quote(t.d / "refs" / "%d.png") + " " + quote(t.d / "refs" / "%d.png"),
+             "convert " + gray + " " + colour + " --audio-from " + colour,
+             "colorize " + gray + " " + model + " -o " + gray,
+             "colorize " + gray + " " + model + " -o " + quote(t.d / "hard.kcm"), // a hard link
+             "train " + colour + " -o " + colour + " --steps 1",
+             "train " + colour + " -o " + quote(t.d / "new.kcm") + " --checkpoint " + colour +
+                 " --steps 1",
+             "train " + colour + " -o " + model + " --checkpoint " + model + " --steps 1",
+             "train --references " + quote(t.d / "refs") + " -o " + quote(t.d / "refs" / "1.png") +
+                 " --steps 1",
+             "eval " + colour + " " + gray + " --csv " + colour,
+             "eval " + colour + " " + gray + " --csv " + quote(t.d / "f.csv") + " --summary " +
+                 quote(t.d / "f.csv"),
+             "receive " + pkg + " -o " + quote(p / "pkg" / "gray.y4m"),
+         }) {
+        r = run_tool(line + " --quiet");
+        BOOST_TEST(r.exit_code == 6, line << ": " << r.err);
+        BOOST_TEST(one_line(r.err), r.err);
+        BOOST_TEST(r.err.find(" would replace ") != std::string::npos, r.err);
+    }
+    BOOST_TEST((snapshot(t.d.path()) == before));
+    BOOST_TEST((snapshot(p.path()) == package_before));
+}
+
 BOOST_AUTO_TEST_CASE(full_disk_is_io_error_3_and_leaves_nothing) {
     trained t;
     const auto big = t.d / "big.y4m";
@@ -387,7 +441,8 @@ BOOST_AUTO_TEST_CASE(full_disk_is_io_error_3_and_leaves_nothing) {
 
 // paper writes fixed names (report.md, paper/frames.csv, ...) into --out DIR: a folder of the
 // user's is refused before any work, untouched; what an interrupted run left (recipe folders of
-// the recipe's outputs, a killed run's temporary) and an earlier run's report are written over.
+// the recipe's package and outputs, a killed run's temporary) and an earlier run's report are
+// written over.
 BOOST_AUTO_TEST_CASE(paper_writes_its_report) {
     temp_dir d;
     write_y4m_444(d / "colour.y4m", 24, 16, 6, true);
@@ -399,20 +454,29 @@ BOOST_AUTO_TEST_CASE(paper_writes_its_report) {
     std::ofstream(d / "mine" / "report.md") << "the user's";
     std::ofstream(d / "mine" / "report.json") << R"({"title": "the user's"})";
     std::ofstream(d / "mine" / "paper" / "main.tex") << "the user's";
-    for (const fs::path& mine : {d / "mine", d / "mine" / "paper"}) {
+    // Output names alone do not make a recipe folder paper's: an interrupted run's holds the
+    // recipe's package, which appears before the other outputs.
+    fs::create_directories(d / "csv" / "paper" / "package");
+    std::ofstream(d / "csv" / "paper" / "frames.csv") << "the user's";
+    std::ofstream(d / "csv" / "paper" / "package" / "manifest.json") << R"({"format": "mine"})";
+    for (const fs::path& mine : {d / "mine", d / "mine" / "paper", d / "csv"}) {
         const auto refused = paper(mine);
         BOOST_TEST(refused.exit_code == 3, refused.err);
         BOOST_TEST(one_line(refused.err), refused.err);
     }
+    BOOST_TEST(read_text(d / "csv" / "paper" / "frames.csv") == "the user's");
     BOOST_TEST(
         (entries(d / "mine") == std::vector<std::string>{"paper", "report.json", "report.md"}));
     BOOST_TEST((entries(d / "mine" / "paper") == std::vector<std::string>{"main.tex"}));
     BOOST_TEST(read_text(d / "mine" / "report.md") == "the user's");
 
     fs::create_directories(d / "p" / "paper");
+    auto r = run_tool("send " + quote(d / "colour.y4m") + " -o " +
+                      quote(d / "p" / "paper" / "package") + " --recipe paper --epochs 1 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     std::ofstream(d / "p" / "paper" / "frames.csv") << "an interrupted run's";
     std::ofstream(d / "p" / "paper" / ".colorized.tmp-0123456789ab.y4m") << "killed";
-    auto r = paper(d / "p");
+    r = paper(d / "p");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     BOOST_TEST(read_text(d / "p" / "paper" / "frames.csv").starts_with("frame,distance"));
     r = paper(d / "p", " --recipes paper"); // an earlier run's report

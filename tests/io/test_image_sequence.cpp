@@ -66,6 +66,28 @@ BOOST_AUTO_TEST_CASE(frame_pattern_formats_like_printf) {
     }
 }
 
+// formats(name) is the inverse of format: true exactly for the names some frame number gets
+// (what keeps an image-sequence output from writing over its own input's frames).
+BOOST_AUTO_TEST_CASE(frame_pattern_knows_the_names_it_formats) {
+    char buf[64];
+    for (const char* p : {"f%d.png", "f%05d.png", "dir/%3d_x.jpg", "a%%b%02d.png"}) {
+        const frame_pattern fp(p);
+        for (std::int64_t n : {0, 7, 123, 100000}) {
+            std::snprintf(buf, sizeof buf, p, static_cast<int>(n));
+            BOOST_TEST(fp.formats(buf), p << " " << buf);
+        }
+    }
+    const frame_pattern plain("f%d.png"), padded("f%05d.png"), spaced("%3d_x.jpg");
+    for (const char* name : {"f.png", "f7x.png", "f007.png", "f+7.png", "f 7.png", "g7.png",
+                             "f7.jpg", "f99999999999999999999.png", "7.png"})
+        BOOST_TEST(!plain.formats(name), name);
+    for (const char* name : {"f7.png", "f0007.png", "f-7.png", "f000007.png"})
+        BOOST_TEST(!padded.formats(name), name);
+    BOOST_TEST(spaced.formats("  7_x.jpg"));
+    BOOST_TEST(!spaced.formats("7_x.jpg"));
+    BOOST_TEST(!spaced.formats(" 7_x.jpg"));
+}
+
 BOOST_AUTO_TEST_CASE(png_pattern_round_trip_is_exact) {
     test::temp_dir tmp;
     const auto pattern = tmp / "frame_%04d.png";

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -100,6 +101,18 @@ public:
             if (digits.size() < width) digits.insert(0, width - digits.size(), ' ');
         }
         return prefix_ + digits + suffix_;
+    }
+
+    /// Whether `name` is the file name of some frame number: format(n) == name for an n.
+    [[nodiscard]] bool formats(std::string_view name) const {
+        if (name.size() <= prefix_.size() + suffix_.size() || !name.starts_with(prefix_) ||
+            !name.ends_with(suffix_))
+            return false;
+        auto number = name.substr(prefix_.size(), name.size() - prefix_.size() - suffix_.size());
+        while (!number.empty() && number.front() == ' ') number.remove_prefix(1); // %5d's padding
+        std::int64_t n = 0;
+        const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
+        return ec == std::errc{} && end == number.data() + number.size() && format(n) == name;
     }
 
 private:
