@@ -420,6 +420,22 @@ BOOST_AUTO_TEST_CASE(an_output_never_replaces_an_input) {
     BOOST_TEST((snapshot(p.path()) == package_before));
 }
 
+// A training whose loss stops being a number (a learning rate far too high) stops with exit 6
+// and one line, and writes no model: it used to write one whose weights were not numbers, with
+// exit code 0, and colorize then painted every pixel the same.
+BOOST_AUTO_TEST_CASE(a_diverging_training_writes_no_model) {
+    // (The paper recipe's epochs stop the same way: nn.test_training_policies. On these smooth
+    // hand-made frames its network's last tanh saturates instead: a loss stuck near 1, finite.)
+    temp_dir d;
+    write_y4m_444(d / "colour.y4m", 24, 16, 4, true);
+    const auto r = run_tool("train " + quote(d / "colour.y4m") + " -o " + quote(d / "m.kcm") +
+                            " --learning-rate 1e30 --steps 20 --quiet");
+    BOOST_TEST(r.exit_code == 6, r.err);
+    BOOST_TEST(one_line(r.err), r.err);
+    BOOST_TEST(r.err.find("training diverged") != std::string::npos, r.err);
+    BOOST_TEST(!fs::exists(d / "m.kcm"));
+}
+
 BOOST_AUTO_TEST_CASE(full_disk_is_io_error_3_and_leaves_nothing) {
     trained t;
     const auto big = t.d / "big.y4m";

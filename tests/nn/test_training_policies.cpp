@@ -169,6 +169,56 @@ BOOST_AUTO_TEST_CASE(a_time_budget_ends_training_early) {
     BOOST_TEST(result.losses.size() == 1u); // the partial report is still made
 }
 
+// A rate far too high makes the weights, then the loss, overflow: training stops with a
+// config_error at the first update whose loss is not a number, in both modes, instead of going
+// on and leaving weights that are not numbers. Every loss reported before it was finite.
+BOOST_AUTO_TEST_CASE(a_diverging_training_stops_at_the_first_loss_that_is_not_a_number) {
+    std::vector<double> rates;
+    const auto diverged = [](const keychroma::config_error& e) {
+        return std::string(e.what()).find("training diverged") != std::string::npos &&
+               std::string(e.what()).find("learning rate 1e+06") != std::string::npos;
+    };
+    {
+        tiny_net net(1);
+        std::vector<std::uint64_t> asked;
+        nn::trainer_options o;
+        o.steps = 1000;
+        o.steps_per_report = 1;
+        nn::trainer<tiny_net, nn::mse, recording_optimizer> t(net, recording_optimizer{1e6, &rates},
+                                                              o);
+        std::vector<double> reported;
+        t.on_epoch([&](const nn::epoch_report& r) {
+            reported.push_back(r.loss);
+            return true;
+        });
+        BOOST_CHECK_EXCEPTION(t.fit(recording_sampler{&asked}), keychroma::config_error, diverged);
+        BOOST_TEST(asked.size() > 1u);
+        BOOST_TEST(asked.size() < 100u); // the weights grow about 10^6 times an update
+        BOOST_TEST(reported.size() == asked.size() - 1);
+        for (const double loss : reported) BOOST_TEST(std::isfinite(loss));
+    }
+    {
+        tiny_net net(1);
+        nn::training_set data;
+        data.inputs = xt::ones<float>({4ul, 8ul, 8ul, 1ul});
+        data.targets = xt::zeros<float>({4ul, 8ul, 8ul, 1ul}) + 0.25f;
+        nn::trainer_options o;
+        o.epochs = 1000;
+        o.batch_size = 1;
+        nn::trainer<tiny_net, nn::mse, recording_optimizer> t(net, recording_optimizer{1e6, &rates},
+                                                              o);
+        std::size_t epochs = 0;
+        t.on_epoch([&](const nn::epoch_report& r) {
+            BOOST_TEST(std::isfinite(r.loss));
+            epochs = r.epoch;
+            return true;
+        });
+        BOOST_CHECK_EXCEPTION(t.fit(data), keychroma::config_error, diverged);
+        BOOST_TEST(epochs < 100u);
+        BOOST_TEST(t.epochs_done() == epochs); // the epoch that diverged is not counted done
+    }
+}
+
 namespace {
 
 /// A tiny network trained from seed 1 with the recording optimizer (rate 0.01) in step mode as

@@ -33,6 +33,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -47,6 +48,7 @@
 
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/process_group.hpp"
+#include "keychroma/core/short_number.hpp"
 #include "keychroma/nn/checkpoint.hpp"
 #include "keychroma/nn/fixed_sum.hpp"
 #include "keychroma/nn/init.hpp"
@@ -211,10 +213,12 @@ public:
                 auto& y = b1 - b0 == bs ? y_full_ : y_rest_;
                 gather(data.inputs, in_shape, b0, b1, x);
                 gather(data.targets, out_shape, b0, b1, y);
-                sum += update(x, y,
-                              at_progress(double(epoch - 1) / double(options_.epochs) +
-                                          double(b1) / double(n * options_.epochs))) *
-                       double(b1 - b0);
+                const double batch_loss =
+                    update(x, y,
+                           at_progress(double(epoch - 1) / double(options_.epochs) +
+                                       double(b1) / double(n * options_.epochs)));
+                require_finite(batch_loss, "in epoch " + std::to_string(epoch));
+                sum += batch_loss * double(b1 - b0);
             }
             const double loss = sum / double(n);
             history_.push_back(loss);
@@ -289,7 +293,9 @@ private:
             if (options_.seconds > 0) // rank 0's clock on every rank: one rate for all of them
                 progress = std::max(progress, group().total(group().is_root() ? elapsed() : 0) /
                                                   options_.seconds);
-            p.report_sum += update(x_full_, y_full_, at_progress(progress));
+            const double batch_loss = update(x_full_, y_full_, at_progress(progress));
+            require_finite(batch_loss, "at update " + std::to_string(step));
+            p.report_sum += batch_loss;
             ++p.report_count;
             ++result.epochs_run;
             p.step = step;
@@ -355,6 +361,7 @@ private:
             net_.set_parameters(p.average);
         }
         const double loss = held_out_loss(held_out);
+        require_finite(loss, "on the held-out frames after update " + std::to_string(p.step));
         if (averaging) net_.set_parameters(current);
         p.held_out_losses.push_back(loss);
         p.held_out_updates.push_back(std::size_t(p.step));
@@ -407,6 +414,18 @@ private:
 
     [[nodiscard]] process_group& group() const {
         return options_.group ? *options_.group : this_process_only();
+    }
+
+    /// A loss that is not a finite number means the weights are no longer numbers either (a
+    /// rate too high for the data): nothing after it can recover, and a model saved from them
+    /// colours every pixel the same. Training stops there, before a checkpoint records it; the
+    /// loss is the ranks' total, so every rank stops at the same update.
+    void require_finite(double loss, const std::string& where) const {
+        if (std::isfinite(loss)) return;
+        throw config_error("training diverged (its loss became " +
+                           std::string(std::isnan(loss) ? "NaN" : "infinite") + " " + where +
+                           ", learning rate " + short_number(opt_.learning_rate) +
+                           "): train with a lower learning rate");
     }
 
     /// One update on a whole batch: this rank's share of it forward and backward, the gradients
