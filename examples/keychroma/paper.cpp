@@ -12,6 +12,7 @@
 #include <iostream>
 #include <vector>
 
+#include "keychroma/core/json_file.hpp"
 #include "pipeline_common.hpp"
 
 namespace keychroma::cli {
@@ -231,15 +232,8 @@ void require_paper_directory(const std::filesystem::path& dir) {
     if (!fs::exists(fs::status(dir, ec))) return;
     if (!fs::is_directory(dir, ec))
         throw io_error(dir.string() + ": exists and is not a directory");
-    if (fs::is_regular_file(fs::symlink_status(dir / "report.json", ec))) {
-        // Only a report paper wrote: a report.json of the user's is no earlier run.
-        try {
-            if (pipeline::read_json_file(dir / "report.json").value("format", "") ==
-                paper_report_format)
-                return;
-        } catch (const format_error&) {
-        }
-    }
+    // Only a report paper wrote: a report.json of the user's is no earlier run.
+    if (is_json_file_of_format(dir / "report.json", paper_report_format)) return;
     const auto only = [](const fs::path& folder, auto&& allowed) {
         std::error_code ec;
         for (const auto& entry : fs::directory_iterator(folder, ec))

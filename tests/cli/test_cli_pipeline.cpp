@@ -475,12 +475,17 @@ BOOST_AUTO_TEST_CASE(paper_writes_its_report) {
     fs::create_directories(d / "csv" / "paper" / "package");
     std::ofstream(d / "csv" / "paper" / "frames.csv") << "the user's";
     std::ofstream(d / "csv" / "paper" / "package" / "manifest.json") << R"({"format": "mine"})";
-    for (const fs::path& mine : {d / "mine", d / "mine" / "paper", d / "csv"}) {
+    // A report.json that is not even an object (it once stopped paper with an internal error).
+    fs::create_directories(d / "list");
+    std::ofstream(d / "list" / "report.json") << "[1, 2]";
+    std::ofstream(d / "list" / "report.md") << "the user's";
+    for (const fs::path& mine : {d / "mine", d / "mine" / "paper", d / "csv", d / "list"}) {
         const auto refused = paper(mine);
         BOOST_TEST(refused.exit_code == 3, refused.err);
         BOOST_TEST(one_line(refused.err), refused.err);
     }
     BOOST_TEST(read_text(d / "csv" / "paper" / "frames.csv") == "the user's");
+    BOOST_TEST(read_text(d / "list" / "report.md") == "the user's");
     BOOST_TEST(
         (entries(d / "mine") == std::vector<std::string>{"paper", "report.json", "report.md"}));
     BOOST_TEST((entries(d / "mine" / "paper") == std::vector<std::string>{"main.tex"}));

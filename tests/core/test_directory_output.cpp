@@ -86,8 +86,14 @@ BOOST_AUTO_TEST_CASE(a_folder_that_is_no_earlier_run_is_refused_untouched) {
     BOOST_CHECK_THROW(directory_output(d / "mine", index_file, format), keychroma::io_error);
     BOOST_TEST((names_in(d / "mine") == std::set<std::string>{"frames.csv"}));
     BOOST_TEST(read_text(d / "mine" / "frames.csv") == "the user's");
-    // A keyframes.json of the user's (a list for --keyframes-from) is no earlier run's.
-    for (const std::string text : {"[5, 10]", R"({"keyframes": [5]})", "not json"}) {
+    // A keyframes.json of the user's (a list for --keyframes-from) is no earlier run's, nor is
+    // one whose "format" is not a string, nor one nested deeper than keychroma's JSON reader
+    // bounds (core/json_file.hpp; the index was once parsed here without that bound).
+    for (const std::string text :
+         {std::string("[5, 10]"), std::string(R"({"keyframes": [5]})"), std::string("not json"),
+          std::string(R"({"format": ["keychroma-keyframes"]})"),
+          R"({"format": "keychroma-keyframes", "x": )" + std::string(100000, '[') +
+              std::string(100000, ']') + "}"}) {
         write_text(d / "mine" / index_file, text);
         BOOST_CHECK_THROW(directory_output(d / "mine", index_file, format), keychroma::io_error);
         BOOST_TEST(read_text(d / "mine" / index_file) == text);

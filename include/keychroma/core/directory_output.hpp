@@ -10,17 +10,16 @@
 // before `commit()` leaves neither DIR nor a file in it, and the other files of an existing DIR
 // are never touched.
 
+#include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "keychroma/core/atomic_file.hpp"
 #include "keychroma/core/error.hpp"
+#include "keychroma/core/json_file.hpp"
 
 namespace keychroma {
 
@@ -100,23 +99,11 @@ private:
     [[nodiscard]] bool may_write_into() const {
         namespace fs = std::filesystem;
         std::error_code ec;
-        if (is_earlier_index(dir_ / index_)) return true;
+        // At most 64 MiB: the index of a run with tens of thousands of keyframes is large.
+        if (is_json_file_of_format(dir_ / index_, format_, std::uintmax_t{64} << 20)) return true;
         for (const auto& entry : fs::directory_iterator(dir_, ec))
             if (!staging_ || entry.path() != staging_->path()) return false;
         return !ec;
-    }
-
-    /// Whether `p` is an index this kind of run wrote: a regular file of at most 64 MiB holding
-    /// a JSON object whose "format" is ours -- not merely a file of that name.
-    [[nodiscard]] bool is_earlier_index(const std::filesystem::path& p) const {
-        namespace fs = std::filesystem;
-        std::error_code ec;
-        if (!fs::is_regular_file(fs::symlink_status(p, ec)) || fs::file_size(p, ec) > (64u << 20))
-            return false;
-        std::ifstream f(p, std::ios::binary);
-        const auto j = nlohmann::json::parse(f, nullptr, /*allow_exceptions=*/false);
-        const auto format = j.is_object() ? j.find("format") : j.end();
-        return j.is_object() && format != j.end() && *format == format_;
     }
 
     /// The run's work is not thrown away: the staging directory stays, and the error names it.

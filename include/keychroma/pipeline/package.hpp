@@ -154,14 +154,7 @@ namespace detail {
     }
     if (ec) return false;
     if (empty) return true;
-    if (!has_manifest) return false;
-    try {
-        const auto manifest = read_json_file(dir / package_manifest_name);
-        const auto format = manifest.find("format");
-        return manifest.is_object() && format != manifest.end() && *format == "keychroma-package";
-    } catch (const error&) { // unreadable, too large, not JSON: not recognisably ours
-        return false;
-    }
+    return has_manifest && is_json_file_of_format(dir / package_manifest_name, "keychroma-package");
 }
 
 /// Removes a replaced package: its own files, then the directory if that left it empty (a file
