@@ -51,7 +51,7 @@ void run(const keyframes_options& o, const global_options& global) {
     // fails leaves no directory, or an existing one as it was.
     process_group& ranks = global.ranks();
     std::optional<directory_output> dir;
-    if (ranks.is_root()) dir.emplace(o.out, "keyframes.json", keyframes_format);
+    if (ranks.is_root()) dir.emplace(o.out, "keyframes.json", keyframes_format, "keyframe_files");
 
     std::optional<image_size> png_size;
     if (!o.keyframe_size.empty()) png_size = parse_size("--keyframe-size", o.keyframe_size);

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -129,7 +130,8 @@ BOOST_AUTO_TEST_CASE(unwritable_output_is_io_error_3) {
 
 // `keyframes --out DIR` writes several files: they appear together when the run ends. A run that
 // fails (here at the input's cut last frame, after reading the others) leaves no directory, not
-// even the parents it would have made, and an earlier run's directory exactly as it was; a
+// even the parents it would have made, and an earlier run's directory exactly as it was (one
+// that succeeds leaves no keyframe of the earlier run that it did not pick itself); a
 // folder that is not an earlier run's is refused before the video is read, untouched.
 BOOST_AUTO_TEST_CASE(keyframes_outputs_appear_whole_or_not_at_all) {
     temp_dir d;
@@ -173,12 +175,20 @@ BOOST_AUTO_TEST_CASE(keyframes_outputs_appear_whole_or_not_at_all) {
     BOOST_TEST(r.exit_code == 4, r.err);
     BOOST_TEST((names_in(d / "kf") == first));
     BOOST_TEST(text_of(d / "kf" / "frames.csv") == first_csv);
-    // A run that succeeds replaces the outputs' own names only.
+    // A run that succeeds replaces the outputs' own names, and removes the earlier run's
+    // keyframe PNGs that it does not write again (every 10th frame before, every 20th now): the
+    // folder holds the keyframes its keyframes.json lists, and the user's file.
     r = keyframes("clip.y4m", d / "kf", " --every 20");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     BOOST_TEST(text_of(d / "kf" / "notes.txt") == "notes");
     BOOST_TEST(text_of(d / "kf" / "frames.csv") != first_csv);
-    for (const auto& name : names_in(d / "kf")) BOOST_TEST(name[0] != '.', name); // no staging
+    std::set<std::string> expected{"notes.txt", "frames.csv", "clusters.svg", "keyframes.json"};
+    for (const auto& name : nlohmann::json::parse(text_of(d / "kf" / "keyframes.json"))
+                                .at("keyframe_files")
+                                .get<std::vector<std::string>>())
+        expected.insert(name);
+    BOOST_TEST(first.size() > expected.size()); // the first run wrote keyframes this one does not
+    BOOST_TEST((names_in(d / "kf") == expected));
 
     // A file where the directory should be: refused before the video is read.
     std::ofstream(d / "afile") << "a file";

@@ -4,8 +4,9 @@
 // A directory of outputs appears whole or not at all: nothing under DIR's name (nor its missing
 // parents) before commit(), nothing left by a run that stops before it; an existing DIR is
 // written into only when it is empty or an earlier run's (it holds the index, keyframes.json),
-// and then only the outputs' own names are replaced -- the user's other files, and the
-// directory's own hidden entries, stay as they were.
+// and then only the outputs' own names are replaced, and the earlier run's listed files that the
+// new run does not write again removed -- the user's other files, and the directory's own hidden
+// entries, stay as they were.
 
 #include <filesystem>
 #include <fstream>
@@ -122,6 +123,45 @@ BOOST_AUTO_TEST_CASE(an_existing_directory_gets_the_outputs_and_keeps_everything
                                                             index_file, "notes.txt"}));
     BOOST_TEST(read_text(d / "kf" / "frames.csv") == "new");
     BOOST_TEST(read_text(d / "kf" / "notes.txt") == "notes");
+}
+
+BOOST_AUTO_TEST_CASE(an_earlier_runs_listed_files_that_are_not_written_again_are_removed) {
+    // Keyframe PNGs of frames the new run did not pick would pass for its own (a folder of them
+    // is a training set): the earlier index's list names them. Only plain names of regular
+    // files in DIR go; the rest of the list is not a name a run writes.
+    temp_dir d;
+    const fs::path kf = d / "kf";
+    fs::create_directories(kf / "keyframe_000009.png"); // a directory of the user's at a name
+    fs::create_directory(kf / "sub");
+    for (const std::string name :
+         {"keyframe_000001.png", "keyframe_000005.png", ".hidden", "notes.txt", "sub/a.png"})
+        write_text(kf / name, "earlier " + name);
+    write_text(d / "outside.png", "the user's");
+    write_text(kf / index_file,
+               R"({"format": "keychroma-keyframes", "keyframe_files": ["keyframe_000001.png",
+               "keyframe_000005.png", "keyframe_000009.png", ".hidden", "../outside.png",
+               "sub/a.png", "keyframes.json", 7]})");
+    directory_output out(kf, index_file, format, "keyframe_files");
+    write_text(out.file("keyframe_000005.png"), "new");
+    write_text(out.file(index_file), index_text);
+    BOOST_TEST(fs::exists(kf / "keyframe_000001.png")); // not before commit
+    out.commit();
+    BOOST_TEST((names_in(kf) == std::set<std::string>{".hidden", "keyframe_000005.png",
+                                                      "keyframe_000009.png", index_file,
+                                                      "notes.txt", "sub"}));
+    BOOST_TEST(read_text(kf / "keyframe_000005.png") == "new");
+    BOOST_TEST(fs::is_directory(kf / "keyframe_000009.png"));
+    BOOST_TEST(read_text(kf / "sub" / "a.png") == "earlier sub/a.png");
+    BOOST_TEST(read_text(d / "outside.png") == "the user's");
+
+    // Without a listing key nothing but the outputs' own names is touched.
+    write_text(kf / "keyframe_000001.png", "earlier");
+    write_text(kf / index_file, R"({"format": "keychroma-keyframes", "keyframe_files": )"
+                                R"(["keyframe_000001.png"]})");
+    directory_output plain(kf, index_file, format);
+    write_text(plain.file(index_file), index_text);
+    plain.commit();
+    BOOST_TEST(read_text(kf / "keyframe_000001.png") == "earlier");
 }
 
 BOOST_AUTO_TEST_CASE(a_file_in_the_way_is_refused_before_the_work) {

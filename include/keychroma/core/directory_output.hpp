@@ -5,11 +5,13 @@
 // DIR (its missing parents are made only then); when it does, each file is renamed to its name
 // in DIR. An existing DIR is written into only when it is empty or holds the index file of an
 // earlier run (keyframes.json, a JSON object whose "format" names the writer), whose outputs are
-// then replaced by name: a folder of the user's that holds a frames.csv, even beside a
-// keyframes.json of their own, is refused, not overwritten. A run that stops
-// before `commit()` leaves neither DIR nor a file in it, and the other files of an existing DIR
-// are never touched.
+// then replaced by name, and those of its files that the new run does not write again (the
+// keyframe PNGs of other frames, which the index lists) removed, so that DIR never mixes two
+// runs' outputs: a folder of the user's that holds a frames.csv, even beside a keyframes.json of
+// their own, is refused, not overwritten. A run that stops before `commit()` leaves neither DIR
+// nor a file in it, and the other files of an existing DIR are never touched.
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -28,8 +30,11 @@ public:
     /// Checks the destination now, so that a run fails before its work, not after: io_error
     /// when DIR, or the nearest of its parents that exists, is not a directory, or when DIR
     /// holds anything but is not an earlier run's output (no file `index` in it whose "format"
-    /// is `format`).
-    directory_output(const std::filesystem::path& dir, std::string index, std::string format)
+    /// is `format`). `listing` is the key of the index's array of the file names that differ from
+    /// run to run (keychroma keyframes: "keyframe_files"): those of an earlier run that this run
+    /// does not write again are removed by commit().
+    directory_output(const std::filesystem::path& dir, std::string index, std::string format,
+                     const std::string& listing = {})
         : dir_(without_trailing_separators(dir)), index_(std::move(index)),
           format_(std::move(format)) {
         namespace fs = std::filesystem;
@@ -38,9 +43,13 @@ public:
         existed_ = fs::exists(status);
         if (existed_ && !fs::is_directory(status))
             throw io_error(dir_.string() + ": exists and is not a directory");
-        if (existed_ && !may_write_into())
-            throw io_error(dir_.string() + ": holds other files and no " + index_ +
-                           " of an earlier run; give a new or empty directory");
+        if (existed_) {
+            const auto earlier = earlier_index();
+            if (!earlier && !holds_nothing())
+                throw io_error(dir_.string() + ": holds other files and no " + index_ +
+                               " of an earlier run; give a new or empty directory");
+            if (earlier) earlier_files_ = names_listed(*earlier, listing);
+        }
         // A new DIR is staged in its nearest existing parent, so that commit()'s rename stays on
         // one file system (a parent that does not exist yet cannot be a mount point).
         fs::path parent = existed_ ? dir_ : directory_of(dir_);
@@ -64,7 +73,8 @@ public:
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return dir_; }
 
     /// Moves the outputs into place, in the order `file()` named them (the last one written, an
-    /// index such as keyframes.json, appears last).
+    /// index such as keyframes.json, appears last), then removes the earlier run's listed files
+    /// that this run did not write.
     void commit() {
         namespace fs = std::filesystem;
         std::error_code ec;
@@ -91,19 +101,50 @@ public:
                                ": cannot move the finished output into place: " + ec.message());
         }
         staging_.reset(); // now empty: removed
+        // Left in place they would pass for this run's (a folder of keyframe PNGs is a training
+        // set: `train --references DIR`). Only regular files: a directory or a link the user put
+        // at such a name is not the earlier run's output. One that cannot be removed stays, as
+        // it would have before; the new outputs are complete either way.
+        for (const auto& name : earlier_files_)
+            if (std::ranges::find(names_, name) == names_.end() &&
+                fs::is_regular_file(fs::symlink_status(dir_ / name, ec)))
+                fs::remove(dir_ / name, ec);
     }
 
 private:
     /// Whether DIR's names may be taken: nothing is in it but, at most, an earlier run's outputs
     /// (its index file) and the staging directory.
-    [[nodiscard]] bool may_write_into() const {
-        namespace fs = std::filesystem;
-        std::error_code ec;
+    [[nodiscard]] bool may_write_into() const { return earlier_index() || holds_nothing(); }
+
+    /// DIR's index when it is an earlier run's.
+    [[nodiscard]] std::optional<nlohmann::ordered_json> earlier_index() const {
         // At most 64 MiB: the index of a run with tens of thousands of keyframes is large.
-        if (is_json_file_of_format(dir_ / index_, format_, std::uintmax_t{64} << 20)) return true;
-        for (const auto& entry : fs::directory_iterator(dir_, ec))
+        return read_json_file_of_format(dir_ / index_, format_, std::uintmax_t{64} << 20);
+    }
+
+    /// Whether DIR holds nothing but, at most, the staging directory.
+    [[nodiscard]] bool holds_nothing() const {
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(dir_, ec))
             if (!staging_ || entry.path() != staging_->path()) return false;
         return !ec;
+    }
+
+    /// The plain file names (no directory, not hidden, not the index) in the index's array
+    /// `listing`: anything else in it is not a name a run's outputs have.
+    [[nodiscard]] std::vector<std::string> names_listed(const nlohmann::ordered_json& index,
+                                                        const std::string& listing) const {
+        std::vector<std::string> names;
+        const auto list = listing.empty() ? index.end() : index.find(listing);
+        if (list == index.end() || !list->is_array()) return names;
+        for (const auto& item : *list) {
+            if (!item.is_string()) continue;
+            const auto& name = item.get_ref<const std::string&>();
+            if (!name.empty() && !name.starts_with('.') && name != index_ &&
+                name.find('/') == std::string::npos)
+                names.push_back(name);
+        }
+        return names;
     }
 
     /// The run's work is not thrown away: the staging directory stays, and the error names it.
@@ -118,6 +159,7 @@ private:
     std::string index_, format_;
     bool existed_ = false;
     std::vector<std::string> names_;
+    std::vector<std::string> earlier_files_; ///< the earlier run's listed files, by name
     std::optional<temp_directory> staging_;
 };
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -47,22 +48,32 @@ read_json_file(const std::filesystem::path& path,
     }
 }
 
-/// Whether `path` is a regular file (not a link) holding a JSON object whose "format" is
-/// `format`, read as read_json_file reads (at most `max_bytes`): how keychroma tells a file it
-/// wrote from one of the user's with the same name. False for anything else, never an error.
+/// The JSON object in `path` when it is a regular file (not a link) holding an object whose
+/// "format" is `format`, read as read_json_file reads (at most `max_bytes`): how keychroma tells
+/// a file it wrote from one of the user's with the same name. Nothing for anything else, never an
+/// error.
+[[nodiscard]] inline std::optional<nlohmann::ordered_json>
+read_json_file_of_format(const std::filesystem::path& path, std::string_view format,
+                         std::uintmax_t max_bytes = std::uintmax_t{1} << 20) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(path, ec)))
+        return std::nullopt;
+    try {
+        auto j = read_json_file(path, max_bytes);
+        const auto found = j.is_object() ? j.find("format") : j.end();
+        if (found != j.end() && found->is_string() &&
+            found->get_ref<const std::string&>() == format)
+            return j;
+    } catch (const error&) { // unreadable, too large, too deep, not JSON: not recognisably ours
+    }
+    return std::nullopt;
+}
+
+/// Whether `path` is a JSON file of keychroma's of this `format` (read_json_file_of_format).
 [[nodiscard]] inline bool
 is_json_file_of_format(const std::filesystem::path& path, std::string_view format,
                        std::uintmax_t max_bytes = std::uintmax_t{1} << 20) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(std::filesystem::symlink_status(path, ec))) return false;
-    try {
-        const auto j = read_json_file(path, max_bytes);
-        const auto found = j.is_object() ? j.find("format") : j.end();
-        return found != j.end() && found->is_string() &&
-               found->get_ref<const std::string&>() == format;
-    } catch (const error&) { // unreadable, too large, too deep, not JSON: not recognisably ours
-        return false;
-    }
+    return read_json_file_of_format(path, format, max_bytes).has_value();
 }
 
 } // namespace keychroma
