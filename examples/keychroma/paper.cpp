@@ -3,7 +3,7 @@
 // receive (the colorized video), evaluation. Writes DIR/report.md and DIR/report.json with the
 // measured Table II and III rows of each recipe side by side, DIR/sheet.png (rows truth / gray /
 // one per recipe), and per recipe DIR/RECIPE/{package/, colorized.y4m, frames.csv,
-// clusters.svg, per_frame.csv}.
+// clusters.svg, per_frame.csv}. They appear together when the run ends (directory_output).
 
 #include <algorithm>
 #include <cstdio>
@@ -12,7 +12,7 @@
 #include <iostream>
 #include <vector>
 
-#include "keychroma/core/json_file.hpp"
+#include "keychroma/core/directory_output.hpp"
 #include "pipeline_common.hpp"
 
 namespace keychroma::cli {
@@ -73,20 +73,15 @@ nlohmann::json settings_json(const pipeline::train_options& t) {
     return j;
 }
 
-/// Sender, receiver and evaluation of one recipe into dir (package/, colorized.y4m, frames.csv,
-/// clusters.svg, per_frame.csv). Under mpirun the ranks share the sender's keyframes and training
-/// and the receiver's colorization, as `send` and `receive` do; rank 0 writes and evaluates, and
-/// the other ranks return no outcome.
+/// Sender, receiver and evaluation of one recipe into the folder dir (package/, colorized.y4m,
+/// frames.csv, clusters.svg, per_frame.csv). Under mpirun the ranks share the sender's keyframes
+/// and training and the receiver's colorization, as `send` and `receive` do; rank 0 writes and
+/// evaluates, and the other ranks return no outcome.
 template <class Backend, class Recipe>
 std::optional<recipe_outcome> run_recipe(const paper_cli& o, const std::filesystem::path& dir,
                                          const global_options& global) {
     namespace fs = std::filesystem;
     process_group& ranks = global.ranks();
-    if (ranks.is_root()) {
-        std::error_code ec;
-        fs::create_directories(dir, ec);
-        if (ec) throw io_error(dir.string() + ": cannot create: " + ec.message());
-    }
     const std::string label = std::string(Recipe::name.view());
 
     // Sender: keyframes + training + package.
@@ -221,70 +216,63 @@ std::optional<recipe_outcome> run_recipe(const paper_cli& o, const std::filesyst
 /// report.json's "format": what marks a directory as an earlier run's.
 constexpr const char* paper_report_format = "keychroma-paper-report";
 
-/// paper writes fixed names into DIR (report.md, report.json, sheet.png, and per recipe
-/// DIR/RECIPE/{colorized.y4m, frames.csv, ...}): DIR must be new, empty, an earlier run's (it
-/// holds report.json, written last but one), or what an interrupted run leaves (nothing but
-/// recipe directories holding nothing but that recipe's outputs, among them its package), so
-/// that no file of the user's is overwritten. io_error otherwise, before any work.
-void require_paper_directory(const std::filesystem::path& dir) {
+/// Whether `folder` holds nothing but one recipe's outputs (and hidden temporaries), its package
+/// a keychroma package: an earlier run's recipe folder, which a new run may replace whole.
+bool is_recipe_folder(const std::filesystem::path& folder) {
     namespace fs = std::filesystem;
     std::error_code ec;
-    if (!fs::exists(fs::status(dir, ec))) return;
-    if (!fs::is_directory(dir, ec))
-        throw io_error(dir.string() + ": exists and is not a directory");
-    // Only a report paper wrote: a report.json of the user's is no earlier run.
-    if (is_json_file_of_format(dir / "report.json", paper_report_format)) return;
-    const auto only = [](const fs::path& folder, auto&& allowed) {
-        std::error_code ec;
-        for (const auto& entry : fs::directory_iterator(folder, ec))
-            if (!allowed(entry)) return false;
-        return !ec;
-    };
-    // A recipe's package appears whole (send renames it into place) before its other outputs:
-    // a folder holding them must hold a keychroma package too, or they are not this tool's.
-    const auto recipe_folder = [&](const fs::path& folder) {
-        bool outputs = false;
-        const bool known = only(folder, [&](const fs::directory_entry& e) {
-            const std::string name = e.path().filename().string();
-            outputs = outputs || !is_temporary_name(name);
-            return is_temporary_name(name) || name == "package" || name == "colorized.y4m" ||
-                   name == "frames.csv" || name == "clusters.svg" || name == "per_frame.csv";
-        });
-        std::error_code ec;
-        const auto package = folder / "package";
-        return known && (!outputs || (fs::is_directory(fs::symlink_status(package, ec)) &&
-                                      fs::exists(package / pipeline::package_manifest_name, ec) &&
-                                      pipeline::detail::replaceable_package_dir(package)));
-    };
-    const bool interrupted = only(dir, [&](const fs::directory_entry& e) {
-        std::error_code ec;
-        return recipes::built_in::contains(e.path().filename().string()) && e.is_directory(ec) &&
-               !e.is_symlink(ec) && recipe_folder(e.path());
-    });
-    if (!interrupted)
-        throw io_error(dir.string() +
-                       ": holds other files and no report.json of an earlier run; give a new "
-                       "or empty directory");
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (is_temporary_name(name)) continue;
+        if (name == "package") {
+            if (!it->is_directory(ec) || it->is_symlink(ec) ||
+                !pipeline::detail::replaceable_package_dir(it->path()))
+                return false;
+        } else if ((name != "colorized.y4m" && name != "frames.csv" && name != "clusters.svg" &&
+                    name != "per_frame.csv") ||
+                   !it->is_regular_file(ec) || it->is_symlink(ec)) {
+            return false;
+        }
+    }
+    return !ec;
 }
 
+/// paper writes fixed names into DIR (report.md, report.json, sheet.png, and per recipe a folder
+/// DIR/RECIPE/ of its outputs), all of them at the end: DIR must be new, empty or an earlier
+/// run's (it holds a report.json of paper's), and each recipe folder it holds already must hold
+/// nothing but that recipe's outputs (it is replaced whole), so that no file of the user's is
+/// overwritten or removed. io_error otherwise, before any work.
 template <class Backend>
 void run(const paper_cli& o, const global_options& global) {
     namespace fs = std::filesystem;
-    const fs::path dir = o.out;
-    if (global.ranks().is_root()) {
-        require_paper_directory(dir);
-        std::error_code ec;
-        fs::create_directories(dir, ec);
-        if (ec) throw io_error(dir.string() + ": cannot create: " + ec.message());
+    process_group& ranks = global.ranks();
+    std::optional<directory_output> outputs;
+    if (ranks.is_root()) {
+        outputs.emplace(o.out, "report.json", paper_report_format);
+        for (const std::string& name : o.recipes) {
+            std::error_code ec;
+            const auto earlier = outputs->final_path(name);
+            if (fs::exists(fs::symlink_status(earlier, ec)) &&
+                (!fs::is_directory(fs::symlink_status(earlier, ec)) || !is_recipe_folder(earlier)))
+                throw io_error(earlier.string() +
+                               ": holds files that are not an earlier paper run's outputs; give "
+                               "a new or empty directory");
+        }
     }
 
     std::vector<recipe_outcome> outcomes;
-    for (const std::string& name : o.recipes)
-        if (auto out = recipes::with_recipe(name, [&]<class Recipe>() {
-                return run_recipe<Backend, Recipe>(o, dir / name, global);
+    for (const std::string& name : o.recipes) {
+        // Each recipe's folder is staged by rank 0; the ranks that share its work read its
+        // package there (a file system they share, as for checkpoints).
+        const fs::path folder = ranks.text_from_root(
+            ranks.is_root() ? outputs->folder(name, is_recipe_folder).string() : std::string());
+        if (auto outcome = recipes::with_recipe(name, [&]<class Recipe>() {
+                return run_recipe<Backend, Recipe>(o, folder, global);
             }))
-            outcomes.push_back(std::move(*out));
-    if (!global.ranks().is_root()) return; // rank 0 writes the report
+            outcomes.push_back(std::move(*outcome));
+    }
+    if (!ranks.is_root()) return; // rank 0 writes the report
+    const fs::path dir = outputs->path();
 
     std::vector<const pipeline::evaluation*> results;
     nlohmann::json j;
@@ -344,11 +332,12 @@ void run(const paper_cli& o, const global_options& global) {
     for (std::size_t i = 0; i < outcomes.size(); ++i)
         md += outcomes[i].recipe + (i + 1 < outcomes.size() ? " / " : "");
     md += "](sheet.png)\n";
-    report::write_png(dir / "sheet.png", report::contact_sheet(results));
+    report::write_png(outputs->file("sheet.png"), report::contact_sheet(results));
     j["outputs"] = {"report.md", "report.json", "sheet.png"};
     for (const auto& out : outcomes) j["outputs"].push_back(out.recipe + "/");
-    pipeline::write_json_file(dir / "report.json", j);
-    pipeline::write_text_file(dir / "report.md", md);
+    pipeline::write_text_file(outputs->file("report.md"), md);
+    pipeline::write_json_file(outputs->file("report.json"), j); // last: it marks the run's DIR
+    outputs->commit();
 
     if (global.json) {
         std::cout << j.dump(2) << "\n";
@@ -386,6 +375,9 @@ void add_paper(CLI::App& app, global_options& global) {
     add_training_options(cmd, o->p);
     cmd->remove_option(cmd->get_option("--recipe")); // --recipes instead
     cmd->callback([o, &global] {
+        for (auto it = o->recipes.begin(); it != o->recipes.end(); ++it)
+            if (std::find(std::next(it), o->recipes.end(), *it) != o->recipes.end())
+                throw CLI::ValidationError("--recipes", "names " + *it + " twice");
         nn::with_backend(o->p.backend, [&]<class Backend>() { run<Backend>(*o, global); });
     });
 }

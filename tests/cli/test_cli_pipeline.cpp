@@ -470,8 +470,8 @@ BOOST_AUTO_TEST_CASE(paper_writes_its_report) {
     std::ofstream(d / "mine" / "report.md") << "the user's";
     std::ofstream(d / "mine" / "report.json") << R"({"title": "the user's"})";
     std::ofstream(d / "mine" / "paper" / "main.tex") << "the user's";
-    // Output names alone do not make a recipe folder paper's: an interrupted run's holds the
-    // recipe's package, which appears before the other outputs.
+    // Output names alone do not make a folder paper's, even beside a package: without paper's
+    // report.json it is no earlier run's (a run's outputs appear together, report.json with them).
     fs::create_directories(d / "csv" / "paper" / "package");
     std::ofstream(d / "csv" / "paper" / "frames.csv") << "the user's";
     std::ofstream(d / "csv" / "paper" / "package" / "manifest.json") << R"({"format": "mine"})";
@@ -491,19 +491,41 @@ BOOST_AUTO_TEST_CASE(paper_writes_its_report) {
     BOOST_TEST((entries(d / "mine" / "paper") == std::vector<std::string>{"main.tex"}));
     BOOST_TEST(read_text(d / "mine" / "report.md") == "the user's");
 
-    fs::create_directories(d / "p" / "paper");
-    auto r = run_tool("send " + quote(d / "colour.y4m") + " -o " +
-                      quote(d / "p" / "paper" / "package") + " --recipe paper --epochs 1 --quiet");
+    // All or nothing: stopped (SIGTERM) once the paper recipe's outputs are finished, while the
+    // standard recipe trains, the run leaves nothing: no DIR, and no staged outputs.
+    auto r = run_shell(tool_command() + " paper " + quote(d / "colour.y4m") + " --out " +
+                       quote(d / "p") + " --epochs 1 --steps 100000 --quiet & pid=$!; " +
+                       "for i in $(seq 1200); do ls " + quote(d.path()) +
+                       "/.p.tmp-*/paper/per_frame.csv >/dev/null 2>&1 && break; sleep 0.05; " +
+                       "done; kill -TERM $pid; wait $pid");
+    BOOST_TEST(r.exit_code == 128 + 15, r.err);
+    BOOST_TEST(
+        (entries(d.path()) == std::vector<std::string>{"colour.y4m", "csv", "list", "mine"}));
+
+    r = paper(d / "p", " --recipes paper");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
-    std::ofstream(d / "p" / "paper" / "frames.csv") << "an interrupted run's";
+    std::ofstream(d / "p" / "notes.txt") << "the user's";
+    // An earlier run's recipe folder is replaced whole (here with a hidden temporary a killed
+    // run of an older keychroma left in it); one holding a file of the user's refuses the run.
+    std::ofstream(d / "p" / "paper" / "main.tex") << "the user's";
+    const auto earlier_report = read_text(d / "p" / "report.json");
+    r = paper(d / "p");
+    BOOST_TEST(r.exit_code == 3, r.err);
+    BOOST_TEST(one_line(r.err), r.err);
+    BOOST_TEST(read_text(d / "p" / "paper" / "main.tex") == "the user's");
+    BOOST_TEST(read_text(d / "p" / "report.json") == earlier_report);
+    BOOST_TEST(!fs::exists(d / "p" / "standard"));
+    fs::remove(d / "p" / "paper" / "main.tex");
     std::ofstream(d / "p" / "paper" / ".colorized.tmp-0123456789ab.y4m") << "killed";
     r = paper(d / "p");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
-    BOOST_TEST(read_text(d / "p" / "paper" / "frames.csv").starts_with("frame,distance"));
-    r = paper(d / "p", " --recipes paper"); // an earlier run's report
-    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
-    r = paper(d / "p");
-    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(
+        (entries(d / "p") == std::vector<std::string>{"notes.txt", "paper", "report.json",
+                                                      "report.md", "sheet.png", "standard"}));
+    BOOST_TEST((entries(d / "p" / "paper") ==
+                std::vector<std::string>{"clusters.svg", "colorized.y4m", "frames.csv", "package",
+                                         "per_frame.csv"}));
+    BOOST_TEST(read_text(d / "p" / "notes.txt") == "the user's");
     const auto j = nlohmann::json::parse(r.out);
     // both recipes, side by side, each with its own outputs
     for (const char* f : {"report.md", "report.json", "sheet.png"})

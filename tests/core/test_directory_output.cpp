@@ -6,7 +6,9 @@
 // written into only when it is empty or an earlier run's (it holds the index, keyframes.json),
 // and then only the outputs' own names are replaced, and the earlier run's listed files that the
 // new run does not write again removed -- the user's other files, and the directory's own hidden
-// entries, stay as they were.
+// entries, stay as they were. An output folder (paper's recipe folders) is staged like a file; an
+// earlier run's folder of its name is replaced whole, and only when the caller's rule recognises
+// all that it holds.
 
 #include <filesystem>
 #include <fstream>
@@ -162,6 +164,92 @@ BOOST_AUTO_TEST_CASE(an_earlier_runs_listed_files_that_are_not_written_again_are
     write_text(plain.file(index_file), index_text);
     plain.commit();
     BOOST_TEST(read_text(kf / "keyframe_000001.png") == "earlier");
+}
+
+namespace {
+
+/// paper's rule, in small: a folder holding nothing but files named out*.
+bool outputs_only(const fs::path& folder) {
+    for (const auto& e : fs::directory_iterator(folder))
+        if (!e.path().filename().string().starts_with("out")) return false;
+    return true;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(an_output_folder_appears_with_the_rest_or_not_at_all) {
+    temp_dir d;
+    {
+        directory_output out(d / "run", "report.json", format);
+        const fs::path recipe = out.folder("paper", outputs_only);
+        fs::create_directory(recipe / "package");
+        write_text(recipe / "package" / "model.kcm", "weights");
+        write_text(recipe / "out.y4m", "frames");
+        BOOST_CHECK_THROW((void)out.folder("paper", outputs_only), keychroma::io_error);
+        // stopped before commit: nothing anywhere, however deep the folder was
+    }
+    BOOST_TEST(names_in(d.path()).empty());
+
+    directory_output out(d / "run", "report.json", format);
+    const fs::path recipe = out.folder("paper", outputs_only);
+    write_text(recipe / "out.y4m", "first");
+    write_text(out.file("report.json"), R"({"format": "keychroma-keyframes"})");
+    BOOST_TEST(!fs::exists(d / "run"));
+    out.commit();
+    BOOST_TEST((names_in(d / "run") == std::set<std::string>{"paper", "report.json"}));
+    BOOST_TEST(read_text(d / "run" / "paper" / "out.y4m") == "first");
+}
+
+BOOST_AUTO_TEST_CASE(an_earlier_runs_folder_is_replaced_whole_only_when_the_rule_says_so) {
+    temp_dir d;
+    const fs::path run = d / "run";
+    fs::create_directories(run / "paper");
+    fs::create_directories(run / "standard");
+    write_text(run / "paper" / "out.y4m", "earlier");
+    write_text(run / "paper" / "out-old.csv", "earlier, not written again");
+    write_text(run / "standard" / "out.y4m", "earlier standard");
+    write_text(run / "notes.txt", "the user's");
+    write_text(run / index_file, index_text);
+    const auto new_run = [&](const std::string& content) {
+        directory_output out(run, index_file, format);
+        write_text(out.folder("paper", outputs_only) / "out.y4m", content);
+        write_text(out.file(index_file), index_text);
+        out.commit();
+    };
+    new_run("new");
+    // the earlier folder went whole; a folder this run does not make and the user's file stay
+    BOOST_TEST(
+        (names_in(run) == std::set<std::string>{index_file, "notes.txt", "paper", "standard"}));
+    BOOST_TEST((names_in(run / "paper") == std::set<std::string>{"out.y4m"}));
+    BOOST_TEST(read_text(run / "paper" / "out.y4m") == "new");
+    BOOST_TEST(read_text(run / "standard" / "out.y4m") == "earlier standard");
+
+    // A file of the user's in the earlier folder, or a file or a link at its name: refused at
+    // commit, nothing in DIR changed, the finished outputs kept where the error says.
+    write_text(run / "paper" / "main.tex", "the user's");
+    fs::create_directory(d / "elsewhere");
+    for (const std::string in_the_way : {"user's file inside", "a file", "a link"}) {
+        if (in_the_way == "a file") {
+            fs::remove_all(run / "paper");
+            write_text(run / "paper", "the user's");
+        } else if (in_the_way == "a link") {
+            fs::remove(run / "paper");
+            fs::create_directory_symlink(d / "elsewhere", run / "paper");
+        }
+        try {
+            new_run("refused");
+            BOOST_FAIL(in_the_way << ": commit succeeded");
+        } catch (const keychroma::io_error& e) {
+            const std::string what = e.what();
+            const fs::path kept = what.substr(what.find("kept in ") + 8);
+            BOOST_TEST(read_text(kept / "paper" / "out.y4m") == "refused", in_the_way);
+            fs::remove_all(kept);
+        }
+        BOOST_TEST(
+            (names_in(run) == std::set<std::string>{index_file, "notes.txt", "paper", "standard"}));
+    }
+    BOOST_TEST(fs::is_symlink(run / "paper"));
+    BOOST_TEST(names_in(d / "elsewhere").empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_file_in_the_way_is_refused_before_the_work) {

@@ -3,7 +3,8 @@
 
 // A process told to stop (SIGTERM, SIGINT, SIGHUP) while writing outputs removes its
 // temporaries -- files, and a package's temporary directory with the files its owner put there
-// -- and still dies of the signal; a finished output and whatever else is there are kept. Each
+// -- and still dies of the signal; a finished output and whatever else is there are kept; a
+// staged folder of outputs goes whole, the targets of its links stay. Each
 // case runs in a child process that receives the signal, checked from the parent.
 
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <string>
 
 #include "keychroma/core/atomic_file.hpp"
+#include "keychroma/core/directory_output.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -93,6 +95,34 @@ BOOST_AUTO_TEST_CASE(a_temporary_directory_goes_with_its_files_but_not_with_othe
     const fs::path left = fs::directory_iterator(dir.path())->path();
     BOOST_TEST(fs::exists(left / "someone-else.txt"));
     BOOST_TEST(!fs::exists(left / "model.kcm"));
+}
+
+BOOST_AUTO_TEST_CASE(a_staged_output_folder_goes_whole_but_not_what_its_links_point_to) {
+    // keychroma paper stages each recipe's folder (a package, a video, reports) until the run
+    // ends: a stopped run removes it, however deep, without following a link out of it.
+    temp_dir dir;
+    std::ofstream(dir / "outside.txt") << "the user's";
+    fs::create_directory(dir / "outside");
+    std::ofstream(dir / "outside" / "kept.txt") << "the user's";
+    const int ended_by = run_and_signal(
+        [&] {
+            static keychroma::directory_output out(dir / "paper-run", "report.json", "format");
+            const fs::path recipe = out.folder("paper", [](const fs::path&) { return true; });
+            fs::create_directories(recipe / "package" / "deeper");
+            std::ofstream(recipe / "colorized.y4m") << "frames";
+            std::ofstream(recipe / "package" / "model.kcm") << "weights";
+            std::ofstream(recipe / "package" / "deeper" / "x") << "x";
+            for (int i = 0; i < 300; ++i) // more entries than one read of the directory returns
+                std::ofstream(recipe / ("frame_" + std::to_string(i) + ".png")) << i;
+            fs::create_symlink(dir / "outside.txt", recipe / "link.txt");
+            fs::create_directory_symlink(dir / "outside", recipe / "package" / "linked");
+            std::ofstream(out.file("report.md")) << "half";
+        },
+        SIGTERM);
+    BOOST_TEST(ended_by == SIGTERM);
+    BOOST_TEST(entries(dir.path()) == 2u); // outside.txt, outside/: no staging left
+    BOOST_TEST(fs::exists(dir / "outside.txt"));
+    BOOST_TEST(fs::exists(dir / "outside" / "kept.txt"));
 }
 
 BOOST_AUTO_TEST_CASE(without_the_handler_a_signal_leaves_the_temporary) {

@@ -132,7 +132,7 @@ public:
         if (std::filesystem::is_directory(final_, ec))
             throw io_error(final_.string() + ": is a directory");
         temp_ = detail::create_temp_file(final_);
-        on_signal_ = signal_cleanup(temp_, false);
+        on_signal_ = signal_cleanup(temp_, removal::file);
     }
     atomic_output(const atomic_output&) = delete;
     atomic_output& operator=(const atomic_output&) = delete;
@@ -208,6 +208,24 @@ namespace detail {
     return detail::rename_by_claiming(from, to);
 }
 
+/// Swaps two existing entries in one step (Linux's renameat2(RENAME_EXCHANGE)), so that a reader
+/// of `to` finds the old entry or the new one, and a process killed at any moment leaves one of
+/// them there: how a finished output directory replaces an earlier one. On a file system without
+/// it (EINVAL: NFS, some FUSE), `from` moves aside, `to` to `from`'s name, then `from` to `to`'s
+/// (rename_no_replace), with a moment in which `to` is missing.
+[[nodiscard]] inline std::error_code exchange_paths(const std::filesystem::path& from,
+                                                    const std::filesystem::path& to) {
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_EXCHANGE) == 0) return {};
+    if (errno != EINVAL && errno != ENOSYS) return {errno, std::generic_category()};
+    auto aside = from;
+    aside += ".new";
+    std::error_code ec;
+    std::filesystem::rename(from, aside, ec);
+    if (!ec) std::filesystem::rename(to, from, ec);
+    if (!ec) ec = rename_no_replace(aside, to);
+    return ec;
+}
+
 /// A fresh directory `dir/.<name>.tmp-XXXXXX` made by mkdtemp (exclusive, never an existing
 /// directory or symlink), given the permissions a new directory gets from the umask. Its owner
 /// names every file it puts there (`file()`); unless `release()` was called, the destructor
@@ -224,7 +242,7 @@ public:
                            dir.string() + ": " + std::strerror(errno));
         path_ = buf.data();
         ::chmod(path_.c_str(), 0777 & ~detail::current_umask());
-        on_signal_.emplace_back(path_, true);
+        on_signal_.emplace_back(path_, removal::empty_directory);
     }
     temp_directory(const temp_directory&) = delete;
     temp_directory& operator=(const temp_directory&) = delete;
@@ -239,7 +257,7 @@ public:
     /// The path of a file its owner writes here; the destructor will remove it.
     [[nodiscard]] std::filesystem::path file(const std::string& name) {
         files_.push_back(name);
-        on_signal_.emplace_back(path_ / name, false);
+        on_signal_.emplace_back(path_ / name, removal::file);
         return path_ / name;
     }
     /// The directory is no longer removed by the destructor (it was renamed or emptied).

@@ -10,10 +10,17 @@
 // runs' outputs: a folder of the user's that holds a frames.csv, even beside a keyframes.json of
 // their own, is refused, not overwritten. A run that stops before `commit()` leaves neither DIR
 // nor a file in it, and the other files of an existing DIR are never touched.
+//
+// An output may also be a folder the caller fills (`keychroma paper`'s recipe folders: a
+// package, a video, reports). An earlier run's folder of that name is replaced whole (swapped
+// with the new one, then removed), and only when the caller's rule recognises everything in it
+// as such outputs; anything else there refuses the commit, and the finished outputs are kept.
+// A stopping signal removes the staged folders with what is in them (signal_cleanup.hpp).
 
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -61,10 +68,38 @@ public:
         staging_.emplace(parent, existed_ ? std::string("keychroma") : dir_.filename().string());
     }
 
+    directory_output(const directory_output&) = delete;
+    directory_output& operator=(const directory_output&) = delete;
+    /// Without commit(): the staged folders go with what is in them, then the staged files.
+    ~directory_output() {
+        std::error_code ec;
+        if (staging_ && !staging_->path().empty()) // not committed, nor kept by an error
+            for (const auto& f : folders_)
+                std::filesystem::remove_all(staging_->path() / f.name, ec);
+    }
+
     /// Where to write the output `name` now (a plain file name, no directories).
     [[nodiscard]] std::filesystem::path file(const std::string& name) {
         names_.push_back(name);
         return staging_->file(name);
+    }
+
+    /// Whether the folder at a path holds nothing but outputs of the kind the caller writes into
+    /// a folder (an earlier run's, which may be replaced).
+    using folder_rule = std::function<bool(const std::filesystem::path&)>;
+
+    /// The output folder `name` (a plain name), made now, empty, for the caller to fill. An
+    /// earlier run's folder of that name in DIR is replaced by commit() only when `replaceable`
+    /// holds for it (io_error from commit() otherwise, the finished outputs kept).
+    [[nodiscard]] std::filesystem::path folder(const std::string& name, folder_rule replaceable) {
+        const auto path = staging_->path() / name;
+        std::error_code ec;
+        if (!std::filesystem::create_directory(path, ec))
+            throw io_error(final_path(name).string() + ": cannot create the output folder" +
+                           (ec ? ": " + ec.message() : std::string(" twice")));
+        names_.push_back(name);
+        folders_.push_back({name, std::move(replaceable), signal_cleanup(path, removal::tree)});
+        return path;
     }
     /// Where the output `name` will be once committed.
     [[nodiscard]] std::filesystem::path final_path(const std::string& name) const {
@@ -72,8 +107,9 @@ public:
     }
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return dir_; }
 
-    /// Moves the outputs into place, in the order `file()` named them (the last one written, an
-    /// index such as keyframes.json, appears last), then removes the earlier run's listed files
+    /// Moves the outputs into place, in the order `file()` and `folder()` named them (the last
+    /// one written, an index such as keyframes.json, appears last), an earlier run's folder
+    /// swapped with the new one and then removed, then removes the earlier run's listed files
     /// that this run did not write.
     void commit() {
         namespace fs = std::filesystem;
@@ -84,6 +120,8 @@ public:
             const auto moved = rename_no_replace(staging_->path(), dir_);
             if (!moved) {
                 staging_->release();
+                staging_.reset();
+                folders_.clear();
                 return;
             }
             // Something appeared at DIR in the meantime: a directory is written into as one that
@@ -94,12 +132,35 @@ public:
         }
         // Again: the user may have put files into DIR, or taken the index away, during the run.
         if (!may_write_into()) keep_and_throw("holds other files and no " + index_);
+        // Every folder is judged before anything moves, so that a refusal changes nothing.
+        for (const auto& f : folders_)
+            if (fs::exists(fs::symlink_status(dir_ / f.name, ec)) &&
+                !is_replaceable(dir_ / f.name, f))
+                keep_and_throw(f.name + " holds files that are not an earlier run's outputs");
+        std::vector<const staged_folder*> swapped; // their earlier folders are now in staging
         for (const auto& name : names_) {
-            fs::rename(staging_->path() / name, dir_ / name, ec);
+            const auto folder = std::ranges::find(folders_, name, &staged_folder::name);
+            const auto from = staging_->path() / name, to = dir_ / name;
+            if (folder == folders_.end())
+                fs::rename(from, to, ec);
+            else if (fs::exists(fs::symlink_status(to, ec)))
+                ec = exchange_paths(from, to), swapped.push_back(&*folder);
+            else
+                ec = rename_no_replace(from, to);
             if (ec)
-                throw io_error((dir_ / name).string() +
+                throw io_error(to.string() +
                                ": cannot move the finished output into place: " + ec.message());
         }
+        // The earlier folders, judged once more where nobody else writes: one that a file
+        // reached meanwhile stays, with the staging directory, and the error says where.
+        for (const staged_folder* f : swapped) {
+            const auto earlier = staging_->path() / f->name;
+            if (!is_replaceable(earlier, *f))
+                keep_and_throw("the earlier " + f->name +
+                               " received other files while it was replaced");
+            fs::remove_all(earlier, ec);
+        }
+        folders_.clear();
         staging_.reset(); // now empty: removed
         // Left in place they would pass for this run's (a folder of keyframe PNGs is a training
         // set: `train --references DIR`). Only regular files: a directory or a link the user put
@@ -151,8 +212,23 @@ private:
     [[noreturn]] void keep_and_throw(const std::string& why) {
         const auto kept = staging_->path();
         staging_->release();
+        staging_.reset();
+        folders_.clear();
         throw io_error(dir_.string() + ": " + why + "; the finished outputs are kept in " +
                        kept.string());
+    }
+
+    struct staged_folder {
+        std::string name;
+        folder_rule replaceable;
+        signal_cleanup on_signal; ///< the staged folder, with what is in it
+    };
+
+    [[nodiscard]] static bool is_replaceable(const std::filesystem::path& path,
+                                             const staged_folder& f) {
+        std::error_code ec;
+        return std::filesystem::is_directory(std::filesystem::symlink_status(path, ec)) &&
+               f.replaceable(path);
     }
 
     std::filesystem::path dir_;
@@ -160,6 +236,7 @@ private:
     bool existed_ = false;
     std::vector<std::string> names_;
     std::vector<std::string> earlier_files_; ///< the earlier run's listed files, by name
+    std::vector<staged_folder> folders_;
     std::optional<temp_directory> staging_;
 };
 

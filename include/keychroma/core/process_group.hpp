@@ -49,6 +49,20 @@ public:
     [[nodiscard]] bool any(bool value) { return total(value ? 1.0 : 0.0) > 0; }
     /// Returns on each rank once every rank has called it (e.g. to read a file rank 0 wrote).
     void wait_for_all() { (void)total(0.0); }
+    /// Rank 0's `text` on every rank (collective): e.g. a path only rank 0 could choose.
+    [[nodiscard]] std::string text_from_root(std::string text) {
+        std::uint64_t length = text.size();
+        for (std::size_t to = 1; is_root() && to < size(); ++to) {
+            send(to, std::as_bytes(std::span(&length, 1)));
+            send(to, std::as_bytes(std::span(text)));
+        }
+        if (!is_root()) {
+            receive(0, std::as_writable_bytes(std::span(&length, 1)));
+            text.assign(length, '\0');
+            receive(0, std::as_writable_bytes(std::span(text)));
+        }
+        return text;
+    }
 };
 
 /// One process: the whole of every batch, nothing to exchange.

@@ -226,38 +226,18 @@ public:
         // Replace a previous package only now that the new one is complete, and only if it
         // still is one (the user may have put files in it while this one was being built).
         check_replaceable();
-        std::optional<temp_directory> old;
-        if (std::filesystem::exists(final_, ec)) {
-            // rename(2) replaces an empty directory: the old package moves into a fresh one,
-            // which names no files, so only its own four files are ever removed (below)
-            old.emplace(directory_of(final_), final_.filename().string() + ".old");
-            std::filesystem::rename(final_, old->path(), ec);
-            if (ec) throw io_error(final_.string() + ": cannot replace: " + ec.message());
-        }
-        // The old package (if any) is out of the way; an entry that appeared at final_ since
-        // is someone else's, even an empty directory, and is not replaced.
-        ec = rename_no_replace(temp, final_);
-        if (ec) {
-            if (old) {
-                if (rename_no_replace(old->path(), final_))
-                    throw io_error(final_.string() +
-                                   ": cannot move the finished package into place; the previous "
-                                   "package is kept in " +
-                                   old->path().string());
-                old->release();
-            }
+        // A previous package is swapped with the new one in one step, so that the final name
+        // never goes missing, even for a process killed in between; `temp` then holds it.
+        const bool replacing = std::filesystem::exists(std::filesystem::symlink_status(final_, ec));
+        ec = replacing ? exchange_paths(temp, final_) : rename_no_replace(temp, final_);
+        if (ec)
             throw io_error(final_.string() +
                            ": cannot move the finished package into place: " + ec.message());
-        }
+        // Checked once more where nobody else writes: a file that reached the previous package
+        // between check_replaceable() and the swap keeps the whole of it, hidden beside the new
+        // one, rather than have one of its files removed.
+        if (replacing && detail::replaceable_package_dir(temp)) detail::remove_package_files(temp);
         temp_->release();
-        if (old) {
-            // Checked once more where nobody else writes: a file that reached the old package
-            // between check_replaceable() and the move keeps the whole of it, hidden beside the
-            // new one, rather than have one of its files removed.
-            if (detail::replaceable_package_dir(old->path()))
-                detail::remove_package_files(old->path());
-            old->release();
-        }
         return m;
     }
 
