@@ -216,14 +216,21 @@ std::optional<recipe_outcome> run_recipe(const paper_cli& o, const std::filesyst
 /// report.json's "format": what marks a directory as an earlier run's.
 constexpr const char* paper_report_format = "keychroma-paper-report";
 
-/// Whether `folder` holds nothing but one recipe's outputs (and hidden temporaries), its package
-/// a keychroma package: an earlier run's recipe folder, which a new run may replace whole.
+/// Whether `folder` holds nothing but one recipe's outputs (and a killed run's hidden
+/// temporaries), its package a keychroma package: an earlier run's recipe folder, which a new run
+/// may replace whole (everything in it is removed, so nothing else may be there).
 bool is_recipe_folder(const std::filesystem::path& folder) {
     namespace fs = std::filesystem;
     std::error_code ec;
     for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
         const std::string name = it->path().filename().string();
-        if (is_temporary_name(name)) continue;
+        if (is_temporary_name(name)) {
+            // A killed run's: a file, or a package's temporary directory (package files only).
+            if (it->is_symlink(ec) ||
+                (it->is_directory(ec) && !pipeline::detail::replaceable_package_dir(it->path())))
+                return false;
+            continue;
+        }
         if (name == "package") {
             if (!it->is_directory(ec) || it->is_symlink(ec) ||
                 !pipeline::detail::replaceable_package_dir(it->path()))
@@ -249,15 +256,11 @@ void run(const paper_cli& o, const global_options& global) {
     std::optional<directory_output> outputs;
     if (ranks.is_root()) {
         outputs.emplace(o.out, "report.json", paper_report_format);
-        for (const std::string& name : o.recipes) {
-            std::error_code ec;
-            const auto earlier = outputs->final_path(name);
-            if (fs::exists(fs::symlink_status(earlier, ec)) &&
-                (!fs::is_directory(fs::symlink_status(earlier, ec)) || !is_recipe_folder(earlier)))
-                throw io_error(earlier.string() +
+        for (const std::string& name : o.recipes)
+            if (!outputs->may_replace(name, is_recipe_folder))
+                throw io_error(outputs->final_path(name).string() +
                                ": holds files that are not an earlier paper run's outputs; give "
                                "a new or empty directory");
-        }
     }
 
     std::vector<recipe_outcome> outcomes;

@@ -516,6 +516,13 @@ BOOST_AUTO_TEST_CASE(paper_writes_its_report) {
     BOOST_TEST(read_text(d / "p" / "report.json") == earlier_report);
     BOOST_TEST(!fs::exists(d / "p" / "standard"));
     fs::remove(d / "p" / "paper" / "main.tex");
+    // A hidden folder with a temporary's name is a killed run's only when it is a package's.
+    fs::create_directory(d / "p" / "paper" / ".mine.tmp-1");
+    std::ofstream(d / "p" / "paper" / ".mine.tmp-1" / "thesis.tex") << "the user's";
+    r = paper(d / "p");
+    BOOST_TEST(r.exit_code == 3, r.err);
+    BOOST_TEST(read_text(d / "p" / "paper" / ".mine.tmp-1" / "thesis.tex") == "the user's");
+    fs::remove_all(d / "p" / "paper" / ".mine.tmp-1");
     std::ofstream(d / "p" / "paper" / ".colorized.tmp-0123456789ab.y4m") << "killed";
     r = paper(d / "p");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);

@@ -10,6 +10,7 @@
 // earlier run's folder of its name is replaced whole, and only when the caller's rule recognises
 // all that it holds.
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -119,12 +120,37 @@ BOOST_AUTO_TEST_CASE(an_existing_directory_gets_the_outputs_and_keeps_everything
     directory_output out(d / "kf", index_file, format);
     write_text(out.file("frames.csv"), "new");
     write_text(out.file("clusters.svg"), "<svg/>");
+    write_text(out.file(index_file), index_text); // a run's index is written last
     BOOST_TEST(read_text(d / "kf" / "frames.csv") == "an earlier run's"); // not before commit
     out.commit();
     BOOST_TEST((names_in(d / "kf") == std::set<std::string>{".hidden", "clusters.svg", "frames.csv",
                                                             index_file, "notes.txt"}));
     BOOST_TEST(read_text(d / "kf" / "frames.csv") == "new");
     BOOST_TEST(read_text(d / "kf" / "notes.txt") == "notes");
+
+    // An output's name holding a file changed after the earlier run's index was written (the
+    // user's edit, or a file of theirs put there since) is not replaced: the commit is refused
+    // before anything moves, the finished outputs kept where the error says.
+    write_text(d / "kf" / "frames.csv", "edited by the user");
+    fs::last_write_time(d / "kf" / "frames.csv",
+                        fs::last_write_time(d / "kf" / index_file) + std::chrono::seconds(1));
+    directory_output again(d / "kf", index_file, format);
+    write_text(again.file("clusters.svg"), "<svg>new</svg>");
+    write_text(again.file("frames.csv"), "newer");
+    try {
+        again.commit();
+        BOOST_FAIL("commit succeeded");
+    } catch (const keychroma::io_error& e) {
+        const std::string what = e.what();
+        BOOST_TEST(what.find("frames.csv was changed after the earlier run wrote it") !=
+                       std::string::npos,
+                   what);
+        const fs::path kept = what.substr(what.find("kept in ") + 8);
+        BOOST_TEST(read_text(kept / "frames.csv") == "newer");
+        fs::remove_all(kept);
+    }
+    BOOST_TEST(read_text(d / "kf" / "frames.csv") == "edited by the user");
+    BOOST_TEST(read_text(d / "kf" / "clusters.svg") == "<svg/>");
 }
 
 BOOST_AUTO_TEST_CASE(an_earlier_runs_listed_files_that_are_not_written_again_are_removed) {
@@ -142,15 +168,20 @@ BOOST_AUTO_TEST_CASE(an_earlier_runs_listed_files_that_are_not_written_again_are
     write_text(kf / index_file,
                R"({"format": "keychroma-keyframes", "keyframe_files": ["keyframe_000001.png",
                "keyframe_000005.png", "keyframe_000009.png", ".hidden", "../outside.png",
-               "sub/a.png", "keyframes.json", 7]})");
+               "sub/a.png", "keyframes.json", 7, "keyframe_000002.png"]})");
+    // A listed keyframe changed after the index was written: coloured by hand, the user's now.
+    write_text(kf / "keyframe_000002.png", "coloured by hand");
+    fs::last_write_time(kf / "keyframe_000002.png",
+                        fs::last_write_time(kf / index_file) + std::chrono::seconds(1));
     directory_output out(kf, index_file, format, "keyframe_files");
     write_text(out.file("keyframe_000005.png"), "new");
     write_text(out.file(index_file), index_text);
     BOOST_TEST(fs::exists(kf / "keyframe_000001.png")); // not before commit
     out.commit();
-    BOOST_TEST((names_in(kf) == std::set<std::string>{".hidden", "keyframe_000005.png",
-                                                      "keyframe_000009.png", index_file,
-                                                      "notes.txt", "sub"}));
+    BOOST_TEST((names_in(kf) == std::set<std::string>{".hidden", "keyframe_000002.png",
+                                                      "keyframe_000005.png", "keyframe_000009.png",
+                                                      index_file, "notes.txt", "sub"}));
+    BOOST_TEST(read_text(kf / "keyframe_000002.png") == "coloured by hand");
     BOOST_TEST(read_text(kf / "keyframe_000005.png") == "new");
     BOOST_TEST(fs::is_directory(kf / "keyframe_000009.png"));
     BOOST_TEST(read_text(kf / "sub" / "a.png") == "earlier sub/a.png");

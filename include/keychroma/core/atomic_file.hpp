@@ -211,19 +211,26 @@ namespace detail {
 /// Swaps two existing entries in one step (Linux's renameat2(RENAME_EXCHANGE)), so that a reader
 /// of `to` finds the old entry or the new one, and a process killed at any moment leaves one of
 /// them there: how a finished output directory replaces an earlier one. On a file system without
-/// it (EINVAL: NFS, some FUSE), `from` moves aside, `to` to `from`'s name, then `from` to `to`'s
-/// (rename_no_replace), with a moment in which `to` is missing.
+/// it (EINVAL: NFS, some FUSE), `from` moves aside, `to` to `from`'s name, then `from` to `to`'s,
+/// each by rename_no_replace (nothing that appears meanwhile is replaced; a failed step is
+/// undone), with a moment in which `to` is missing.
 [[nodiscard]] inline std::error_code exchange_paths(const std::filesystem::path& from,
                                                     const std::filesystem::path& to) {
     if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_EXCHANGE) == 0) return {};
     if (errno != EINVAL && errno != ENOSYS) return {errno, std::generic_category()};
     auto aside = from;
     aside += ".new";
-    std::error_code ec;
-    std::filesystem::rename(from, aside, ec);
-    if (!ec) std::filesystem::rename(to, from, ec);
-    if (!ec) ec = rename_no_replace(aside, to);
-    return ec;
+    if (const auto ec = rename_no_replace(from, aside)) return ec;
+    if (const auto ec = rename_no_replace(to, from)) {
+        (void)rename_no_replace(aside, from);
+        return ec;
+    }
+    if (const auto ec = rename_no_replace(aside, to)) {
+        (void)rename_no_replace(from, to);
+        (void)rename_no_replace(aside, from);
+        return ec;
+    }
+    return {};
 }
 
 /// A fresh directory `dir/.<name>.tmp-XXXXXX` made by mkdtemp (exclusive, never an existing

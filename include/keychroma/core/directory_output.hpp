@@ -55,7 +55,11 @@ public:
             if (!earlier && !holds_nothing())
                 throw io_error(dir_.string() + ": holds other files and no " + index_ +
                                " of an earlier run; give a new or empty directory");
-            if (earlier) earlier_files_ = names_listed(*earlier, listing);
+            if (earlier) {
+                earlier_files_ = names_listed(*earlier, listing);
+                earlier_written_ = fs::last_write_time(dir_ / index_, ec);
+                if (ec) earlier_written_.reset();
+            }
         }
         // A new DIR is staged in its nearest existing parent, so that commit()'s rename stays on
         // one file system (a parent that does not exist yet cannot be a mount point).
@@ -71,11 +75,13 @@ public:
     directory_output(const directory_output&) = delete;
     directory_output& operator=(const directory_output&) = delete;
     /// Without commit(): the staged folders go with what is in them, then the staged files.
+    /// (A folder already moved into DIR is not in staging any more; an earlier run's folder
+    /// swapped into staging is removed only by commit(), once judged.)
     ~directory_output() {
         std::error_code ec;
         if (staging_ && !staging_->path().empty()) // not committed, nor kept by an error
             for (const auto& f : folders_)
-                std::filesystem::remove_all(staging_->path() / f.name, ec);
+                if (!f.moved) std::filesystem::remove_all(staging_->path() / f.name, ec);
     }
 
     /// Where to write the output `name` now (a plain file name, no directories).
@@ -98,9 +104,20 @@ public:
             throw io_error(final_path(name).string() + ": cannot create the output folder" +
                            (ec ? ": " + ec.message() : std::string(" twice")));
         names_.push_back(name);
-        folders_.push_back({name, std::move(replaceable), signal_cleanup(path, removal::tree)});
+        folders_.push_back(
+            {name, std::move(replaceable), signal_cleanup(path, removal::tree), false});
         return path;
     }
+    /// Whether commit() may put the folder `name` in DIR: nothing is there, or a directory (not a
+    /// link) that `replaceable` recognises as an earlier run's. A caller asks before its work.
+    [[nodiscard]] bool may_replace(const std::string& name, const folder_rule& replaceable) const {
+        std::error_code ec;
+        const auto at = final_path(name);
+        const auto status = std::filesystem::symlink_status(at, ec);
+        return !std::filesystem::exists(status) ||
+               (std::filesystem::is_directory(status) && replaceable(at));
+    }
+
     /// Where the output `name` will be once committed.
     [[nodiscard]] std::filesystem::path final_path(const std::string& name) const {
         return dir_ / name;
@@ -114,6 +131,10 @@ public:
     void commit() {
         namespace fs = std::filesystem;
         std::error_code ec;
+        // From here a stopping signal leaves the staged folders (hidden), as SIGKILL would: once
+        // an earlier run's folder has been swapped into staging, only its judgment below may
+        // remove it.
+        for (auto& f : folders_) f.on_signal.release();
         if (!existed_) {
             fs::create_directories(directory_of(dir_), ec);
             // Not rename(2): it would replace an empty directory made at DIR during the run.
@@ -132,44 +153,52 @@ public:
         }
         // Again: the user may have put files into DIR, or taken the index away, during the run.
         if (!may_write_into()) keep_and_throw("holds other files and no " + index_);
-        // Every folder is judged before anything moves, so that a refusal changes nothing.
+        // Everything is judged before anything moves, so that a refusal changes nothing: an
+        // earlier run's folder by the caller's rule, a file by its time (the earlier index was
+        // written after all of that run's outputs; a file changed since is the user's now).
         for (const auto& f : folders_)
-            if (fs::exists(fs::symlink_status(dir_ / f.name, ec)) &&
-                !is_replaceable(dir_ / f.name, f))
+            if (!may_replace(f.name, f.replaceable))
                 keep_and_throw(f.name + " holds files that are not an earlier run's outputs");
-        std::vector<const staged_folder*> swapped; // their earlier folders are now in staging
+        for (const auto& name : names_)
+            if (std::ranges::find(folders_, name, &staged_folder::name) == folders_.end() &&
+                changed_since_the_earlier_run(name))
+                keep_and_throw(name +
+                               " was changed after the earlier run wrote it (an edit, or a copy "
+                               "that did not keep the times): move it away or give a new "
+                               "directory");
         for (const auto& name : names_) {
             const auto folder = std::ranges::find(folders_, name, &staged_folder::name);
             const auto from = staging_->path() / name, to = dir_ / name;
+            const bool swap = folder != folders_.end() && fs::exists(fs::symlink_status(to, ec));
             if (folder == folders_.end())
                 fs::rename(from, to, ec);
-            else if (fs::exists(fs::symlink_status(to, ec)))
-                ec = exchange_paths(from, to), swapped.push_back(&*folder);
             else
-                ec = rename_no_replace(from, to);
+                ec = swap ? exchange_paths(from, to) : rename_no_replace(from, to);
             if (ec)
                 throw io_error(to.string() +
                                ": cannot move the finished output into place: " + ec.message());
-        }
-        // The earlier folders, judged once more where nobody else writes: one that a file
-        // reached meanwhile stays, with the staging directory, and the error says where.
-        for (const staged_folder* f : swapped) {
-            const auto earlier = staging_->path() / f->name;
-            if (!is_replaceable(earlier, *f))
-                keep_and_throw("the earlier " + f->name +
+            if (folder == folders_.end()) continue;
+            folder->moved = true;
+            // The earlier folder, now in staging, judged once more where nobody else writes:
+            // one that a file reached meanwhile stays, with the staging directory, and the
+            // error says where.
+            if (swap && !may_remove_earlier(from, *folder))
+                keep_and_throw("the earlier " + name +
                                " received other files while it was replaced");
-            fs::remove_all(earlier, ec);
+            if (swap) fs::remove_all(from, ec);
         }
         folders_.clear();
         staging_.reset(); // now empty: removed
         // Left in place they would pass for this run's (a folder of keyframe PNGs is a training
-        // set: `train --references DIR`). Only regular files: a directory or a link the user put
-        // at such a name is not the earlier run's output. One that cannot be removed stays, as
-        // it would have before; the new outputs are complete either way.
+        // set: `train --references DIR`). Only regular files not changed since the earlier index
+        // was written (which was after all of that run's outputs): a directory or a link at such
+        // a name, or a keyframe the user has coloured by hand since, is not the earlier run's
+        // output. One that cannot be removed stays, as it would have before; the new outputs
+        // are complete either way.
         for (const auto& name : earlier_files_)
             if (std::ranges::find(names_, name) == names_.end() &&
-                fs::is_regular_file(fs::symlink_status(dir_ / name, ec)))
-                fs::remove(dir_ / name, ec);
+                !changed_since_the_earlier_run(name))
+                fs::remove(dir_ / name, ec); // nothing when it is gone already
     }
 
 private:
@@ -222,10 +251,23 @@ private:
         std::string name;
         folder_rule replaceable;
         signal_cleanup on_signal; ///< the staged folder, with what is in it
+        bool moved = false;       ///< into DIR by commit()
     };
 
-    [[nodiscard]] static bool is_replaceable(const std::filesystem::path& path,
-                                             const staged_folder& f) {
+    /// Whether DIR/name exists and is not a regular file (not a link) written no later than
+    /// the earlier run's index (in a DIR that was new or empty, anything at an output's name
+    /// appeared meanwhile).
+    [[nodiscard]] bool changed_since_the_earlier_run(const std::string& name) const {
+        std::error_code ec;
+        const auto status = std::filesystem::symlink_status(dir_ / name, ec);
+        if (!std::filesystem::exists(status)) return false;
+        const auto written = std::filesystem::last_write_time(dir_ / name, ec);
+        return !std::filesystem::is_regular_file(status) || ec || !earlier_written_ ||
+               written > *earlier_written_;
+    }
+
+    [[nodiscard]] static bool may_remove_earlier(const std::filesystem::path& path,
+                                                 const staged_folder& f) {
         std::error_code ec;
         return std::filesystem::is_directory(std::filesystem::symlink_status(path, ec)) &&
                f.replaceable(path);
@@ -236,6 +278,8 @@ private:
     bool existed_ = false;
     std::vector<std::string> names_;
     std::vector<std::string> earlier_files_; ///< the earlier run's listed files, by name
+    /// When the earlier run's index was written (none: DIR was new or empty).
+    std::optional<std::filesystem::file_time_type> earlier_written_;
     std::vector<staged_folder> folders_;
     std::optional<temp_directory> staging_;
 };
