@@ -38,15 +38,19 @@ void report_training(nlohmann::json& j, const nn::training_result& r) {
 
 template <class Recipe>
 void print_training(const nn::training_result& r, double seconds) {
-    std::printf("loss:      %.6f -> %.6f, recipe %s, %zu %s (%.1f s)\n", r.losses.front(),
-                r.losses.back(), Recipe::name.chars, r.epochs_run,
-                std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? "epochs"
-                                                                                : "steps",
-                seconds);
+    const char* updates =
+        std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? "epochs" : "steps";
+    // Losses are means per epoch or per report (10 steps): a shorter run has one, which
+    // "first -> last" would print twice, as if nothing had been learnt.
+    if (r.losses.size() > 1)
+        std::printf("loss:      %.6f -> %.6f, recipe %s, %zu %s (%.1f s)\n", r.losses.front(),
+                    r.losses.back(), Recipe::name.chars, r.epochs_run, updates, seconds);
+    else
+        std::printf("loss:      %.6f (mean over the run), recipe %s, %zu %s (%.1f s)\n",
+                    r.losses.empty() ? 0.0 : r.losses.front(), Recipe::name.chars, r.epochs_run,
+                    updates, seconds);
     if (r.resumed_from > 0)
-        std::printf("resumed:   from the checkpoint, after %zu %s\n", r.resumed_from,
-                    std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? "epochs"
-                                                                                    : "steps");
+        std::printf("resumed:   from the checkpoint, after %zu %s\n", r.resumed_from, updates);
 }
 
 template <class Backend, class Recipe>

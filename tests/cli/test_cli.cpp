@@ -196,6 +196,16 @@ BOOST_AUTO_TEST_CASE(keyframes_outputs_appear_whole_or_not_at_all) {
     BOOST_TEST(r.exit_code == 3, r.err);
     BOOST_TEST(one_line(r.err), r.err);
     BOOST_TEST(text_of(d / "afile") == "a file");
+
+    // A run killed (SIGKILL) while writing into an empty DIR left its staging folder there, which
+    // no process holds now: the next run takes DIR for empty, and the folder goes.
+    const auto staging = d / "empty" / ".keychroma.tmp-Ab3xYz";
+    fs::create_directories(staging);
+    std::ofstream(staging / "keyframe_000001.png") << "png";
+    r = keyframes("clip.y4m", d / "empty");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(!fs::exists(staging));
+    BOOST_TEST(names_in(d / "empty").count("keyframes.json") == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(convert_frames_size_and_gray) {

@@ -14,6 +14,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -235,11 +237,28 @@ BOOST_AUTO_TEST_CASE(rate_distortion_report_measures_real_files) {
          {"delivered_gray_raw_float32.mkv", "delivered_gray_ffv1_float32.mkv"})
         BOOST_TEST(eval_pooled(c.d / "received.mkv", rd / lossless).is_null(), lossless); // inf
 
-    // The report goes to a new directory: an existing one is left alone (exit 3).
-    r = run_tool("eval " + quote(c.clip) + " --rd " + quote(rd) + " --model " +
+    // A folder of the user's is left alone (exit 3, before any work); an earlier report's is
+    // replaced, the files of CRFs this run does not measure removed, the user's notes kept.
+    fs::create_directory(c.d / "mine");
+    std::ofstream(c.d / "mine" / "rd.md") << "the user's";
+    r = run_tool("eval " + quote(c.clip) + " --rd " + quote(c.d / "mine") + " --model " +
                  quote(pkg / "model.kcm"));
     BOOST_TEST(r.exit_code == 3, r.err);
-    BOOST_TEST(nlohmann::json::parse(read_text(rd / "rd.json")) == report);
+    BOOST_TEST(read_text(c.d / "mine" / "rd.md") == "the user's");
+    BOOST_TEST(std::distance(fs::directory_iterator(c.d / "mine"), fs::directory_iterator()) == 1);
+    std::ofstream(rd / "notes.txt") << "notes";
+    r = run_tool("eval " + quote(c.clip) + " --rd " + quote(rd) + " --model " +
+                 quote(pkg / "model.kcm") + " --crfs 25 --quiet --json");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto again = nlohmann::json::parse(read_text(rd / "rd.json"));
+    BOOST_TEST(again == nlohmann::json::parse(r.out));
+    std::set<std::string> expected{"rd.json", "rd.md", "rd.svg", "notes.txt"}, in_rd;
+    for (const auto& f : again["files"]) expected.insert(f.get<std::string>());
+    for (const auto& e : fs::directory_iterator(rd)) in_rd.insert(e.path().filename().string());
+    BOOST_TEST((in_rd == expected));
+    BOOST_TEST(expected.count("colour_h264_crf25.mp4") == 1u);
+    BOOST_TEST(in_rd.count("colour_h264_crf20.mp4") == 0u); // the first run's
+    BOOST_TEST(again["rows"].size() == 4u + 6u); // raw RGB, 4:2:0, FFV1, CRF 25; 3 grays x 2
     r = run_tool("eval " + quote(c.clip) + " --rd " + quote(c.d / "rd2"));
     BOOST_TEST(r.exit_code == 2, r.err); // --rd needs --model
     r = run_tool("eval " + quote(c.clip));

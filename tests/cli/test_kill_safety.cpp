@@ -6,7 +6,8 @@
 // under a temporary name and renamed into place whole (design.md section 5). Each command runs
 // once to completion for the reference, then is killed at several points of its run over an
 // older output; after each kill the final name holds exactly the older output or exactly the
-// reference. (A killed process cannot remove its hidden temporary; those may remain.)
+// reference. A killed process cannot remove its hidden temporaries; the next complete run
+// writing the same output removes them (core/temporary_lock.hpp).
 
 #include <algorithm>
 #include <chrono>
@@ -40,6 +41,17 @@ std::string snapshot(const fs::path& p) {
     std::sort(names.begin(), names.end());
     for (const auto& n : names) s << n.filename().string() << '\n' << snapshot(n) << '\n';
     return s.str();
+}
+
+/// The hidden temporaries of the output `target` in its folder (`.target.tmp-...`): what a
+/// killed run leaves.
+std::vector<std::string> temporaries_of(const fs::path& target) {
+    std::vector<std::string> names;
+    const auto prefix = "." + target.stem().string() + ".tmp-";
+    for (const auto& e : fs::directory_iterator(target.parent_path()))
+        if (e.path().filename().string().starts_with(prefix))
+            names.push_back(e.path().filename().string());
+    return names;
 }
 
 /// Runs `command` (with OUT standing for the output) to completion at `reference`, then, over
@@ -79,6 +91,13 @@ void check_kills(const std::string& command, const fs::path& older, const fs::pa
     }
     // the delays must really interrupt the command, or nothing was tested
     BOOST_TEST(killed >= 3, command << ": killed " << killed << " of " << delays.size());
+    // The killed runs' temporaries go when the output is written again, and the new one is whole.
+    const auto left = temporaries_of(target);
+    BOOST_TEST_MESSAGE(command << ": " << left.size() << " temporaries left by the kills");
+    const auto again = run_over_older("");
+    BOOST_TEST_REQUIRE(again.exit_code == 0, again.err);
+    BOOST_TEST(stable(target) == whole_new);
+    BOOST_TEST(temporaries_of(target).empty());
 }
 
 /// A package without its manifest's timings (seconds differ from run to run), checksums

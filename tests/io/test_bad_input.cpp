@@ -319,4 +319,12 @@ BOOST_AUTO_TEST_CASE(bad_images) {
         std::printf("  %s\n", e.what());
         BOOST_TEST(std::string(e.what()).find(huge.string()) != std::string::npos);
     }
+    // A PNG header stb refuses (60000 x 60000 x 3 bytes is over its 2^30): the message says it
+    // is a PNG that cannot be decoded, not stb's "unknown image type".
+    auto large = std::string(reinterpret_cast<const char*>(ihdr), sizeof ihdr);
+    large.replace(16, 8, std::string("\0\0\xea\x60\0\0\xea\x60", 8));
+    const auto too_large = tmp / "too_large.png";
+    write_bytes(too_large, large + std::string(1000, '\x55'));
+    expect_error<format_error>([&] { image_sequence_reader r(too_large); }, too_large,
+                               "a PNG file that cannot be decoded");
 }

@@ -4,7 +4,8 @@
 // under the final name. Temporaries are created exclusively (O_CREAT | O_EXCL | O_NOFOLLOW, or
 // mkdtemp for directories) under unpredictable names, so a file or symlink planted in a shared
 // output folder can neither be overwritten nor redirect the output. While they exist they are
-// registered for removal on SIGTERM, SIGINT and SIGHUP (signal_cleanup.hpp).
+// registered for removal on SIGTERM, SIGINT and SIGHUP (signal_cleanup.hpp), and locked, so that
+// the next run writing the same output removes those a killed run left (temporary_lock.hpp).
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -19,10 +20,12 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/signal_cleanup.hpp"
+#include "keychroma/core/temporary_lock.hpp"
 
 namespace keychroma {
 
@@ -62,7 +65,8 @@ namespace detail {
     return 022;
 }
 
-/// Twelve random hex digits: what makes a temporary's name unpredictable.
+/// Twelve random hex digits (temp_file_random_length): what makes a temporary's name
+/// unpredictable.
 [[nodiscard]] inline std::string random_suffix() {
     thread_local std::mt19937_64 gen{std::random_device{}() ^ (std::uint64_t(::getpid()) << 32)};
     char buf[16];
@@ -71,20 +75,36 @@ namespace detail {
     return buf;
 }
 
+/// Length of the random part of a temporary file's name.
+inline constexpr std::size_t temp_file_random_length = 12;
+
+/// A temporary file just made, and the lock its owner holds on it.
+struct locked_temp_file {
+    std::filesystem::path path;
+    temporary_lock lock;
+};
+
 /// Creates an empty file `dir/.<stem>.tmp-<random><ext>` exclusively (never opening an
-/// existing file or following a symlink), with the permissions a new file gets from the umask.
-[[nodiscard]] inline std::filesystem::path create_temp_file(const std::filesystem::path& final_) {
+/// existing file or following a symlink), with the permissions a new file gets from the umask,
+/// and locks it, after removing the temporaries of that name a killed run left. (Not in a
+/// folder that is itself a temporary: one just made holds no leftovers, and a staged folder of
+/// thousands of keyframes would be read once per keyframe.)
+[[nodiscard]] inline locked_temp_file create_temp_file(const std::filesystem::path& final_) {
     // Same directory (rename must not cross file systems) and the same extension, because some
     // writers (FFmpeg, stb) choose the format from it.
     const auto dir = directory_of(final_);
+    const auto prefix = "." + final_.stem().string() + ".tmp-";
+    const auto ext = final_.extension().string();
+    if (!is_temporary_name(std::filesystem::absolute(dir).filename().string()))
+        remove_leftover_temporaries(dir, prefix, temp_file_random_length, ext,
+                                    temporary_kind::file);
     for (int attempt = 0; attempt < 64; ++attempt) {
-        const auto temp = dir / ("." + final_.stem().string() + ".tmp-" + random_suffix() +
-                                 final_.extension().string());
+        const auto temp = dir / (prefix + random_suffix() + ext);
         const int fd =
             ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
         if (fd >= 0) {
-            ::close(fd);
-            return temp;
+            if (auto lock = temporary_lock::hold(fd, temp)) return {temp, std::move(*lock)};
+            continue; // taken for a leftover by another run in that instant: another name
         }
         if (errno != EEXIST)
             throw io_error(final_.string() + ": cannot create a temporary file in " + dir.string() +
@@ -131,14 +151,17 @@ public:
                            " does not exist");
         if (std::filesystem::is_directory(final_, ec))
             throw io_error(final_.string() + ": is a directory");
-        temp_ = detail::create_temp_file(final_);
+        auto temp = detail::create_temp_file(final_);
+        temp_ = std::move(temp.path);
+        lock_ = std::move(temp.lock);
         on_signal_ = signal_cleanup(temp_, removal::file);
     }
     atomic_output(const atomic_output&) = delete;
     atomic_output& operator=(const atomic_output&) = delete;
     atomic_output(atomic_output&& other) noexcept
         : final_(std::move(other.final_)), temp_(std::move(other.temp_)),
-          committed_(other.committed_), on_signal_(std::move(other.on_signal_)) {
+          committed_(other.committed_), on_signal_(std::move(other.on_signal_)),
+          lock_(std::move(other.lock_)) {
         other.committed_ = true; // the moved-from object no longer owns the file
     }
     atomic_output& operator=(atomic_output&&) = delete;
@@ -162,6 +185,7 @@ public:
             throw io_error(final_.string() + ": cannot rename finished output: " + ec.message());
         committed_ = true;
         on_signal_.release();
+        lock_.release();
     }
 
 private:
@@ -169,6 +193,7 @@ private:
     std::filesystem::path temp_;
     bool committed_ = false;
     signal_cleanup on_signal_;
+    temporary_lock lock_; ///< dropped with the temporary: after its removal or rename
 };
 
 namespace detail {
@@ -234,20 +259,31 @@ namespace detail {
 }
 
 /// A fresh directory `dir/.<name>.tmp-XXXXXX` made by mkdtemp (exclusive, never an existing
-/// directory or symlink), given the permissions a new directory gets from the umask. Its owner
-/// names every file it puts there (`file()`); unless `release()` was called, the destructor
-/// removes those files and then the directory if that left it empty -- never anything else, so
-/// a file someone else put there (or a package moved there to be replaced) survives.
+/// directory or symlink), given the permissions a new directory gets from the umask, and locked
+/// (temporary_lock.hpp) after the ones of that name a killed run left are removed. Its owner
+/// names every file it puts there (`file()`); unless `release()` or `keep()` was called, the
+/// destructor removes those files and then the directory if that left it empty -- never anything
+/// else, so a file someone else put there (or a package moved there to be replaced) survives.
 class temp_directory {
 public:
     temp_directory(const std::filesystem::path& dir, const std::string& name) {
-        std::string pattern = (dir / ("." + name + ".tmp-XXXXXX")).string();
-        std::vector<char> buf(pattern.begin(), pattern.end());
-        buf.push_back('\0');
-        if (!::mkdtemp(buf.data()))
+        remove_leftovers(dir, name);
+        for (int attempt = 0; attempt < 64 && path_.empty(); ++attempt) {
+            std::string pattern = (dir / ("." + name + ".tmp-XXXXXX")).string();
+            std::vector<char> buf(pattern.begin(), pattern.end());
+            buf.push_back('\0');
+            if (!::mkdtemp(buf.data()))
+                throw io_error((dir / name).string() + ": cannot create a temporary directory in " +
+                               dir.string() + ": " + std::strerror(errno));
+            const int fd = ::open(buf.data(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (auto lock = temporary_lock::hold(fd, buf.data())) {
+                path_ = buf.data();
+                lock_ = std::move(*lock);
+            } // else taken for a leftover by another run in that instant: another name
+        }
+        if (path_.empty())
             throw io_error((dir / name).string() + ": cannot create a temporary directory in " +
-                           dir.string() + ": " + std::strerror(errno));
-        path_ = buf.data();
+                           dir.string());
         ::chmod(path_.c_str(), 0777 & ~detail::current_umask());
         on_signal_.emplace_back(path_, removal::empty_directory);
     }
@@ -258,6 +294,13 @@ public:
         std::error_code ec;
         for (const auto& name : files_) std::filesystem::remove(path_ / name, ec);
         std::filesystem::remove(path_, ec); // only an empty directory is removed
+    }
+
+    /// Removes the directories `dir/.<name>.tmp-XXXXXX` that a killed run left (no live process
+    /// holds them), with all they hold: what the constructor does first, and what a caller does
+    /// before it judges whether `dir` holds anything of the user's.
+    static void remove_leftovers(const std::filesystem::path& dir, const std::string& name) {
+        remove_leftover_temporaries(dir, "." + name + ".tmp-", 6, "", temporary_kind::directory);
     }
 
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
@@ -271,12 +314,27 @@ public:
     void release() noexcept {
         path_.clear();
         on_signal_.clear();
+        lock_.release();
+    }
+    /// The directory stays with what it holds (finished outputs that could not be moved into
+    /// place, a replaced package that received a file meanwhile), renamed `.<name>.kept-XXXXXX`
+    /// so that no later run takes it for a killed run's leftover; returns where it is now (its
+    /// old name if that rename fails).
+    [[nodiscard]] std::filesystem::path keep() {
+        auto kept = path_;
+        auto name = kept.filename().string();
+        name.replace(name.size() - 11, 4, ".kept"); // ".tmp-XXXXXX" -> ".kept-XXXXXX"
+        if (!rename_no_replace(path_, kept.replace_filename(name))) path_ = kept;
+        kept = path_;
+        release();
+        return kept;
     }
 
 private:
     std::filesystem::path path_;
     std::vector<std::string> files_;
     std::vector<signal_cleanup> on_signal_; ///< the directory and its files
+    temporary_lock lock_;
 };
 
 } // namespace keychroma

@@ -23,6 +23,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -50,6 +51,8 @@ public:
         existed_ = fs::exists(status);
         if (existed_ && !fs::is_directory(status))
             throw io_error(dir_.string() + ": exists and is not a directory");
+        // A killed run's staging directory is not the user's: gone before DIR is judged.
+        if (existed_) temp_directory::remove_leftovers(dir_, std::string(staging_name));
         if (existed_) {
             const auto earlier = earlier_index();
             if (!earlier && !holds_nothing())
@@ -69,7 +72,7 @@ public:
         if (!fs::is_directory(parent, ec))
             throw io_error(dir_.string() + ": cannot create: " + parent.string() +
                            " is not a directory");
-        staging_.emplace(parent, existed_ ? std::string("keychroma") : dir_.filename().string());
+        staging_.emplace(parent, existed_ ? std::string(staging_name) : dir_.filename().string());
     }
 
     directory_output(const directory_output&) = delete;
@@ -239,8 +242,7 @@ private:
 
     /// The run's work is not thrown away: the staging directory stays, and the error names it.
     [[noreturn]] void keep_and_throw(const std::string& why) {
-        const auto kept = staging_->path();
-        staging_->release();
+        const auto kept = staging_->keep();
         staging_.reset();
         folders_.clear();
         throw io_error(dir_.string() + ": " + why + "; the finished outputs are kept in " +
@@ -272,6 +274,9 @@ private:
         return std::filesystem::is_directory(std::filesystem::symlink_status(path, ec)) &&
                f.replaceable(path);
     }
+
+    /// The staging directory's name inside an existing DIR (`.keychroma.tmp-XXXXXX`).
+    static constexpr std::string_view staging_name = "keychroma";
 
     std::filesystem::path dir_;
     std::string index_, format_;

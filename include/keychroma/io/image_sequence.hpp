@@ -194,6 +194,25 @@ list_sequence(const std::filesystem::path& where) {
     return files;
 }
 
+/// The image format a file's first bytes name ("PNG", "JPEG", "GIF", "BMP"), or "" (TGA has
+/// no signature).
+[[nodiscard]] inline std::string_view image_signature(const std::filesystem::path& file) {
+    unsigned char head[8]{};
+    if (std::FILE* f = std::fopen(file.c_str(), "rb")) {
+        (void)std::fread(head, 1, sizeof head, f);
+        std::fclose(f);
+    }
+    const auto starts = [&](std::string_view signature) {
+        return std::equal(signature.begin(), signature.end(), head,
+                          [](char a, unsigned char b) { return static_cast<unsigned char>(a) == b; });
+    };
+    if (starts("\x89PNG\r\n\x1a\n")) return "PNG";
+    if (starts("\xff\xd8\xff")) return "JPEG";
+    if (starts("GIF87a") || starts("GIF89a")) return "GIF";
+    if (starts("BM")) return "BMP";
+    return {};
+}
+
 [[noreturn]] inline void fail_image(const std::filesystem::path& file) {
     std::error_code ec;
     if (!std::filesystem::exists(file, ec))
@@ -204,9 +223,15 @@ list_sequence(const std::filesystem::path& where) {
         std::fclose(f);
     else
         throw io_error(file.string() + ": cannot open: " + std::strerror(errno));
-    const char* why = stbi_failure_reason();
-    throw format_error(file.string() + ": not a readable image (" + (why ? why : "unknown reason") +
-                       ")");
+    std::string why = stbi_failure_reason() ? stbi_failure_reason() : "unknown reason";
+    // stbi_info tries each format in turn and reports the last one's failure, "unknown image
+    // type", even for a PNG whose header it read and refused (damaged, or over stb's 2^30
+    // bytes of pixels): the file's own signature says what it claims to be.
+    if (why == "unknown image type")
+        if (const auto claimed = image_signature(file); !claimed.empty())
+            why = "a " + std::string(claimed) +
+                  " file that cannot be decoded: damaged, or too large for the decoder";
+    throw format_error(file.string() + ": not a readable image (" + why + ")");
 }
 
 using file_ptr = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;

@@ -235,8 +235,11 @@ public:
                            ": cannot move the finished package into place: " + ec.message());
         // Checked once more where nobody else writes: a file that reached the previous package
         // between check_replaceable() and the swap keeps the whole of it, hidden beside the new
-        // one, rather than have one of its files removed.
-        if (replacing && detail::replaceable_package_dir(temp)) detail::remove_package_files(temp);
+        // one (`.NAME.kept-XXXXXX`), rather than have one of its files removed.
+        if (replacing && !detail::replaceable_package_dir(temp))
+            (void)temp_->keep();
+        else if (replacing)
+            detail::remove_package_files(temp);
         temp_->release();
         return m;
     }

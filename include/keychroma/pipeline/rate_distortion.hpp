@@ -10,14 +10,16 @@
 //                 colorized as the receiver does.
 // Every sent file is written into the report's directory and its size read back from the file
 // system, so the report's bytes are the files' real sizes; what arrives is written there too, and
-// the report (report/rate_distortion_report.hpp). The directory is built under a temporary name
-// and appears complete or not at all.
+// the report (report/rate_distortion_report.hpp). The directory appears complete or not at all
+// (core/directory_output.hpp): a new or empty one, or an earlier report's (its rd.json), whose
+// files this run replaces, and removes those it does not write again (other --crfs).
 
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,7 +27,7 @@
 #include <utility>
 #include <vector>
 
-#include "keychroma/core/atomic_file.hpp"
+#include "keychroma/core/directory_output.hpp"
 #include "keychroma/core/error.hpp"
 #include "keychroma/io/gray_video.hpp"
 #include "keychroma/io/open.hpp"
@@ -52,6 +54,9 @@ struct rd_report {
     io::rational fps{25, 1};
     std::string original, model;
     std::vector<rd_delivery> rows;
+    /// Every file written into the directory but the report's own: rd.json lists them, so that
+    /// a later report into the same directory removes those it does not write again.
+    std::vector<std::string> files;
 };
 
 /// Frames from which `package` sends fewer bytes than `colour`, each frame costing what it cost
@@ -80,25 +85,26 @@ struct rate_distortion_options {
 
 #ifdef KEYCHROMA_HAS_FFMPEG
 
-/// Delivers `original` (any video) every way listed above into the directory `report_dir`, which
-/// must not exist, the packages with the model file `model` (loaded into `net`), and measures
-/// each. io_error when `report_dir` exists.
+/// Delivers `original` (any video) every way listed above into the directory `report_dir` (new,
+/// empty, or an earlier report's), the packages with the model file `model` (loaded into
+/// `net`), and measures each. io_error, before any work, when `report_dir` holds anything else.
 template <class Net>
 rd_report measure_rate_distortion(Net& net, const std::filesystem::path& original,
                                   const std::filesystem::path& model,
                                   const std::filesystem::path& report_dir,
                                   const rate_distortion_options& options = {}) {
     namespace fs = std::filesystem;
-    const auto dir = without_trailing_separators(report_dir); // "rd/" is the directory "rd"
-    std::error_code ec;
-    if (fs::exists(fs::symlink_status(dir, ec)))
-        throw io_error(dir.string() + ": exists; the report is written to a new directory");
-    temp_directory out(directory_of(dir), dir.filename().string());
+    directory_output out(report_dir, "rd.json", "keychroma-rate-distortion", "files");
     const auto step = [&](const std::string& what) {
         if (options.on_step) options.on_step(what);
     };
 
     rd_report r;
+    std::map<std::string, fs::path> staged; ///< where each of r.files is until the commit
+    const auto stage = [&](const std::string& name) {
+        r.files.push_back(name);
+        return staged[name] = out.file(name);
+    };
     r.original = original.string();
     r.model = model.string();
     io::video_info info;
@@ -114,7 +120,7 @@ rd_report measure_rate_distortion(Net& net, const std::filesystem::path& origina
         info = source->info();
         if (info.fps.num <= 0 || info.fps.den <= 0) info.fps = {25, 1};
         const auto add = [&](std::string name, std::string file, bool is_package, auto open) {
-            codings.push_back({std::move(name), file, open(out.file(file)), is_package});
+            codings.push_back({std::move(name), file, open(stage(file)), is_package});
         };
         add("raw 4:2:0 (Y4M)", "colour_420.y4m", false, [&](const fs::path& p) {
             io::sink_options o;
@@ -161,7 +167,7 @@ rd_report measure_rate_distortion(Net& net, const std::filesystem::path& origina
     const auto measure = [&](rd_delivery& row) {
         step("measuring " + row.name);
         auto truth = io::open_source(original);
-        auto result = io::open_source(out.path() / row.delivered);
+        auto result = io::open_source(staged.at(row.delivered));
         evaluate_options eo;
         eo.sheet_frames = 0;
         eo.truth_name = original.string();
@@ -171,7 +177,7 @@ rd_report measure_rate_distortion(Net& net, const std::filesystem::path& origina
         row.psnr_pooled = ev.all.psnr_pooled;
     };
     const auto size_of = [&](const std::string& file) {
-        return static_cast<std::uint64_t>(fs::file_size(out.path() / file));
+        return static_cast<std::uint64_t>(fs::file_size(staged.at(file)));
     };
 
     rd_delivery raw{"raw RGB (24-bit)", false, {}, 3 * r.width * r.height * r.frames, 0, "", 0, 0};
@@ -189,7 +195,7 @@ rd_report measure_rate_distortion(Net& net, const std::filesystem::path& origina
     const std::pair<nn::weight_format, std::string> weights[] = {
         {nn::weight_format::float32, "float32"}, {nn::weight_format::float16, "float16"}};
     for (const auto& [format, name] : weights)
-        nn::save(out.file("model_" + name + ".kcm"), net, format, settings);
+        nn::save(stage("model_" + name + ".kcm"), net, format, settings);
     for (const auto& c : codings) {
         if (!c.package) continue;
         for (const auto& [format, name] : weights) {
@@ -205,8 +211,8 @@ rd_report measure_rate_distortion(Net& net, const std::filesystem::path& origina
             row.delivered = "delivered_" + fs::path(c.file).stem().string() + "_" + name + ".mkv";
             step("colorizing " + row.name);
             {
-                auto sink = io::open_sink(out.file(row.delivered), info);
-                (void)colorize_gray_video(net, out.path() / c.file, out.path() / file, *sink,
+                auto sink = io::open_sink(stage(row.delivered), info);
+                (void)colorize_gray_video(net, staged.at(c.file), staged.at(file), *sink,
                                           options.colorize);
                 sink->close();
             }
@@ -216,13 +222,7 @@ rd_report measure_rate_distortion(Net& net, const std::filesystem::path& origina
     }
     if (options.write_report)
         options.write_report(r, [&](const std::string& name) { return out.file(name); });
-    // Not rename(2): it would replace an empty directory made at `dir` during the run.
-    if (const auto moved = rename_no_replace(out.path(), dir)) {
-        out.release(); // the finished report is kept where it is, and named
-        throw io_error(dir.string() + ": cannot move the finished report into place (" +
-                       moved.message() + "); it is kept in " + out.path().string());
-    }
-    out.release();
+    out.commit();
     return r;
 }
 

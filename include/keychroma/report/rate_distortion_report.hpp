@@ -55,7 +55,8 @@ namespace keychroma::report {
             {"height", r.height},
             {"frames", r.frames},
             {"fps", {r.fps.num, r.fps.den}},
-            {"rows", std::move(rows)}};
+            {"rows", std::move(rows)},
+            {"files", r.files}};
 }
 
 namespace detail {
@@ -192,13 +193,14 @@ inline void write_rd_plot(const std::filesystem::path& path, const pipeline::rd_
     pipeline::write_text_file(path, s);
 }
 
-/// The report's own files, rd.json, rd.md and rd.svg, each where `file` puts it: what
-/// rate_distortion_options::write_report is set to.
+/// The report's own files, rd.md, rd.svg and rd.json, each where `file` puts it: what
+/// rate_distortion_options::write_report is set to. rd.json, the directory's index, comes last:
+/// a later run takes a file changed after it for the user's.
 inline void write_rate_distortion_report(const pipeline::rd_report& r,
                                          const pipeline::report_file_path& file) {
-    pipeline::write_json_file(file("rd.json"), rd_json(r));
     pipeline::write_text_file(file("rd.md"), rd_markdown(r));
     write_rd_plot(file("rd.svg"), r);
+    pipeline::write_json_file(file("rd.json"), rd_json(r));
 }
 
 } // namespace keychroma::report
