@@ -300,7 +300,8 @@ public:
     /// holds them), with all they hold: what the constructor does first, and what a caller does
     /// before it judges whether `dir` holds anything of the user's.
     static void remove_leftovers(const std::filesystem::path& dir, const std::string& name) {
-        remove_leftover_temporaries(dir, "." + name + ".tmp-", 6, "", temporary_kind::directory);
+        remove_leftover_temporaries(dir, "." + name + ".tmp-", random_length, "",
+                                    temporary_kind::directory);
     }
 
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
@@ -321,16 +322,18 @@ public:
     /// so that no later run takes it for a killed run's leftover; returns where it is now (its
     /// old name if that rename fails).
     [[nodiscard]] std::filesystem::path keep() {
+        auto name = path_.filename().string(); // ".<name>.tmp-XXXXXX"
+        name.replace(name.size() - random_length - 5, 4, ".kept");
         auto kept = path_;
-        auto name = kept.filename().string();
-        name.replace(name.size() - 11, 4, ".kept"); // ".tmp-XXXXXX" -> ".kept-XXXXXX"
-        if (!rename_no_replace(path_, kept.replace_filename(name))) path_ = kept;
-        kept = path_;
+        kept.replace_filename(name);
+        if (rename_no_replace(path_, kept)) kept = path_; // not renamed: it stays where it is
         release();
         return kept;
     }
 
 private:
+    static constexpr std::size_t random_length = 6; ///< mkdtemp's XXXXXX
+
     std::filesystem::path path_;
     std::vector<std::string> files_;
     std::vector<signal_cleanup> on_signal_; ///< the directory and its files

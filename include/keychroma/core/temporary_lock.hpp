@@ -88,8 +88,8 @@ public:
 private:
     /// Whether `path` (not followed) still names the file open as `fd`.
     [[nodiscard]] static bool names(int fd, const std::filesystem::path& path) {
-        struct ::stat open_file {
-        }, named{};
+        struct ::stat open_file {};
+        struct ::stat named {};
         return ::fstat(fd, &open_file) == 0 && ::lstat(path.c_str(), &named) == 0 &&
                open_file.st_dev == named.st_dev && open_file.st_ino == named.st_ino;
     }
