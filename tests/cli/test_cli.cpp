@@ -143,16 +143,6 @@ BOOST_AUTO_TEST_CASE(keyframes_outputs_appear_whole_or_not_at_all) {
         return run_tool("keyframes " + quote(d / input) + " --out " + quote(out) + " --quiet" +
                         options);
     };
-    const auto names_in = [](const fs::path& dir) {
-        std::set<std::string> names;
-        for (const auto& e : fs::directory_iterator(dir))
-            names.insert(e.path().filename().string());
-        return names;
-    };
-    const auto text_of = [](const fs::path& p) {
-        std::ifstream f(p, std::ios::binary);
-        return std::string(std::istreambuf_iterator<char>(f), {});
-    };
     auto r = keyframes("cut.y4m", d / "new" / "kf");
     BOOST_TEST(r.exit_code == 4, r.err);
     BOOST_TEST(one_line(r.err), r.err);
@@ -164,26 +154,26 @@ BOOST_AUTO_TEST_CASE(keyframes_outputs_appear_whole_or_not_at_all) {
     BOOST_TEST(r.exit_code == 3, r.err);
     BOOST_TEST(one_line(r.err), r.err);
     BOOST_TEST((names_in(d / "mine") == std::set<std::string>{"frames.csv"}));
-    BOOST_TEST(text_of(d / "mine" / "frames.csv") == "the user's");
+    BOOST_TEST(read_text(d / "mine" / "frames.csv") == "the user's");
 
     r = keyframes("clip.y4m", d / "kf", " --every 10");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     std::ofstream(d / "kf" / "notes.txt") << "notes";
     const auto first = names_in(d / "kf");
-    const auto first_csv = text_of(d / "kf" / "frames.csv");
+    const auto first_csv = read_text(d / "kf" / "frames.csv");
     r = keyframes("cut.y4m", d / "kf");
     BOOST_TEST(r.exit_code == 4, r.err);
     BOOST_TEST((names_in(d / "kf") == first));
-    BOOST_TEST(text_of(d / "kf" / "frames.csv") == first_csv);
+    BOOST_TEST(read_text(d / "kf" / "frames.csv") == first_csv);
     // A run that succeeds replaces the outputs' own names, and removes the earlier run's
     // keyframe PNGs that it does not write again (every 10th frame before, every 20th now): the
     // folder holds the keyframes its keyframes.json lists, and the user's file.
     r = keyframes("clip.y4m", d / "kf", " --every 20");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
-    BOOST_TEST(text_of(d / "kf" / "notes.txt") == "notes");
-    BOOST_TEST(text_of(d / "kf" / "frames.csv") != first_csv);
+    BOOST_TEST(read_text(d / "kf" / "notes.txt") == "notes");
+    BOOST_TEST(read_text(d / "kf" / "frames.csv") != first_csv);
     std::set<std::string> expected{"notes.txt", "frames.csv", "clusters.svg", "keyframes.json"};
-    for (const auto& name : nlohmann::json::parse(text_of(d / "kf" / "keyframes.json"))
+    for (const auto& name : nlohmann::json::parse(read_text(d / "kf" / "keyframes.json"))
                                 .at("keyframe_files")
                                 .get<std::vector<std::string>>())
         expected.insert(name);
@@ -195,7 +185,7 @@ BOOST_AUTO_TEST_CASE(keyframes_outputs_appear_whole_or_not_at_all) {
     r = keyframes("clip.y4m", d / "afile");
     BOOST_TEST(r.exit_code == 3, r.err);
     BOOST_TEST(one_line(r.err), r.err);
-    BOOST_TEST(text_of(d / "afile") == "a file");
+    BOOST_TEST(read_text(d / "afile") == "a file");
 
     // A run killed (SIGKILL) while writing into an empty DIR left its staging folder there, which
     // no process holds now: the next run takes DIR for empty, and the folder goes.

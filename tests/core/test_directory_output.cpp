@@ -18,33 +18,21 @@
 #include <string>
 
 #include "keychroma/core/directory_output.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using keychroma::directory_output;
+using keychroma::test::names_in;
+using keychroma::test::read_text;
 using keychroma::test::temp_dir;
+using keychroma::test::write_text;
 
 namespace {
 
 const std::string index_file = "keyframes.json";
 const std::string format = "keychroma-keyframes";
 const std::string index_text = R"({"format": "keychroma-keyframes"})";
-
-void write_text(const fs::path& p, const std::string& text) {
-    std::ofstream(p, std::ios::binary) << text;
-}
-
-std::string read_text(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(f), {}};
-}
-
-/// Every name in a directory, hidden ones included.
-std::set<std::string> names_in(const fs::path& dir) {
-    std::set<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
-    return names;
-}
 
 } // namespace
 

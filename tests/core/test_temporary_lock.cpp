@@ -22,30 +22,18 @@
 #include "keychroma/core/atomic_file.hpp"
 #include "keychroma/core/directory_output.hpp"
 #include "keychroma/core/temporary_lock.hpp"
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using keychroma::temporary_kind;
 using keychroma::temporary_lock;
+using keychroma::test::names_in;
+using keychroma::test::read_text;
 using keychroma::test::temp_dir;
+using keychroma::test::write_text;
 
 namespace {
-
-void write_text(const fs::path& p, const std::string& text) {
-    std::ofstream(p, std::ios::binary) << text;
-}
-
-std::string read_text(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(f), {}};
-}
-
-/// Every name in a directory, hidden ones included.
-std::set<std::string> names_in(const fs::path& dir) {
-    std::set<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
-    return names;
-}
 
 /// Runs `make` in a child process, which calls the `die(path)` it is given while its objects
 /// live: the child reports `path` and SIGKILLs itself (no destructor, no handler runs). Returns

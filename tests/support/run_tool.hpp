@@ -9,6 +9,7 @@
 #include <string>
 #include <sys/wait.h>
 
+#include "files.hpp"
 #include "temp_dir.hpp"
 
 namespace keychroma::test {
@@ -18,13 +19,6 @@ struct tool_result {
     std::string out;
     std::string err;
 };
-
-inline std::string read_text(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 /// Runs a shell command line with no input, capturing its exit code, stdout and stderr.
 inline tool_result run_shell(const std::string& command) {

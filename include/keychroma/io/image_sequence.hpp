@@ -203,8 +203,9 @@ list_sequence(const std::filesystem::path& where) {
         std::fclose(f);
     }
     const auto starts = [&](std::string_view signature) {
-        return std::equal(signature.begin(), signature.end(), head,
-                          [](char a, unsigned char b) { return static_cast<unsigned char>(a) == b; });
+        return std::equal(signature.begin(), signature.end(), head, [](char a, unsigned char b) {
+            return static_cast<unsigned char>(a) == b;
+        });
     };
     if (starts("\x89PNG\r\n\x1a\n")) return "PNG";
     if (starts("\xff\xd8\xff")) return "JPEG";
