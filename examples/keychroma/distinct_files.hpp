@@ -5,6 +5,7 @@
 // truth being measured against with the result, a slip of the keyboard that costs the user
 // their original. ffmpeg refuses the same.
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -32,6 +33,20 @@ struct named_file {
     if (ec) return false;
     const auto resolved_b = std::filesystem::weakly_canonical(b, ec);
     return !ec && resolved_a == resolved_b;
+}
+
+/// Whether `path` is the folder `folder` or lies inside it, once the links in both are resolved
+/// (either may not exist yet).
+[[nodiscard]] inline bool same_or_inside(const std::filesystem::path& path,
+                                         const std::filesystem::path& folder) {
+    std::error_code path_error, folder_error;
+    auto p = std::filesystem::weakly_canonical(path, path_error);
+    auto f = std::filesystem::weakly_canonical(folder, folder_error);
+    if (path_error || folder_error) return false;
+    // weakly_canonical keeps a trailing separator as an empty last element
+    if (!p.has_filename()) p = p.parent_path();
+    if (!f.has_filename()) f = f.parent_path();
+    return std::mismatch(f.begin(), f.end(), p.begin(), p.end()).first == f.end();
 }
 
 namespace detail {

@@ -4,6 +4,8 @@
 // measured Table II and III rows of each recipe side by side, DIR/sheet.png (rows truth / gray /
 // one per recipe), and per recipe DIR/RECIPE/{package/, colorized.y4m, frames.csv,
 // clusters.svg, per_frame.csv}. They appear together when the run ends (directory_output).
+// With --checkpoints CKPT, each recipe's training writes CKPT/RECIPE.checkpoint as it goes, so
+// that the same command run again after an interruption goes on where training stopped.
 
 #include <algorithm>
 #include <cstdio>
@@ -12,6 +14,7 @@
 #include <iostream>
 #include <vector>
 
+#include "distinct_files.hpp"
 #include "keychroma/core/directory_output.hpp"
 #include "pipeline_common.hpp"
 
@@ -21,6 +24,7 @@ namespace {
 
 struct paper_cli {
     std::string input, out;
+    std::string checkpoints; ///< the folder of the recipes' checkpoints; empty: none
     std::vector<std::string> recipes{"paper", "standard"};
     pipeline_cli_options p;
 };
@@ -29,6 +33,12 @@ std::string fmt(const char* f, double v) {
     char b[64];
     std::snprintf(b, sizeof b, f, v);
     return b;
+}
+
+/// --checkpoints DIR: one file per recipe, each of its own training (the checkpoint's tag refuses
+/// another's).
+std::filesystem::path checkpoint_file(const paper_cli& o, std::string_view recipe) {
+    return std::filesystem::path(o.checkpoints) / (std::string(recipe) + ".checkpoint");
 }
 
 /// One recipe's run of the whole method, and what the report needs of it.
@@ -89,6 +99,7 @@ std::optional<recipe_outcome> run_recipe(const paper_cli& o, const std::filesyst
     pipeline::send_options so;
     so.train = o.p.train<Recipe>(/*refuse_inapplicable=*/false);
     so.train.trainer.group = global.group;
+    if (!o.checkpoints.empty()) so.train.trainer.checkpoint = checkpoint_file(o, label);
     so.weights = o.p.half ? nn::weight_format::float16 : nn::weight_format::float32;
     const report::progress_options po = progress_for(global);
     auto bar = training_progress<Recipe>(so.train, global);
@@ -146,6 +157,10 @@ std::optional<recipe_outcome> run_recipe(const paper_cli& o, const std::filesyst
     const auto& b = r.manifest.bandwidth;
     const double fps = double(cs.frames) / cs.seconds;
     const double end_to_end = r.keyframes_s + r.gather_s + r.train_s + cs.seconds;
+    // the updates of the whole training, those done before a resume included
+    const std::size_t updates = r.training.resumed_from + r.training.epochs_run;
+    const char* unit =
+        std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? " epochs" : " steps";
     auto& j = out.json;
     j["settings"] = settings_json<Recipe>(so.train);
     j["settings"]["weights"] = r.manifest.weights;
@@ -154,7 +169,8 @@ std::optional<recipe_outcome> run_recipe(const paper_cli& o, const std::filesyst
     j["table2"] = {{"frames", r.keyframes.frame_count},
                    {"clusters", r.keyframes.clusters.cluster_count()},
                    {"keyframes", r.keyframes.keyframes},
-                   {"updates", r.training.epochs_run},
+                   {"updates", updates},
+                   {"resumed_from", r.training.resumed_from},
                    {"held_out", r.held_out},
                    {"held_out_losses", r.training.held_out_losses},
                    {"held_out_steps", r.training.held_out_updates},
@@ -195,8 +211,10 @@ std::optional<recipe_outcome> run_recipe(const paper_cli& o, const std::filesyst
     out.times =
         "- " + label + ": " + j["settings"].dump() + "; keyframes + gray video " +
         fmt("%.1f s", r.keyframes_s) + ", training " + fmt("%.1f s", r.train_s) + " (" +
-        std::to_string(r.training.epochs_run) +
-        (std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? " epochs" : " steps") +
+        std::to_string(updates) + unit +
+        (r.training.resumed_from == 0
+             ? std::string()
+             : ", resumed from its checkpoint after " + std::to_string(r.training.resumed_from)) +
         (r.held_out.empty()
              ? std::string()
              : ", the weights of step " + std::to_string(r.training.kept_update) + " kept by " +
@@ -209,6 +227,9 @@ std::optional<recipe_outcome> run_recipe(const paper_cli& o, const std::filesyst
                     (label + ":").c_str(), r.keyframes.keyframes.size(), r.keyframes.frame_count,
                     n.psnr, n.gray_psnr, n.psnr_pooled, n.gray_psnr_pooled, n.colorfulness_result,
                     n.colorfulness_truth, end_to_end);
+        if (r.training.resumed_from > 0)
+            std::printf("%-9s training resumed from %s after %zu of its%s\n", "",
+                        so.train.trainer.checkpoint.c_str(), r.training.resumed_from, unit);
     }
     return out;
 }
@@ -261,6 +282,14 @@ void run(const paper_cli& o, const global_options& global) {
                 throw io_error(outputs->final_path(name).string() +
                                ": holds files that are not an earlier paper run's outputs; give "
                                "a new or empty directory");
+    }
+    if (!o.checkpoints.empty()) {
+        // every rank: each resumes from the file rank 0 writes (a file system they share)
+        std::error_code ec;
+        std::filesystem::create_directories(o.checkpoints, ec);
+        if (ec || !std::filesystem::is_directory(o.checkpoints))
+            throw io_error("--checkpoints " + o.checkpoints + ": cannot be made a directory" +
+                           (ec ? " (" + ec.message() + ")" : std::string(" (a file)")));
     }
 
     std::vector<recipe_outcome> outcomes;
@@ -377,10 +406,28 @@ void add_paper(CLI::App& app, global_options& global) {
         ->capture_default_str();
     add_training_options(cmd, o->p);
     cmd->remove_option(cmd->get_option("--recipe")); // --recipes instead
+    add_checkpoint_options(cmd, o->p);
+    cmd->remove_option(cmd->get_option("--checkpoint")); // one per recipe: --checkpoints
+    cmd->add_option("--checkpoints", o->checkpoints,
+                    "Write each recipe's training state to DIR/RECIPE.checkpoint as it goes (DIR "
+                    "made if needed, outside --out); run the same command again after an "
+                    "interruption and each training goes on from its checkpoint, a finished one "
+                    "ends at once");
     cmd->callback([o, &global] {
         for (auto it = o->recipes.begin(); it != o->recipes.end(); ++it)
             if (std::find(std::next(it), o->recipes.end(), *it) != o->recipes.end())
                 throw CLI::ValidationError("--recipes", "names " + *it + " twice");
+        if (!o->checkpoints.empty()) {
+            // --out is replaced whole at the end and judged at the start: checkpoints in it
+            // would be taken for the user's files by the next run
+            if (same_or_inside(o->checkpoints, o->out))
+                throw config_error("--checkpoints " + o->checkpoints + " is --out " + o->out +
+                                   " or inside it: give a folder outside it");
+            std::vector<named_file> checkpoints;
+            for (const auto& recipe : o->recipes)
+                checkpoints.push_back({"--checkpoints", checkpoint_file(*o, recipe).string()});
+            require_distinct_files(checkpoints, {{"the input", o->input}});
+        }
         nn::with_backend(o->p.backend, [&]<class Backend>() { run<Backend>(*o, global); });
     });
 }

@@ -51,6 +51,11 @@ void run(const send_cli& o, const global_options& global) {
                         f.name.c_str(), double(f.bytes) / 1e6);
     std::printf("times:           keyframes %.1f s, training %.1f s, total %.1f s\n", r.keyframes_s,
                 r.train_s, r.total_s);
+    if (r.training.resumed_from > 0)
+        std::printf("resumed:         training from the checkpoint, after %zu %s\n",
+                    r.training.resumed_from,
+                    std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? "epochs"
+                                                                                    : "steps");
 }
 
 std::vector<std::string> gray_codec_names() {

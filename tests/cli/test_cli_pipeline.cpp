@@ -554,6 +554,55 @@ BOOST_AUTO_TEST_CASE(paper_writes_its_report) {
     BOOST_TEST(report.find("| standard |") != std::string::npos, report);
 }
 
+// paper --checkpoints DIR: each recipe's training writes DIR/RECIPE.checkpoint as it goes.
+// Stopped while the standard recipe trains, the same command run again sends the models of an
+// uninterrupted run without checkpoints, byte for byte: the paper recipe's finished training
+// ends at once, the standard recipe's goes on from its checkpoint. A DIR that is --out or inside
+// it (the next run would take the checkpoints for the user's files) is refused before any work.
+BOOST_AUTO_TEST_CASE(paper_goes_on_from_its_checkpoints) {
+    temp_dir d;
+    write_y4m_444(d / "colour.y4m", 24, 16, 6, true);
+    const std::string paper = "paper " + quote(d / "colour.y4m") +
+                              " --size 32x32 --epochs 2 --steps 40 --check-every 10 "
+                              "--checkpoint-every 5 --seed 2 --threads 1 --quiet --out ";
+    auto r = run_tool(paper + quote(d / "plain") + " --json");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto plain = nlohmann::json::parse(r.out);
+    const auto out = d / "p", checkpoints = d / "ck";
+    for (const fs::path& inside : {out, out / "ck"}) {
+        r = run_tool(paper + quote(out) + " --checkpoints " + quote(inside));
+        BOOST_TEST(r.exit_code == 6, r.err);
+        BOOST_TEST(one_line(r.err), r.err);
+        BOOST_TEST(!fs::exists(out));
+    }
+    const std::string resumable = paper + quote(out) + " --checkpoints " + quote(checkpoints);
+    r = run_shell(tool_command() + " " + resumable +
+                  " & pid=$!; for i in $(seq 1200); do test -e " +
+                  quote(checkpoints / "standard.checkpoint") +
+                  " && break; sleep 0.05; done; kill -TERM $pid; wait $pid");
+    BOOST_TEST_REQUIRE(r.exit_code == 128 + 15, r.err);
+    BOOST_TEST(!fs::exists(out));
+    BOOST_TEST((entries(checkpoints) ==
+                std::vector<std::string>{"paper.checkpoint", "standard.checkpoint"}));
+    r = run_tool(resumable + " --json");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    const auto resumed = nlohmann::json::parse(r.out);
+    for (const char* recipe : {"paper", "standard"}) {
+        const auto& table2 = resumed["recipes"][recipe]["table2"];
+        BOOST_TEST(table2["updates"] == plain["recipes"][recipe]["table2"]["updates"], recipe);
+        BOOST_TEST(read_text(out / recipe / "package" / "model.kcm") ==
+                       read_text(d / "plain" / recipe / "package" / "model.kcm"),
+                   recipe);
+        BOOST_TEST(read_text(out / recipe / "colorized.y4m") ==
+                       read_text(d / "plain" / recipe / "colorized.y4m"),
+                   recipe);
+    }
+    BOOST_TEST(resumed["recipes"]["paper"]["table2"]["resumed_from"].get<int>() == 2); // --epochs
+    const int standard_from = resumed["recipes"]["standard"]["table2"]["resumed_from"].get<int>();
+    BOOST_TEST((standard_from >= 5 && standard_from < 40), standard_from); // mid-training
+    BOOST_TEST_MESSAGE("standard resumed after " << standard_from);
+}
+
 BOOST_AUTO_TEST_CASE(colorize_takes_the_models_settings) {
     temp_dir d;
     write_y4m_444(d / "colour.y4m", 24, 16, 4, true);
