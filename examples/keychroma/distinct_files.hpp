@@ -3,7 +3,8 @@
 // under a temporary name and renamed over the final one (core/atomic_file.hpp), so such a run
 // would even succeed: and replace the video being converted, the model being applied or the
 // truth being measured against with the result, a slip of the keyboard that costs the user
-// their original. ffmpeg refuses the same.
+// their original. ffmpeg refuses the same. And an output written at the end of the work must be
+// writable before the work begins.
 
 #include <algorithm>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "keychroma/core/atomic_file.hpp"
 #include "keychroma/core/error.hpp"
 #include "keychroma/io/image_sequence.hpp"
 
@@ -102,6 +104,15 @@ inline void require_distinct_files(const std::vector<named_file>& outputs,
                 throw config_error(std::string(output->named_by) + " and " +
                                    std::string(other->named_by) + " name the same file " +
                                    output->path + ": one output would replace the other");
+}
+
+/// Fails now (io_error, exit code 3) where an output that a command writes only when its work
+/// is done (a trained model, a checkpoint, an evaluation's files) could not be written, instead
+/// of after hours of training: what atomic_output checks when it is made (the directory exists
+/// and takes a new file, the name is not a directory), by making its temporary and removing it.
+inline void require_writable(const std::vector<named_file>& outputs) {
+    for (const auto& output : outputs)
+        if (!output.path.empty()) atomic_output probe(output.path);
 }
 
 } // namespace keychroma::cli

@@ -146,12 +146,13 @@ void add_eval(CLI::App& app, global_options& global) {
         ->capture_default_str();
     add_backend_option(cmd, o->p);
     cmd->callback([o, &global] {
-        require_distinct_files(
-            {{"--sheet", o->sheet}, {"--csv", o->csv}, {"--summary", o->summary}},
-            {{"the truth", o->truth},
-             {"the colorized video", o->colorized},
-             {"--keyframes", o->keyframes_json},
-             {"--model", o->model}});
+        const std::vector<named_file> outputs{
+            {"--sheet", o->sheet}, {"--csv", o->csv}, {"--summary", o->summary}};
+        require_distinct_files(outputs, {{"the truth", o->truth},
+                                         {"the colorized video", o->colorized},
+                                         {"--keyframes", o->keyframes_json},
+                                         {"--model", o->model}});
+        require_writable(outputs);
         if (o->rd.empty()) {
             if (o->colorized.empty())
                 throw CLI::RequiredError("the colorized video (COLORIZED) or --rd");

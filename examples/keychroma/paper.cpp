@@ -41,6 +41,14 @@ std::filesystem::path checkpoint_file(const paper_cli& o, std::string_view recip
     return std::filesystem::path(o.checkpoints) / (std::string(recipe) + ".checkpoint");
 }
 
+/// Every recipe's checkpoint file, as the command line names them.
+std::vector<named_file> checkpoint_files(const paper_cli& o) {
+    std::vector<named_file> files;
+    for (const auto& recipe : o.recipes)
+        files.push_back({"--checkpoints", checkpoint_file(o, recipe).string()});
+    return files;
+}
+
 /// One recipe's run of the whole method, and what the report needs of it.
 struct recipe_outcome {
     std::string recipe;
@@ -290,6 +298,9 @@ void run(const paper_cli& o, const global_options& global) {
         if (ec || !std::filesystem::is_directory(o.checkpoints))
             throw io_error("--checkpoints " + o.checkpoints + ": cannot be made a directory" +
                            (ec ? " (" + ec.message() + ")" : std::string(" (a file)")));
+        if (ranks.is_root()) { // rank 0 writes them
+            require_writable(checkpoint_files(o));
+        }
     }
 
     std::vector<recipe_outcome> outcomes;
@@ -423,10 +434,7 @@ void add_paper(CLI::App& app, global_options& global) {
             if (same_or_inside(o->checkpoints, o->out))
                 throw config_error("--checkpoints " + o->checkpoints + " is --out " + o->out +
                                    " or inside it: give a folder outside it");
-            std::vector<named_file> checkpoints;
-            for (const auto& recipe : o->recipes)
-                checkpoints.push_back({"--checkpoints", checkpoint_file(*o, recipe).string()});
-            require_distinct_files(checkpoints, {{"the input", o->input}});
+            require_distinct_files(checkpoint_files(*o), {{"the input", o->input}});
         }
         nn::with_backend(o->p.backend, [&]<class Backend>() { run<Backend>(*o, global); });
     });

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "distinct_files.hpp"
 #include "output_options.hpp"
 #include "pipeline_common.hpp"
 
@@ -85,6 +86,12 @@ void add_send(CLI::App& app, global_options& global) {
     add_checkpoint_options(cmd, o->p);
     add_keyframes_option(cmd, o->p);
     cmd->callback([o, &global] {
+        // the package is checked by its writer before the work; the checkpoint is read as well
+        const std::vector<named_file> checkpoint{
+            {"--checkpoint", o->p.typed.trainer.checkpoint.string()}};
+        require_distinct_files(
+            checkpoint, {{"the input", o->input}, {"--keyframes-from", o->p.keyframes_from}});
+        if (global.ranks().is_root()) require_writable(checkpoint); // rank 0 writes it
         with_backend_and_recipe(
             o->p, [&]<class Backend, class Recipe>() { run<Backend, Recipe>(*o, global); });
     });

@@ -147,8 +147,10 @@ void add_train(CLI::App& app, global_options& global) {
         std::vector<named_file> inputs{{"the input", o->input},
                                        {"--keyframes-from", o->p.keyframes_from}};
         for (const auto& reference : o->references) inputs.push_back({"a reference", reference});
-        require_distinct_files(
-            {{"-o", o->model}, {"--checkpoint", o->p.typed.trainer.checkpoint.string()}}, inputs);
+        const std::vector<named_file> outputs{
+            {"-o", o->model}, {"--checkpoint", o->p.typed.trainer.checkpoint.string()}};
+        require_distinct_files(outputs, inputs);
+        if (global.ranks().is_root()) require_writable(outputs); // rank 0 writes them
         with_backend_and_recipe(
             o->p, [&]<class Backend, class Recipe>() { run<Backend, Recipe>(*o, global); });
     });

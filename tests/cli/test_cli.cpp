@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/files.hpp"
 #include "support/handmade_y4m.hpp"
 #include "support/run_tool.hpp"
 
@@ -126,6 +127,39 @@ BOOST_AUTO_TEST_CASE(unwritable_output_is_io_error_3) {
         run_tool("convert " + quote(d / "in.y4m") + " " + quote(d / "no-such-dir" / "o.y4m"));
     BOOST_TEST(r.exit_code == 3, r.err);
     BOOST_TEST(one_line(r.err), r.err);
+}
+
+// Outputs written only when the work is done -- a trained model, a checkpoint, an evaluation's
+// files -- are checked before it begins: a training of 10^6 steps into a folder that does not
+// exist (or onto a folder) fails at once, not hours later with its work lost. `timeout` stands
+// for "at once": a check at the end would be killed first (exit 124). The evaluations compare
+// clips of different lengths: measured first, that would be exit code 4.
+BOOST_AUTO_TEST_CASE(outputs_written_at_the_end_are_checked_before_the_work) {
+    temp_dir d;
+    write_y4m_444(d / "in.y4m", 16, 16, 4, /*colour=*/true);
+    write_y4m_444(d / "short.y4m", 16, 16, 3, /*colour=*/true);
+    const auto in = quote(d / "in.y4m"), short_clip = quote(d / "short.y4m");
+    const auto missing = d / "no-such-dir";
+    const std::string long_training = " --steps 1000000 --size 16x16 --threads 1 --quiet";
+    const std::vector<std::string> commands{
+        "train " + in + " -o " + quote(missing / "m.kcm") + long_training,
+        "train " + in + " -o " + quote(d.path()) + long_training, // a folder: not a model name
+        "train " + in + " -o " + quote(d / "m.kcm") + " --checkpoint " + quote(missing / "c") +
+            long_training,
+        "send " + in + " -o " + quote(d / "pkg") + " --checkpoint " + quote(missing / "c") +
+            long_training,
+        "paper " + in + " --out " + quote(d / "p") + " --checkpoints " + quote(d / "in.y4m") +
+            long_training, // a file where the folder of checkpoints should be
+        "eval " + in + " " + short_clip + " --csv " + quote(missing / "f.csv") + " --quiet",
+        "eval " + in + " " + short_clip + " --sheet " + quote(missing / "s.png") + " --quiet",
+        "eval " + in + " " + short_clip + " --summary " + quote(missing / "s.json") + " --quiet"};
+    for (const auto& command : commands) {
+        const auto r = run_tool(command, "timeout 60");
+        BOOST_TEST(r.exit_code == 3, command << ": " << r.err);
+        BOOST_TEST(one_line(r.err), r.err);
+        BOOST_TEST(r.out.empty(), command << ": " << r.out); // nothing measured or reported
+    }
+    BOOST_TEST((names_in(d.path()) == std::set<std::string>{"in.y4m", "short.y4m"}));
 }
 
 // `keyframes --out DIR` writes several files: they appear together when the run ends. A run that
