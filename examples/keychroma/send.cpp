@@ -87,8 +87,12 @@ void add_send(CLI::App& app, global_options& global) {
     add_keyframes_option(cmd, o->p);
     cmd->callback([o, &global] {
         // the package is checked by its writer before the work; the checkpoint is read as well
-        const std::vector<named_file> checkpoint{
-            {"--checkpoint", o->p.typed.trainer.checkpoint.string()}};
+        const std::string checkpoint_path = o->p.typed.trainer.checkpoint.string();
+        // a package holds its own files only: one with a checkpoint in it would not be replaced
+        if (!checkpoint_path.empty() && same_or_inside(checkpoint_path, o->package))
+            throw config_error("--checkpoint " + checkpoint_path + " is inside the package " +
+                               o->package + ": give a file outside it");
+        const std::vector<named_file> checkpoint{{"--checkpoint", checkpoint_path}};
         require_distinct_files(
             checkpoint, {{"the input", o->input}, {"--keyframes-from", o->p.keyframes_from}});
         if (global.ranks().is_root()) require_writable(checkpoint); // rank 0 writes it

@@ -416,6 +416,18 @@ BOOST_AUTO_TEST_CASE(an_output_never_replaces_an_input) {
         BOOST_TEST(one_line(r.err), r.err);
         BOOST_TEST(r.err.find(" would replace ") != std::string::npos, r.err);
     }
+    // send's checkpoint: not the input, and not inside the package, which holds its own files
+    // only (an earlier package with a checkpoint in it would be refused at the end, the
+    // training lost)
+    for (const auto& line : std::vector<std::string>{
+             "send " + colour + " -o " + quote(p / "new_pkg") + " --checkpoint " + colour,
+             "send " + colour + " -o " + pkg + " --checkpoint " + quote(p / "pkg" / "ck"),
+             "send " + colour + " -o " + pkg + " --checkpoint " + quote(p / "pkg" / "sub" / "ck"),
+         }) {
+        r = run_tool(line + " --steps 1 --quiet");
+        BOOST_TEST(r.exit_code == 6, line << ": " << r.err);
+        BOOST_TEST(one_line(r.err), r.err);
+    }
     BOOST_TEST((snapshot(t.d.path()) == before));
     BOOST_TEST((snapshot(p.path()) == package_before));
 }
