@@ -140,7 +140,10 @@ BOOST_AUTO_TEST_CASE(outputs_written_at_the_end_are_checked_before_the_work) {
     write_y4m_444(d / "short.y4m", 16, 16, 3, /*colour=*/true);
     const auto in = quote(d / "in.y4m"), short_clip = quote(d / "short.y4m");
     const auto missing = d / "no-such-dir";
-    const std::string long_training = " --steps 1000000 --size 16x16 --threads 1 --quiet";
+    // one checkpoint only, at the end: a checkpoint's folder checked when it is first written
+    // would be checked at the end too
+    const std::string long_training =
+        " --steps 1000000 --checkpoint-every 1000000 --size 16x16 --threads 1 --quiet";
     const std::vector<std::string> commands{
         "train " + in + " -o " + quote(missing / "m.kcm") + long_training,
         "train " + in + " -o " + quote(d.path()) + long_training, // a folder: not a model name
