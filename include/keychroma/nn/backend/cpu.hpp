@@ -37,6 +37,7 @@
 #include <omp.h>
 #include <xtensor/xtensor.hpp>
 
+#include "keychroma/core/huge_page_allocator.hpp"
 #include "keychroma/nn/backend/cpu_gemm.hpp"
 #include "keychroma/nn/backend/cpu_im2col.hpp"
 #include "keychroma/nn/backend/cpu_kept_weights.hpp"
@@ -73,7 +74,9 @@ template <class T = float>
 class basic_cpu_backend {
 public:
     using value_type = T;
-    using buffer = xt::xtensor<T, 1>;
+    // Activations and workspaces are the process's largest allocations, touched first by the
+    // first batch: huge pages make that first pass cheap (core/huge_page_allocator.hpp).
+    using buffer = xt::xtensor<T, 1, xt::layout_type::row_major, huge_page_allocator<T>>;
     using options = cpu_options;
     static constexpr std::string_view name = "cpu";
 
@@ -575,7 +578,9 @@ private:
         return std::clamp<std::size_t>((std::size_t(4) << 20) / (row_len * sizeof(T)), 256, 16384);
     }
 
-    static T* grow(std::vector<T>& ws, std::size_t n) {
+    using workspace = std::vector<T, huge_page_allocator<T>>;
+
+    static T* grow(workspace& ws, std::size_t n) {
         if (ws.size() < n) ws.resize(n);
         return ws.data();
     }
@@ -632,7 +637,7 @@ private:
     int threads_ = 1;
     cpu::kernel_path kernels_;
     // grown once
-    std::vector<T> col_, dcol_, dw_part_, wino_u_, wino_ws_, phase_w_, phase_ws_, packed_w_,
+    workspace col_, dcol_, dw_part_, wino_u_, wino_ws_, phase_w_, phase_ws_, packed_w_,
         sample_grad_, sample_ws_;
     std::vector<fixed_sum> fixed_part_; // the threads' partial sums but the first's
     cpu::kept_weights<T> kept_;         // the forward kernels, packed
