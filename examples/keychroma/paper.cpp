@@ -73,7 +73,7 @@ nlohmann::json settings_json(const pipeline::train_options& t) {
                      {"flip", t.trainer.horizontal_flip},
                      {"working_size", {t.working.width, t.working.height}},
                      {"fit", std::string(pipeline::fit_name(t.fit))}};
-    if constexpr (std::same_as<typename Recipe::sampling, pipeline::whole_frames>) {
+    if constexpr (trains_in_epochs<Recipe>) {
         j["epochs"] = t.trainer.epochs;
     } else {
         j["steps"] = t.trainer.steps;
@@ -167,8 +167,7 @@ std::optional<recipe_outcome> run_recipe(const paper_cli& o, const std::filesyst
     const double end_to_end = r.keyframes_s + r.gather_s + r.train_s + cs.seconds;
     // the updates of the whole training, those done before a resume included
     const std::size_t updates = r.training.resumed_from + r.training.epochs_run;
-    const char* unit =
-        std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? " epochs" : " steps";
+    const char* unit = update_unit<Recipe>;
     auto& j = out.json;
     j["settings"] = settings_json<Recipe>(so.train);
     j["settings"]["weights"] = r.manifest.weights;
@@ -219,7 +218,7 @@ std::optional<recipe_outcome> run_recipe(const paper_cli& o, const std::filesyst
     out.times =
         "- " + label + ": " + j["settings"].dump() + "; keyframes + gray video " +
         fmt("%.1f s", r.keyframes_s) + ", training " + fmt("%.1f s", r.train_s) + " (" +
-        std::to_string(updates) + unit +
+        std::to_string(updates) + " " + unit +
         (r.training.resumed_from == 0
              ? std::string()
              : ", resumed from its checkpoint after " + std::to_string(r.training.resumed_from)) +
@@ -236,7 +235,7 @@ std::optional<recipe_outcome> run_recipe(const paper_cli& o, const std::filesyst
                     n.psnr, n.gray_psnr, n.psnr_pooled, n.gray_psnr_pooled, n.colorfulness_result,
                     n.colorfulness_truth, end_to_end);
         if (r.training.resumed_from > 0)
-            std::printf("%-9s training resumed from %s after %zu of its%s\n", "",
+            std::printf("%-9s training resumed from %s after %zu of its %s\n", "",
                         so.train.trainer.checkpoint.c_str(), r.training.resumed_from, unit);
     }
     return out;

@@ -38,6 +38,14 @@ template <class Backend>
     return std::make_unique<paper_network<Backend>>(0, nn::make_backend<Backend>(threads));
 }
 
+/// Whether the recipe's training counts epochs (passes over whole keyframes) or steps (sampled
+/// batches): what --epochs/--steps apply to and how updates are named in what is printed.
+template <pipeline::recipe Recipe>
+inline constexpr bool trains_in_epochs =
+    std::same_as<typename Recipe::sampling, pipeline::whole_frames>;
+template <pipeline::recipe Recipe>
+inline constexpr const char* update_unit = trains_in_epochs<Recipe> ? "epochs" : "steps";
+
 /// Training and geometry options as typed on the command line. A recipe (--recipe) supplies
 /// every number; an option given on the command line replaces the recipe's, and an option the
 /// recipe has no use for (--epochs for a recipe that trains in steps) is refused, not ignored.
@@ -66,7 +74,7 @@ struct pipeline_cli_options {
     /// (`keychroma paper`: --epochs is the paper's, --steps the standard's).
     template <pipeline::recipe Recipe>
     [[nodiscard]] pipeline::train_options train(bool refuse_inapplicable = true) const {
-        constexpr bool in_epochs = std::same_as<typename Recipe::sampling, pipeline::whole_frames>;
+        constexpr bool in_epochs = trains_in_epochs<Recipe>;
         // true when the option was given and applies; config_error when it was given and
         // does not, unless inapplicable options are ignored here
         const auto use = [&](const char* option, bool applies, const char* why) {
@@ -296,10 +304,8 @@ void with_backend_and_recipe(const pipeline_cli_options& o, Fn&& fn) {
 template <pipeline::recipe Recipe>
 [[nodiscard]] report::progress training_progress(const pipeline::train_options& t,
                                                  const global_options& g) {
-    if constexpr (std::same_as<typename Recipe::sampling, pipeline::whole_frames>)
-        return report::progress("train", t.trainer.epochs, "epochs", progress_for(g));
-    else
-        return report::progress("train", t.trainer.steps, "steps", progress_for(g));
+    return report::progress("train", trains_in_epochs<Recipe> ? t.trainer.epochs : t.trainer.steps,
+                            update_unit<Recipe>, progress_for(g));
 }
 
 /// Training callback that drives a progress line with the loss.

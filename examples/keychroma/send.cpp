@@ -54,9 +54,7 @@ void run(const send_cli& o, const global_options& global) {
                 r.train_s, r.total_s);
     if (r.training.resumed_from > 0)
         std::printf("resumed:         training from the checkpoint, after %zu %s\n",
-                    r.training.resumed_from,
-                    std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? "epochs"
-                                                                                    : "steps");
+                    r.training.resumed_from, update_unit<Recipe>);
 }
 
 std::vector<std::string> gray_codec_names() {

@@ -38,8 +38,7 @@ void report_training(nlohmann::json& j, const nn::training_result& r) {
 
 template <class Recipe>
 void print_training(const nn::training_result& r, double seconds) {
-    const char* updates =
-        std::same_as<typename Recipe::sampling, pipeline::whole_frames> ? "epochs" : "steps";
+    const char* updates = update_unit<Recipe>;
     // Losses are means per epoch or per report (10 steps): a shorter run has one, which
     // "first -> last" would print twice, as if nothing had been learnt.
     if (r.losses.size() > 1)
@@ -65,7 +64,7 @@ void run(const train_cli& o, const global_options& global) {
     };
     nlohmann::json j{{"model", o.model}};
     if (!o.references.empty()) {
-        if constexpr (std::same_as<typename Recipe::sampling, pipeline::random_patches>)
+        if constexpr (!trains_in_epochs<Recipe>)
             if (!o.p.given("--steps")) t.trainer.steps = pipeline::reference_steps;
         const auto references = pipeline::read_references(
             std::vector<std::filesystem::path>(o.references.begin(), o.references.end()));
