@@ -48,11 +48,8 @@ public:
     }
 
     void deallocate(T* p, std::size_t n) noexcept {
-        const std::size_t bytes = n * sizeof(T);
-        if (is_huge(bytes))
-            ::operator delete(p, round_up(bytes), huge_alignment);
-        else
-            ::operator delete(p, bytes, small_alignment);
+        // unsized: clang enables sized deallocation only with -fsized-deallocation
+        ::operator delete(p, is_huge(n * sizeof(T)) ? huge_alignment : small_alignment);
     }
 
     template <class U>
