@@ -5,6 +5,7 @@
 // which is exactly the GEMM's right-hand matrix. Every backend uses these layouts, so model files
 // do not depend on the backend that trained them.
 
+#include <algorithm>
 #include <cstddef>
 
 #include <xtensor/xtensor.hpp>
@@ -51,6 +52,20 @@ struct conv_shape {
     /// Multiply-accumulates of the forward pass.
     [[nodiscard]] constexpr double macs() const noexcept {
         return double(n) * double(out_h * out_w) * double(out_c) * double(k * k * in_c);
+    }
+    /// A 1x1 convolution without stride or padding: its input is already the GEMM's left
+    /// matrix, so a backend needs no im2col for it.
+    [[nodiscard]] constexpr bool pointwise() const noexcept {
+        return k == 1 && stride == 1 && pad_h == 0 && pad_w == 0;
+    }
+    /// Runs fn(n0, n1) over chunks of whole images [n0, n1) whose column matrix (im2col, of
+    /// `element_bytes` per value) fits `workspace_bytes`; one image at least per chunk.
+    template <class Fn>
+    void for_image_chunks(std::size_t workspace_bytes, std::size_t element_bytes, Fn&& fn) const {
+        const std::size_t per_image = out_h * out_w * k * k * in_c * element_bytes;
+        const std::size_t step = std::clamp<std::size_t>(
+            workspace_bytes / std::max<std::size_t>(per_image, 1), 1, std::max<std::size_t>(n, 1));
+        for (std::size_t n0 = 0; n0 < n; n0 += step) fn(n0, std::min(n, n0 + step));
     }
 };
 

@@ -169,7 +169,7 @@ public:
                 grow(wino_ws_, cpu::winograd::workspace_size<T>(pb, threads_)), kernels_, threads_);
             return;
         }
-        if (!is_pointwise(s) && options_.phase_backward_data && cpu::phase::applicable(s)) {
+        if (!s.pointwise() && options_.phase_backward_data && cpu::phase::applicable(s)) {
             cpu::phase::plan(s, phases_);
             T* wt = grow(phase_w_, cpu::phase::kernel_size(phases_, s));
             cpu::phase::transpose_kernel(s, phases_, w, wt);
@@ -182,7 +182,7 @@ public:
         for_chunks(s, [&](std::size_t n0, std::size_t n1) {
             const std::size_t m = (n1 - n0) * pix;
             const T* g = dout + n0 * pix * s.out_c;
-            T* dcol = is_pointwise(s) ? din + n0 * pix * s.in_c : grow(dcol_, m * row_len);
+            T* dcol = s.pointwise() ? din + n0 * pix * s.in_c : grow(dcol_, m * row_len);
             // Row tiles handed out dynamically: on a shared machine a thread whose core is busy
             // takes fewer tiles (each tile is the same GEMM whichever thread runs it, so the
             // result does not depend on the schedule).
@@ -196,7 +196,7 @@ public:
                                         g + r0 * s.out_c, s.out_c, packed, T(0),
                                         dcol + r0 * row_len, row_len);
             }
-            if (!is_pointwise(s)) cpu::col2im(s, dcol, n0, n1, din, threads_);
+            if (!s.pointwise()) cpu::col2im(s, dcol, n0, n1, din, threads_);
         });
     }
 
@@ -457,18 +457,10 @@ private:
                std::min(s.in_c, s.out_c) >= options_.winograd_min_channels;
     }
 
-    static bool is_pointwise(const conv_shape& s) noexcept {
-        return s.k == 1 && s.stride == 1 && s.pad_h == 0 && s.pad_w == 0;
-    }
-
     /// Runs fn(n0, n1) over chunks of whole images whose column matrix fits the workspace.
     template <class Fn>
     void for_chunks(const conv_shape& s, Fn&& fn) const {
-        const std::size_t per_image = s.out_h * s.out_w * s.k * s.k * s.in_c * sizeof(T);
-        const std::size_t step =
-            std::clamp<std::size_t>(options_.workspace_bytes / std::max<std::size_t>(per_image, 1),
-                                    1, std::max<std::size_t>(s.n, 1));
-        for (std::size_t n0 = 0; n0 < s.n; n0 += step) fn(n0, std::min(s.n, n0 + step));
+        s.for_image_chunks(options_.workspace_bytes, sizeof(T), fn);
     }
 
     /// op(w) (k x n, leading dimension ldw) packed once for this call's products (cpu::pack_b).
@@ -519,7 +511,7 @@ private:
             return cpu::winograd::weight_gradient_workspace<T>(
                 {1, s.in_h, s.in_w, s.in_c, s.out_c},
                 std::max<std::size_t>(options_.workspace_bytes, 1));
-        return is_pointwise(s) ? 0 : sample_tile(s) * s.k * s.k * s.in_c;
+        return s.pointwise() ? 0 : sample_tile(s) * s.k * s.k * s.in_c;
     }
     /// The weight and bias gradient of one image (s.n == 1), overwritten, on the calling thread
     /// alone: Winograd's (its order is the same on any thread count) or the direct method's,
@@ -561,7 +553,7 @@ private:
     /// input itself for 1x1 stride-1 convolutions.
     const T* column_tile(const conv_shape& s, const T* in, std::size_t p0, std::size_t p1,
                          T* ws) const {
-        if (is_pointwise(s)) return in + p0 * s.in_c;
+        if (s.pointwise()) return in + p0 * s.in_c;
         cpu::im2col_rows(s, in, 0, p0, p1, ws);
         return ws;
     }

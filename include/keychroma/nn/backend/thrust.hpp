@@ -127,10 +127,10 @@ public:
         const std::size_t in_image = s.in_h * s.in_w * s.in_c;
         for_chunks(s, [&](std::size_t n0, std::size_t n1) {
             const std::size_t m = (n1 - n0) * pix;
-            T* dcol = is_pointwise(s) ? din + n0 * in_image : grow(col_, m * row_len);
+            T* dcol = s.pointwise() ? din + n0 * in_image : grow(col_, m * row_len);
             gemm_(false, true, m, row_len, s.out_c, T(1), dout + n0 * pix * s.out_c, s.out_c, w,
                   s.out_c, T(0), dcol, row_len);
-            if (!is_pointwise(s))
+            if (!s.pointwise())
                 for_each_index((n1 - n0) * in_image,
                                thrust_detail::col2im_gather<T>{thrust_detail::conv_geometry::of(s),
                                                                dcol, din + n0 * in_image});
@@ -233,24 +233,16 @@ public:
     }
 
 private:
-    static bool is_pointwise(const conv_shape& s) noexcept {
-        return s.k == 1 && s.stride == 1 && s.pad_h == 0 && s.pad_w == 0;
-    }
-
     /// Runs fn(n0, n1) over chunks of whole images whose column matrix fits the workspace.
     template <class Fn>
     void for_chunks(const conv_shape& s, Fn&& fn) const {
-        const std::size_t per_image = s.out_h * s.out_w * s.k * s.k * s.in_c * sizeof(T);
-        const std::size_t step =
-            std::clamp<std::size_t>(options_.workspace_bytes / std::max<std::size_t>(per_image, 1),
-                                    1, std::max<std::size_t>(s.n, 1));
-        for (std::size_t n0 = 0; n0 < s.n; n0 += step) fn(n0, std::min(s.n, n0 + step));
+        s.for_image_chunks(options_.workspace_bytes, sizeof(T), fn);
     }
 
     /// The GEMM's left matrix for `images` images starting at `in`: im2col into the workspace,
     /// or the input itself for 1x1 stride-1 convolutions.
     const T* columns(const conv_shape& s, const T* in, std::size_t images) {
-        if (is_pointwise(s)) return in;
+        if (s.pointwise()) return in;
         const auto g = thrust_detail::conv_geometry::of(s);
         const std::size_t rows = images * s.out_h * s.out_w;
         T* col = grow(col_, rows * g.row_len());
