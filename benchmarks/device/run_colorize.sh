@@ -4,7 +4,8 @@
 # frames, 70 s, its sound kept) to H.264 mp4, with a standard-recipe model (network at 96x56,
 # guided chroma) and a paper-recipe model (256x144, bilinear), on the GPU and on the CPU,
 # against the network alone (`bench network`, same size, batch and backend) and decoding +
-# encoding alone (`convert`). Every command's wall time and peak RSS go to times.txt.
+# encoding alone (`convert`), and once with x264's `--preset veryfast`. Every command's wall
+# time and peak RSS go to times.txt.
 #
 #   benchmarks/device/run_colorize.sh prepare DIR   here: bundle.sh, the clip, the two models
 #   benchmarks/device/run_colorize.sh run DIR       there, with DIR carried; logs in $OUT/logs
@@ -44,6 +45,7 @@ m network-cuda-256x144 "${kc[@]}" bench network --size 256x144 --batch 8 --backe
 for i in 1 2 3; do m colorize-standard-cuda-$i "${kc[@]}" colorize "$dir/long.mp4" "$dir/standard.kcm" -o s.mp4 --backend cuda --json -q; done
 for i in 1 2 3; do m convert-$i "${kc[@]}" convert "$dir/long.mp4" c.mp4; done
 for i in 1 2 3; do m colorize-paper-cuda-$i "${kc[@]}" colorize "$dir/long.mp4" "$dir/paper.kcm" -o p.mp4 --backend cuda --json -q; done
+m colorize-paper-cuda-veryfast "${kc[@]}" colorize "$dir/long.mp4" "$dir/paper.kcm" -o p.mp4 --backend cuda --preset veryfast --json -q
 m colorize-standard-cuda-batch32 "${kc[@]}" colorize "$dir/long.mp4" "$dir/standard.kcm" -o s.mp4 --backend cuda --batch 32 --json -q
 m colorize-standard-cuda-ffv1 "${kc[@]}" colorize "$dir/long.mp4" "$dir/standard.kcm" -o s.mkv --backend cuda --json -q
 m convert-ffv1 "${kc[@]}" convert "$dir/long.mp4" c.mkv

@@ -40,6 +40,7 @@ void add_convert(CLI::App& app, global_options& global) {
     struct options {
         std::string input, output, size, frames, fit = "crop", chroma = "444", matrix = "bt601";
         std::string audio_from;
+        std::string preset; ///< empty: the encoder's
         bool gray = false;
         double fps = 0;
         int crf = 18;
@@ -65,6 +66,7 @@ void add_convert(CLI::App& app, global_options& global) {
         ->check(CLI::IsMember({"bt601", "bt709"}));
     cmd->add_option("--audio-from", opt->audio_from, "Container output: copy this file's audio");
     add_crf_option(cmd, opt->crf);
+    add_preset_option(cmd, opt->preset);
 
     cmd->callback([opt, &global] {
         // Validate every option before touching any file.
@@ -107,6 +109,7 @@ void add_convert(CLI::App& app, global_options& global) {
         sink_opt.y4m.matrix = matrix;
         if (!opt->audio_from.empty()) sink_opt.audio_from = opt->audio_from;
         sink_opt.crf = opt->crf;
+        sink_opt.preset = opt->preset;
         // The source's frame times, where every frame is kept and its rate not overridden.
         if (opt->frames.empty() && opt->fps == 0) sink_opt.times_from = opt->input;
         const bool gray_rgb = opt->gray && io::classify_path(opt->output) != io::media_kind::y4m;

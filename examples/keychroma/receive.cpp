@@ -16,6 +16,7 @@ struct receive_cli {
     std::string package, output;
     bool no_audio = false;
     int crf = 18;
+    std::string preset; ///< empty: the encoder's
     pipeline_cli_options p;
 };
 
@@ -26,6 +27,7 @@ void run(const receive_cli& o, const global_options& global) {
     const auto info = pipeline::package_video_info(verified);
     io::sink_options sink_options;
     sink_options.crf = o.crf;
+    sink_options.preset = o.preset;
     if (!o.no_audio) sink_options.audio_from = verified.audio; // containers only
     sink_options.times_from = verified.gray;                   // a gray .mkv's frame times
     pipeline::colorize_options c; // the working size and fit come from the package
@@ -63,6 +65,7 @@ void add_receive(CLI::App& app, global_options& global) {
     cmd->add_flag("--no-audio", o->no_audio,
                   "Container output: leave out the sound the package carries");
     add_crf_option(cmd, o->crf);
+    add_preset_option(cmd, o->preset);
     cmd->add_option("--batch", o->p.colorize_batch, "Frames per network batch")
         ->check(positive_number)
         ->capture_default_str();

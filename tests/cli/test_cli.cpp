@@ -88,7 +88,7 @@ BOOST_AUTO_TEST_CASE(bad_option_values_are_config_errors_6) {
     for (const std::string args :
          {"--size 0x5", "--size big", "--frames 9:3", "--frames 1:5:0",
           "--frames 9223372036854775807", "--frames 0:10:9223372036854775807", "--fps 1e300",
-          "--fps 0", "--fps nan", "--crf 99", "--crf x", "--fit sideways"}) {
+          "--fps 0", "--fps nan", "--crf 99", "--crf x", "--fit sideways", "--preset sluggish"}) {
         const auto r =
             run_tool("convert " + quote(d / "in.y4m") + " " + quote(d / "o.y4m") + " " + args);
         BOOST_TEST(r.exit_code == 6, args << ": " << r.err);

@@ -95,6 +95,17 @@ void check_video_and_sound(const fs::path& out, const fs::path& source) {
     BOOST_TEST(std::abs(start - 0.5) < 0.05, "the tone starts at " << start << " s");
 }
 
+/// A setting of the x264 that wrote `file` ("subme", "ref", ...), read from the options line x264
+/// stores in the stream itself (an SEI message: "... options: cabac=1 ref=3 ... subme=7 ..."),
+/// or -1 when the file holds no such line.
+int x264_setting(const fs::path& file, const std::string& name) {
+    const auto bytes = read_text(file);
+    const auto options = bytes.find("x264 - core");
+    if (options == std::string::npos) return -1;
+    const auto at = bytes.find(" " + name + "=", options);
+    return at == std::string::npos ? -1 : std::atoi(bytes.c_str() + at + name.size() + 2);
+}
+
 } // namespace
 
 BOOST_TEST_GLOBAL_FIXTURE(ffmpeg_cli_required);
@@ -340,6 +351,48 @@ BOOST_AUTO_TEST_CASE(colorize_keeps_the_gray_videos_sound) {
     BOOST_TEST(r.err.find("missing.wav") != std::string::npos, r.err);
     BOOST_TEST(!fs::exists(c.d / "out.webm"));
     BOOST_TEST(!fs::exists(c.d / "out.mkv"));
+}
+
+// --preset reaches the H.264 encoder of every command that writes a video a user watches:
+// x264's own record of its settings in the stream shows each preset's subpel refinement
+// (x264's preset table: ultrafast 0, superfast 1, faster 4, medium 7, veryslow 10). An output
+// whose encoder has no presets refuses one in a line, before any file is written.
+BOOST_AUTO_TEST_CASE(a_speed_preset_reaches_the_h264_encoder) {
+    clip_with_sound c;
+    const auto convert = [&](const std::string& out, const std::string& preset) {
+        return run_tool("convert " + quote(c.clip) + " " + quote(c.d / out) +
+                        (preset.empty() ? "" : " --preset " + preset));
+    };
+    for (const auto& [preset, subme] :
+         std::vector<std::pair<std::string, int>>{{"ultrafast", 0}, {"", 7}, {"veryslow", 10}}) {
+        const auto r = convert("preset.mp4", preset);
+        BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+        BOOST_TEST(x264_setting(c.d / "preset.mp4", "subme") == subme, preset);
+    }
+
+    const auto model = c.d / "model.kcm";
+    auto r = run_tool("train " + quote(c.clip) + " -o " + quote(model) + " --steps 1 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    r = run_tool("colorize " + quote(c.clip) + " " + quote(model) + " -o " +
+                 quote(c.d / "colour.mp4") + " --preset superfast --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(x264_setting(c.d / "colour.mp4", "subme") == 1);
+    const auto pkg = c.d / "pkg";
+    r = run_tool("send " + quote(c.clip) + " -o " + quote(pkg) + " --steps 1 --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    r = run_tool("receive " + quote(pkg) + " -o " + quote(c.d / "received.mp4") +
+                 " --preset faster --quiet");
+    BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(x264_setting(c.d / "received.mp4", "subme") == 4);
+
+    for (const auto& [out, named] : std::vector<std::pair<std::string, std::string>>{
+             {"lossless.mkv", "ffv1"}, {"frames.y4m", "Y4M"}}) {
+        r = convert(out, "fast");
+        BOOST_TEST(r.exit_code == 6, r.err);
+        BOOST_TEST(r.err.find(named) != std::string::npos, r.err);
+        BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1, r.err);
+        BOOST_TEST(!fs::exists(c.d / out));
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_variable_frame_rate_keeps_its_frame_times) {

@@ -75,8 +75,7 @@ public:
         if (int rc = avcodec_parameters_to_context(decoder_.get(), par); rc < 0)
             throw format_error(name + ": bad video stream parameters: " + ffmpeg::error_text(rc));
         decoder_->pkt_timebase = stream_->time_base;
-        decoder_->thread_count = 2; // two threads: the machine is shared, decoding is not the
-                                    // bottleneck of the colorization pipeline
+        decoder_->thread_count = ffmpeg::codec_threads();
         if (int rc = avcodec_open2(decoder_.get(), decoder, nullptr); rc < 0)
             throw format_error(name + ": cannot open " + decoder->name +
                                " decoder: " + ffmpeg::error_text(rc));

@@ -7,6 +7,7 @@ extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
+#include <libavutil/cpu.h>
 #include <libavutil/display.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
@@ -32,6 +33,16 @@ namespace keychroma::io::ffmpeg {
 /// a corrupt header must not turn into a multi-gigabyte allocation.
 inline constexpr int max_side = 32768;
 inline constexpr std::int64_t max_pixels = std::int64_t{1} << 28;
+
+/// Threads for a decoder or an encoder: one per CPU this process may run on (av_cpu_count
+/// honours the affinity mask, so `taskset` and cpusets limit it), at most 16, FFmpeg's own cap
+/// for automatic threads (beyond it frame threading adds delay and memory for little). A fixed
+/// two threads made the encoder the stage that bounds a colorization wherever the network is
+/// faster than that (a GPU, many cores): x264 encodes 720p at about 18 frames/s a core
+/// (docs/pipeline.md).
+[[nodiscard]] inline int codec_threads() noexcept {
+    return std::clamp(av_cpu_count(), 1, 16);
+}
 
 /// FFmpeg's error code as text (av_strerror), for one-line messages.
 [[nodiscard]] inline std::string error_text(int code) {

@@ -28,6 +28,7 @@
 #include "keychroma/core/error.hpp"
 #include "keychroma/core/image.hpp"
 #include "keychroma/core/lab_scaling.hpp"
+#include "keychroma/io/encoder_preset.hpp"
 #include "keychroma/io/ffmpeg_audio.hpp"
 #include "keychroma/io/ffmpeg_util.hpp"
 #include "keychroma/io/frame_source.hpp"
@@ -47,6 +48,9 @@ struct ffmpeg_write_options {
     /// Quality: CRF for libx264 / libvpx; mapped to a fixed quantiser (crf/6) for MPEG-2/4.
     /// libx264 at 0 is lossless.
     int crf = 18;
+    /// Speed preset of libx264 / libx265 (encoder_preset.hpp); "" keeps the encoder's default
+    /// (medium). An encoder without these presets refuses one (config_error).
+    std::string preset;
     /// Write keychroma's gray L* format: write() stores each frame's L* codes, write_plane()
     /// takes the codes themselves.
     bool lstar = false;
@@ -158,6 +162,10 @@ public:
           lstar_(options.lstar) {
         ffmpeg::quiet_logs_once();
         const auto name = path.string();
+        if (!options.preset.empty() && !is_encoder_preset(options.preset))
+            throw config_error(name + ": unknown speed preset '" + options.preset +
+                               "' (ultrafast, superfast, veryfast, faster, fast, medium, slow, "
+                               "slower, veryslow, placebo)");
         if (info.width == 0 || info.height == 0 || info.width > ffmpeg::max_side ||
             info.height > ffmpeg::max_side ||
             static_cast<std::int64_t>(info.width * info.height) > ffmpeg::max_pixels)
@@ -343,7 +351,7 @@ private:
             }
             ffmpeg::codec_context ctx(avcodec_alloc_context3(codec));
             if (!ctx) throw std::bad_alloc();
-            configure(ctx.get(), codec, pix, rate, options.crf);
+            configure(ctx.get(), codec, pix, rate, options);
             const int rc = avcodec_open2(ctx.get(), codec, nullptr);
             if (rc == 0) {
                 encoder_ = std::move(ctx);
@@ -368,7 +376,7 @@ private:
     }
 
     void configure(AVCodecContext* ctx, const AVCodec* codec, AVPixelFormat pix, AVRational rate,
-                   int crf) const {
+                   const ffmpeg_write_options& options) const {
         ctx->width = width_;
         ctx->height = height_;
         ctx->pix_fmt = pix;
@@ -378,7 +386,7 @@ private:
                                        : av_inv_q(rate);
         ctx->framerate = rate;
         ctx->sample_aspect_ratio = {1, 1};
-        ctx->thread_count = 2;
+        ctx->thread_count = ffmpeg::codec_threads();
         if (ffmpeg::is_rgb(pix)) {
             ctx->colorspace = AVCOL_SPC_RGB;
             ctx->color_range = AVCOL_RANGE_JPEG;
@@ -397,7 +405,12 @@ private:
         }
         if (muxer_->oformat->flags & AVFMT_GLOBALHEADER) ctx->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
 
-        const int quality = std::clamp(crf, 0, 63);
+        if (!options.preset.empty() &&
+            av_opt_set(ctx->priv_data, "preset", options.preset.c_str(), 0) < 0)
+            throw config_error(out_.final_path().string() + ": the " + codec->name +
+                               " encoder takes no speed preset (libx264 and libx265 do: .mp4, "
+                               ".mov)");
+        const int quality = std::clamp(options.crf, 0, 63);
         switch (codec->id) {
         case AV_CODEC_ID_H264:
         case AV_CODEC_ID_HEVC:

@@ -42,6 +42,7 @@ struct sink_options {
     std::optional<std::filesystem::path> audio_from; ///< containers: copy audio from here
     std::string codec;                               ///< containers: encoder, "" = by extension
     int crf = 18;                                    ///< containers: quality
+    std::string preset; ///< containers: libx264/libx265 speed preset, "" = medium
     /// containers: keep the frame times of this video where they are unevenly spaced (a
     /// container's, timeline_of; see ffmpeg_write_options::timeline). Read only for a container
     /// output; a Y4M or an image sequence source has a constant rate.
@@ -116,7 +117,13 @@ timeline_of(const std::filesystem::path& source) {
 [[nodiscard]] inline std::unique_ptr<any_sink> open_sink(const std::filesystem::path& path,
                                                          const video_info& info,
                                                          const sink_options& options = {}) {
-    switch (classify_path(path)) {
+    const auto kind = classify_path(path);
+    if (!options.preset.empty() && kind != media_kind::container)
+        throw config_error(path.string() +
+                           ": a speed preset is for H.264 and H.265 outputs "
+                           "(.mp4, .mov), not for " +
+                           (kind == media_kind::y4m ? "Y4M" : "image sequences"));
+    switch (kind) {
     case media_kind::y4m:
         return std::make_unique<sink_adaptor<y4m_writer>>(y4m_writer(path, info, options.y4m));
     case media_kind::image_sequence:
@@ -130,6 +137,7 @@ timeline_of(const std::filesystem::path& source) {
     fo.audio_from = options.audio_from;
     fo.codec = options.codec;
     fo.crf = options.crf;
+    fo.preset = options.preset;
     if (options.times_from) fo.timeline = timeline_of(*options.times_from);
     return std::make_unique<sink_adaptor<ffmpeg_writer>>(ffmpeg_writer(path, info, fo));
 #else
