@@ -392,6 +392,17 @@ BOOST_AUTO_TEST_CASE(writer_errors_and_atomicity) {
     msg = message_of<config_error>([&] { ffmpeg_writer w(dir / "z.mkv", make_info(0, 32, {})); });
     BOOST_TEST(msg.find("z.mkv") != std::string::npos, msg);
 
+    // A speed preset: only a name x264 and x265 know, and only for an encoder that takes one.
+    ffmpeg_write_options sluggish;
+    sluggish.preset = "sluggish";
+    msg = message_of<config_error>([&] { ffmpeg_writer w(dir / "slow.mp4", info, sluggish); });
+    BOOST_TEST(msg.find("'sluggish'") != std::string::npos, msg);
+    BOOST_TEST(msg.find("ultrafast, superfast, veryfast") != std::string::npos, msg);
+    ffmpeg_write_options fast;
+    fast.preset = "fast";
+    msg = message_of<config_error>([&] { ffmpeg_writer w(dir / "fast.mkv", info, fast); });
+    BOOST_TEST(msg.find("ffv1 encoder takes no speed preset") != std::string::npos, msg);
+
     {
         ffmpeg_writer w(dir / "partial.mp4", info);
         w.write(smooth_frame(32, 32, 0));
