@@ -38,7 +38,7 @@ inline constexpr std::int64_t max_pixels = std::int64_t{1} << 28;
 /// honours the affinity mask, so `taskset` and cpusets limit it), at most 16, FFmpeg's own cap
 /// for automatic threads (beyond it frame threading adds delay and memory for little). A fixed
 /// two threads made the encoder the stage that bounds a colorization wherever the network is
-/// faster than that (a GPU, many cores): x264 encodes 720p at about 18 frames/s a core
+/// faster than that (a GPU, many cores): x264 encodes 720p at about 16-18 frames/s a core
 /// (docs/pipeline.md).
 [[nodiscard]] inline int codec_threads() noexcept {
     return std::clamp(av_cpu_count(), 1, 16);
