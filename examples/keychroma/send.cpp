@@ -38,6 +38,10 @@ void run(const send_cli& o, const global_options& global) {
     });
     bar.finish();
     if (!global.ranks().is_root()) return; // rank 0 wrote the package and reports it
+    if (r.kept_previous)
+        std::fprintf(stderr,
+                     "send: the package it replaced received a file meanwhile; kept in %s\n",
+                     r.kept_previous->c_str());
     if (global.json) {
         std::cout << pipeline::json_text(pipeline::manifest_json(r.manifest));
         return;

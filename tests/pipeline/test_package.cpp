@@ -260,6 +260,33 @@ BOOST_AUTO_TEST_CASE(a_checksum_list_does_not_make_a_directory_a_package) {
     BOOST_TEST(std::distance(fs::directory_iterator(tmp.path()), fs::directory_iterator()) == 3);
 }
 
+// After the swap the replaced package sits under the new one's temporary name, where a later
+// run would take it for a killed run's leftover and remove all it holds. It is removed when it
+// is only a package; anything else in it (a file the user put there meanwhile) keeps it,
+// renamed `.NAME.kept-XXXXXX`, which no run removes.
+BOOST_AUTO_TEST_CASE(a_replaced_package_is_removed_or_kept_never_left_as_a_temporary) {
+    keychroma::test::temp_dir tmp;
+    const auto retire = [&](bool with_users_file) {
+        keychroma::temp_directory old(tmp.path(), "pkg");
+        const auto replaced = make_package(tmp / "replaced");
+        if (with_users_file) write_bytes(replaced / "notes.txt", 4, 'n');
+        fs::rename(replaced, old.path()); // what the swap does: the new one's name, unlocked
+        return detail::retire_replaced_package(old);
+    };
+    BOOST_TEST(!retire(false).has_value());
+    BOOST_TEST(fs::is_empty(tmp.path()));
+
+    const auto kept = retire(true);
+    BOOST_TEST_REQUIRE(kept.has_value());
+    BOOST_TEST(kept->parent_path() == tmp.path());
+    BOOST_TEST(kept->filename().string().starts_with(".pkg.kept-"), *kept);
+    BOOST_TEST(fs::file_size(*kept / "notes.txt") == 4u);
+    BOOST_TEST(fs::file_size(*kept / "gray.y4m") == 1000u); // the whole package, with it
+    (void)make_package(tmp / "pkg"); // the next send of that name leaves it alone
+    BOOST_TEST(fs::file_size(*kept / "notes.txt") == 4u);
+    BOOST_TEST(std::distance(fs::directory_iterator(tmp.path()), fs::directory_iterator()) == 2);
+}
+
 BOOST_AUTO_TEST_CASE(temporaries_are_exclusive_and_unpredictable) {
     keychroma::test::temp_dir tmp;
     // a symlink planted at the final name is replaced, never written through

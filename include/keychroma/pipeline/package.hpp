@@ -157,12 +157,22 @@ namespace detail {
     return has_manifest && is_json_file_of_format(dir / package_manifest_name, "keychroma-package");
 }
 
-/// Removes a replaced package: its own files, then the directory if that left it empty (a file
-/// that appeared in it meanwhile is kept, and so is the directory).
-inline void remove_package_files(const std::filesystem::path& dir) {
+/// Disposes of a replaced package that the swap moved into `old` (the new package's temporary
+/// directory): its own files, then the directory. A package that holds anything else (a file
+/// the user put in it while it was being replaced) is kept whole, and a directory that a file
+/// reached between that check and the removal is kept with what is left in it: either way
+/// renamed `.NAME.kept-XXXXXX` by keep(), never left under its temporary name for a later run to
+/// take for a killed run's leftover. Returns where a kept directory is now.
+[[nodiscard]] inline std::optional<std::filesystem::path>
+retire_replaced_package(temp_directory& old) {
     std::error_code ec;
-    for (const auto name : package_file_names) std::filesystem::remove(dir / name, ec);
-    std::filesystem::remove(dir, ec); // only removes an empty directory
+    if (replaceable_package_dir(old.path())) {
+        for (const auto name : package_file_names) std::filesystem::remove(old.path() / name, ec);
+        std::filesystem::remove(old.path(), ec); // only removes an empty directory
+    }
+    if (std::filesystem::exists(std::filesystem::symlink_status(old.path(), ec))) return old.keep();
+    old.release();
+    return std::nullopt;
 }
 
 } // namespace detail
@@ -234,14 +244,19 @@ public:
             throw io_error(final_.string() +
                            ": cannot move the finished package into place: " + ec.message());
         // Checked once more where nobody else writes: a file that reached the previous package
-        // between check_replaceable() and the swap keeps the whole of it, hidden beside the new
-        // one (`.NAME.kept-XXXXXX`), rather than have one of its files removed.
-        if (replacing && !detail::replaceable_package_dir(temp))
-            (void)temp_->keep();
-        else if (replacing)
-            detail::remove_package_files(temp);
-        temp_->release();
+        // between check_replaceable() and the swap keeps it, hidden beside the new one, rather
+        // than have one of its files removed.
+        if (replacing)
+            kept_previous_ = detail::retire_replaced_package(*temp_);
+        else
+            temp_->release();
         return m;
+    }
+
+    /// Where commit() kept the package it replaced, because a file reached it meanwhile
+    /// (`.NAME.kept-XXXXXX` beside the new one); empty when it was removed or there was none.
+    [[nodiscard]] const std::optional<std::filesystem::path>& kept_previous() const noexcept {
+        return kept_previous_;
     }
 
 private:
@@ -259,6 +274,7 @@ private:
 
     std::filesystem::path final_;
     std::optional<temp_directory> temp_;
+    std::optional<std::filesystem::path> kept_previous_;
 };
 
 /// The fields a receiver needs from manifest.json: the working size and fit the model was

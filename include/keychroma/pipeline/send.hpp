@@ -40,7 +40,9 @@ struct send_result {
     keyframes::keyframe_result keyframes;
     std::vector<std::size_t> held_out; ///< frames held out of training to check it on
     nn::training_result training;
-    bool audio = false;     ///< the package carries the video's sound
+    bool audio = false; ///< the package carries the video's sound
+    /// Where the package this one replaced was kept, because a file reached it meanwhile.
+    std::optional<std::filesystem::path> kept_previous;
     double keyframes_s = 0; ///< first pass: gray video + frame points + clustering
     double gather_s = 0;    ///< the sound's copy, second pass: keyframes -> training pairs
     double train_s = 0;
@@ -133,6 +135,7 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
     m.times.emplace_back("save", r.save_s);
     m.times.emplace_back("total", r.total_s);
     r.manifest = writer->commit(std::move(m));
+    r.kept_previous = writer->kept_previous();
     return r;
 }
 
