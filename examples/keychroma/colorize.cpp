@@ -19,8 +19,7 @@ struct colorize_cli {
     std::string upsampling; ///< empty: the model's
     std::string audio_from; ///< empty: the gray video's own sound
     bool no_audio = false;
-    int crf = 18;
-    std::string preset; ///< empty: the encoder's
+    encoder_cli encoder;
     pipeline_cli_options p;
 };
 
@@ -38,8 +37,7 @@ void run(const colorize_cli& o, const global_options& global) {
     auto source = io::open_source(o.gray);
     const auto info = source->info();
     io::sink_options sink_options; // the sound goes to container outputs only
-    sink_options.crf = o.crf;
-    sink_options.preset = o.preset;
+    o.encoder.apply_to(sink_options);
     if (!o.audio_from.empty())
         sink_options.audio_from = o.audio_from;
     else if (!o.no_audio && io::classify_path(o.gray) == io::media_kind::container)
@@ -101,8 +99,7 @@ void add_colorize(CLI::App& app, global_options& global) {
                     "gray video's own, when it is a container)");
     cmd->add_flag("--no-audio", o->no_audio, "Container output: no sound")
         ->excludes("--audio-from");
-    add_crf_option(cmd, o->crf);
-    add_preset_option(cmd, o->preset);
+    o->encoder.add_options(cmd, "Container output");
     add_geometry_options(cmd, o->p);
     cmd->callback([o, &global] {
         require_distinct_files({{"-o", o->output}}, {{"the gray video", o->gray},

@@ -40,10 +40,9 @@ void add_convert(CLI::App& app, global_options& global) {
     struct options {
         std::string input, output, size, frames, fit = "crop", chroma = "444", matrix = "bt601";
         std::string audio_from;
-        std::string preset; ///< empty: the encoder's
         bool gray = false;
         double fps = 0;
-        int crf = 18;
+        encoder_cli encoder;
     };
     auto opt = std::make_shared<options>();
     auto* cmd =
@@ -65,8 +64,7 @@ void add_convert(CLI::App& app, global_options& global) {
     cmd->add_option("--matrix", opt->matrix, "Y'CbCr matrix for Y4M input and output")
         ->check(CLI::IsMember({"bt601", "bt709"}));
     cmd->add_option("--audio-from", opt->audio_from, "Container output: copy this file's audio");
-    add_crf_option(cmd, opt->crf);
-    add_preset_option(cmd, opt->preset);
+    opt->encoder.add_options(cmd, "Container output");
 
     cmd->callback([opt, &global] {
         // Validate every option before touching any file.
@@ -108,8 +106,7 @@ void add_convert(CLI::App& app, global_options& global) {
         sink_opt.y4m.chroma = opt->gray ? io::y4m_chroma::mono_lstar : chromas.at(opt->chroma);
         sink_opt.y4m.matrix = matrix;
         if (!opt->audio_from.empty()) sink_opt.audio_from = opt->audio_from;
-        sink_opt.crf = opt->crf;
-        sink_opt.preset = opt->preset;
+        opt->encoder.apply_to(sink_opt);
         // The source's frame times, where every frame is kept and its rate not overridden.
         if (opt->frames.empty() && opt->fps == 0) sink_opt.times_from = opt->input;
         const bool gray_rgb = opt->gray && io::classify_path(opt->output) != io::media_kind::y4m;

@@ -15,8 +15,7 @@ namespace {
 struct receive_cli {
     std::string package, output;
     bool no_audio = false;
-    int crf = 18;
-    std::string preset; ///< empty: the encoder's
+    encoder_cli encoder;
     pipeline_cli_options p;
 };
 
@@ -26,8 +25,7 @@ void run(const receive_cli& o, const global_options& global) {
     const auto verified = pipeline::verify_package(o.package);
     const auto info = pipeline::package_video_info(verified);
     io::sink_options sink_options;
-    sink_options.crf = o.crf;
-    sink_options.preset = o.preset;
+    o.encoder.apply_to(sink_options);
     if (!o.no_audio) sink_options.audio_from = verified.audio; // containers only
     sink_options.times_from = verified.gray;                   // a gray .mkv's frame times
     pipeline::colorize_options c; // the working size and fit come from the package
@@ -64,8 +62,7 @@ void add_receive(CLI::App& app, global_options& global) {
         ->required();
     cmd->add_flag("--no-audio", o->no_audio,
                   "Container output: leave out the sound the package carries");
-    add_crf_option(cmd, o->crf);
-    add_preset_option(cmd, o->preset);
+    o->encoder.add_options(cmd, "Container output");
     cmd->add_option("--batch", o->p.colorize_batch, "Frames per network batch")
         ->check(positive_number)
         ->capture_default_str();

@@ -18,7 +18,7 @@ struct send_cli {
     std::string input, package;
     bool no_audio = false;
     std::string gray_codec = "raw";
-    int crf = 18;
+    encoder_cli encoder; ///< --gray-codec h264's
     pipeline_cli_options p;
 };
 
@@ -29,7 +29,8 @@ void run(const send_cli& o, const global_options& global) {
     so.train = o.p.train<Recipe>();
     so.weights = o.p.half ? nn::weight_format::float16 : nn::weight_format::float32;
     so.audio = !o.no_audio;
-    so.gray = {*io::parse_gray_codec(o.gray_codec), o.crf};
+    so.gray.codec = *io::parse_gray_codec(o.gray_codec);
+    o.encoder.apply_to(so.gray);
     so.train.trainer.group = global.group; // under mpirun: data parallel, rank 0 writes the package
     auto bar = training_progress<Recipe>(so.train, global);
     so.train.on_epoch = epoch_progress(bar);
@@ -80,10 +81,10 @@ void add_send(CLI::App& app, global_options& global) {
                   "Leave the video's sound out of the package (default: carried unchanged)");
     cmd->add_option("--gray-codec", o->gray_codec,
                     "How the gray video is sent: raw (the paper's Y4M), ffv1 (lossless) or h264 "
-                    "(at --crf; 0 is lossless)")
+                    "(at --crf and --preset; CRF 0 is lossless)")
         ->check(CLI::IsMember(gray_codec_names()))
         ->capture_default_str();
-    add_crf_option(cmd, o->crf);
+    o->encoder.add_options(cmd, "--gray-codec h264");
     add_training_options(cmd, o->p);
     add_checkpoint_options(cmd, o->p);
     add_keyframes_option(cmd, o->p);

@@ -378,12 +378,21 @@ BOOST_AUTO_TEST_CASE(a_speed_preset_reaches_the_h264_encoder) {
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     BOOST_TEST(x264_setting(c.d / "colour.mp4", "subme") == 1);
     const auto pkg = c.d / "pkg";
-    r = run_tool("send " + quote(c.clip) + " -o " + quote(pkg) + " --steps 1 --quiet");
+    r = run_tool("send " + quote(c.clip) + " -o " + quote(pkg) +
+                 " --gray-codec h264 --preset fast --steps 1 --quiet");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+    BOOST_TEST(x264_setting(pkg / "gray.mkv", "subme") == 6);
     r = run_tool("receive " + quote(pkg) + " -o " + quote(c.d / "received.mp4") +
                  " --preset faster --quiet");
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     BOOST_TEST(x264_setting(c.d / "received.mp4", "subme") == 4);
+    // a preset for a gray coding that has none: refused before the training
+    r = run_tool("send " + quote(c.clip) + " -o " + quote(c.d / "raw-pkg") +
+                 " --preset fast --steps 1 --quiet");
+    BOOST_TEST(r.exit_code == 6, r.err);
+    BOOST_TEST(r.err.find("h264") != std::string::npos, r.err);
+    BOOST_TEST(std::count(r.err.begin(), r.err.end(), '\n') == 1, r.err);
+    BOOST_TEST(!fs::exists(c.d / "raw-pkg"));
 
     for (const auto& [out, named] : std::vector<std::pair<std::string, std::string>>{
              {"lossless.mkv", "ffv1"}, {"frames.y4m", "Y4M"}}) {

@@ -139,7 +139,7 @@ BOOST_AUTO_TEST_CASE(a_coded_gray_video_travels_as_gray_mkv) {
         write_bytes(w.gray_path(keychroma::io::gray_codec::h264), 700, 'g');
         write_bytes(w.model_path(), 300, 'm');
         auto m = sample_manifest();
-        m.gray = {keychroma::io::gray_codec::h264, 30};
+        m.gray = {keychroma::io::gray_codec::h264, 30, "veryfast"};
         const auto written = w.commit(m);
         BOOST_TEST(written.files[0].name == "gray.mkv");
         BOOST_TEST(written.bandwidth.gray_bytes == 700u);
@@ -150,6 +150,7 @@ BOOST_AUTO_TEST_CASE(a_coded_gray_video_travels_as_gray_mkv) {
     const auto j = nlohmann::json::parse(f);
     BOOST_TEST(j["video"]["gray_codec"].get<std::string>() == "h264");
     BOOST_TEST(j["video"]["gray_crf"].get<int>() == 30);
+    BOOST_TEST(j["video"]["gray_preset"].get<std::string>() == "veryfast");
     BOOST_TEST(j["files"][0]["name"].get<std::string>() == "gray.mkv");
 
     // Both gray videos listed (and present, with the right checksums): which one was sent?

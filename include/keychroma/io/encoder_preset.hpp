@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "keychroma/core/error.hpp"
+
 namespace keychroma::io {
 
 /// The presets both encoders know, fastest first; "medium" is their default.
@@ -24,6 +26,14 @@ inline constexpr std::array<std::string_view, 10> encoder_presets{
     std::string list;
     for (const auto name : encoder_presets) list += (list.empty() ? "" : ", ") + std::string(name);
     return list;
+}
+
+/// config_error (its message led by `prefix`, e.g. the output's path and ": ") unless `name` is
+/// empty, the encoder's default, or one of the presets.
+inline void check_encoder_preset(std::string_view name, const std::string& prefix = "") {
+    if (!name.empty() && !is_encoder_preset(name))
+        throw config_error(prefix + "unknown speed preset '" + std::string(name) + "' (" +
+                           encoder_preset_list() + ")");
 }
 
 } // namespace keychroma::io

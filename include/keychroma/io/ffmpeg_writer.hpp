@@ -162,9 +162,7 @@ public:
           lstar_(options.lstar) {
         ffmpeg::quiet_logs_once();
         const auto name = path.string();
-        if (!options.preset.empty() && !is_encoder_preset(options.preset))
-            throw config_error(name + ": unknown speed preset '" + options.preset + "' (" +
-                               encoder_preset_list() + ")");
+        check_encoder_preset(options.preset, name + ": ");
         if (info.width == 0 || info.height == 0 || info.width > ffmpeg::max_side ||
             info.height > ffmpeg::max_side ||
             static_cast<std::int64_t>(info.width * info.height) > ffmpeg::max_pixels)

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "keychroma/core/error.hpp"
+#include "keychroma/io/encoder_preset.hpp"
 #include "keychroma/io/frame_source.hpp"
 #include "keychroma/io/frame_timeline.hpp"
 #include "keychroma/io/video_info.hpp"
@@ -54,18 +55,31 @@ inline constexpr gray_codec gray_codecs[] = {gray_codec::raw, gray_codec::ffv1, 
 /// How a gray video is coded.
 struct gray_video_options {
     gray_codec codec = gray_codec::raw;
-    int crf = 18; ///< h264 only: libx264's CRF (0 = lossless)
+    int crf = 18;       ///< h264 only: libx264's CRF (0 = lossless)
+    std::string preset; ///< h264 only: libx264's speed preset (encoder_preset.hpp), "" = medium
     /// ffv1 and h264: the source's frame times, kept where they are unevenly spaced
     /// (ffmpeg_write_options::timeline); a raw Y4M has a constant rate only.
     std::optional<frame_timeline> timeline;
 };
 
+/// config_error unless `options` name a coding that can be written: a speed preset is a known
+/// one, for h264 (the other codings have none). A sender checks this before its long work.
+inline void check_gray_video_options(const gray_video_options& options) {
+    if (options.preset.empty()) return;
+    if (options.codec != gray_codec::h264)
+        throw config_error("a speed preset is for the h264 gray coding, not " +
+                           std::string(gray_codec_name(options.codec)));
+    check_encoder_preset(options.preset);
+}
+
 /// Opens a writer of the gray L* format at `path` (whose extension must be the coding's):
-/// each sRGB frame written is stored as its L* codes. format_error when this build has no
-/// FFmpeg for a coding that needs it.
+/// each sRGB frame written is stored as its L* codes. config_error for options
+/// check_gray_video_options refuses, format_error when this build has no FFmpeg for a coding
+/// that needs it.
 [[nodiscard]] inline std::unique_ptr<any_sink> open_gray_sink(const std::filesystem::path& path,
                                                               const video_info& info,
                                                               const gray_video_options& options) {
+    check_gray_video_options(options);
     if (path.extension() != gray_extension(options.codec))
         throw config_error(path.string() + ": a " + std::string(gray_codec_name(options.codec)) +
                            " gray video is written to a " +
@@ -79,6 +93,7 @@ struct gray_video_options {
     ffmpeg_write_options f;
     f.codec = options.codec == gray_codec::ffv1 ? "ffv1" : "libx264";
     f.crf = options.crf;
+    f.preset = options.preset;
     f.lstar = true;
     f.timeline = options.timeline;
     return std::make_unique<sink_adaptor<ffmpeg_writer>>(ffmpeg_writer(path, info, f));

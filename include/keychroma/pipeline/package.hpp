@@ -96,7 +96,10 @@ struct package_manifest {
                   {"duration_s", b.duration_s},
                   {"rotation", m.rotation},
                   {"gray_codec", io::gray_codec_name(m.gray.codec)}};
-    if (m.gray.codec == io::gray_codec::h264) video["gray_crf"] = m.gray.crf;
+    if (m.gray.codec == io::gray_codec::h264) {
+        video["gray_crf"] = m.gray.crf;
+        video["gray_preset"] = m.gray.preset.empty() ? "medium" : m.gray.preset;
+    }
     json times = json::object();
     for (const auto& [name, s] : m.times) times[name] = s;
     json files = json::array();

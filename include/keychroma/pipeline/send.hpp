@@ -60,6 +60,7 @@ send_result send(Net& net, const std::filesystem::path& input, const std::filesy
         return std::chrono::duration<double>(clock::now() - a).count();
     };
     check_working_size(options.train.working);
+    io::check_gray_video_options(options.gray);
     const auto start = clock::now();
     const bool writes = !options.train.trainer.group || options.train.trainer.group->is_root();
     std::optional<package_writer> writer;
