@@ -48,14 +48,16 @@ BOOST_AUTO_TEST_CASE(compile_time_facts) {
                "upsample<2>;conv<5,1,1>;relu;conv<2,5,1>;tanh;");
 }
 
-// What a forward pass holds, counted by hand for an 8x8 input of 2 channels: one buffer per
-// layer that is not in place -- the input (128 values), conv 3 (192), conv 4 at half size (64),
-// batch norm (64), upsample (256), conv 5 (320), conv 2 (128) -- and batch norm's scratch of
-// 2 x 4 values. The activations scale with the batch, the scratch does not. No gradient buffer:
-// inference never needs one.
+// What a forward pass holds, counted by hand for an 8x8 input of 2 channels. The layers that are
+// not in place write, in turn, the input (128 values), conv 3 (192), conv 4 at half size (64),
+// batch norm (64), upsample (256), conv 5 (320), conv 2 (128); a training pass keeps them all,
+// an inference pass alternates between two buffers, one as large as the largest of the 1st,
+// 3rd, 5th and 7th (256), one as the largest of the others (320). Besides, batch norm's scratch
+// of 2 x 4 values. The activations scale with the batch, the scratch does not. No gradient
+// buffer: inference never needs one.
 BOOST_AUTO_TEST_CASE(inference_bytes_are_the_activations_and_scratch) {
     using net_t = nn::network<mixed_stack, dbackend>;
-    constexpr std::size_t activations = 128 + 192 + 64 + 64 + 256 + 320 + 128;
+    constexpr std::size_t activations = 256 + 320;
     BOOST_TEST(net_t::inference_bytes({1, 8, 8, 2}) == (activations + 8) * sizeof(double));
     BOOST_TEST(net_t::inference_bytes({3, 8, 8, 2}) == (3 * activations + 8) * sizeof(double));
 }
@@ -233,6 +235,30 @@ BOOST_AUTO_TEST_CASE(a_layer_in_one_file_trains_with_exact_gradients) {
     for (int i = 0; i < 20; ++i) net.train_step(x, target, nn::adam{.learning_rate = 0.01});
     net.forward(x, true);
     BOOST_TEST(net.loss<nn::mse>(target) < before);
+}
+
+// An inference pass reuses two buffers where a training pass keeps every layer's output: the
+// same arithmetic on the same values, so the same bits, whichever pass came first and at
+// whichever batch size; backward() after an inference pass, which kept nothing to go back
+// through, is refused.
+BOOST_AUTO_TEST_CASE(inference_and_training_passes_give_the_same_output) {
+    nn::network<nn::paper_stack, nn::cpu_backend> net(11, nn::cpu_backend(nn::cpu_options{2}));
+    const auto x = random_tensor<float>({3, 24, 32, 1}, 9);
+    const auto inferred = net.predict(x);
+    net.forward(x, true);
+    const auto trained = net.output();
+    BOOST_TEST((inferred == trained));
+    BOOST_TEST((net.predict(x) == trained)); // after a training pass of that shape
+    const auto small = random_tensor<float>({1, 16, 8, 1}, 10);
+    const auto small_inferred = net.predict(small);
+    net.forward(small, true);
+    BOOST_TEST((net.output() == small_inferred));
+    BOOST_TEST((net.predict(x) == trained)); // the buffers grow back
+    (void)net.loss<nn::mse>(xt::zeros<float>({3ul, 24ul, 32ul, 2ul}));
+    BOOST_CHECK_THROW(net.backward(), keychroma::config_error);
+    net.forward(x, true);
+    (void)net.loss<nn::mse>(xt::zeros<float>({3ul, 24ul, 32ul, 2ul}));
+    net.backward();
 }
 
 BOOST_AUTO_TEST_CASE(float_backend_agrees_with_double_on_paper_network) {

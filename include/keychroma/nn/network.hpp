@@ -6,8 +6,12 @@
 // Memory: one flat parameter buffer (and one flat gradient buffer) in layer order, one output
 // buffer per layer that is not in place (activations overwrite their input, so ReLU/tanh cost no
 // memory), and two gradient buffers used alternately during backward, allocated by the first
-// loss (inference never needs them: inference_bytes() is what a forward pass holds). Buffers only
-// grow, so after the first step of a given batch shape nothing is allocated.
+// loss. Only a training forward pass keeps every layer's output, for backward(); inference
+// needs each one only until the next layer has read it, so its outputs alternate between two of
+// those buffers, the largest of each parity (for the paper's network, 80 values a pixel of its
+// input instead of 193.5: inference_bytes() is what it holds; a network that trains already has
+// them at that size, so its held-out checks allocate nothing). Buffers only grow, so after the
+// first step of a given batch shape nothing is allocated.
 
 #include <array>
 #include <cstddef>
@@ -100,32 +104,33 @@ public:
 
     // --- inference and training primitives ----------------------------------------------------
     /// Runs the stack on a host batch {N, H, W, in_channels}. `training` selects batch
-    /// statistics in batch norm; activations are kept for backward() either way.
+    /// statistics in batch norm and keeps every layer's output for backward(); without it only
+    /// the output is kept (backward() then refuses, config_error).
     void forward(const host_tensor_type& x, bool training = false) {
         const tensor_shape in = shape_of(x);
         check_input(in);
-        prepare(in);
+        prepare(in, training);
         backend_.upload(x.data(), in.size(), out_ptr(0));
         run_forward(training);
     }
     /// Same as forward() for an input already in the backend's memory (N*H*W*C values).
     void forward_device(const value_type* x, tensor_shape in, bool training = false) {
         check_input(in);
-        prepare(in);
+        prepare(in, training);
         backend_.copy(x, in.size(), out_ptr(0));
         run_forward(training);
     }
 
     [[nodiscard]] tensor_shape output_shape() const noexcept { return shapes_[depth - 1]; }
 
-    /// Bytes a forward pass on an input of shape `in` holds in the backend's memory besides the
-    /// parameters: the activation slots and the layers' scratch buffers (what colorization must
-    /// find room for, per frame of a batch: the activations scale with in.n, a batch norm's few
-    /// scratch values do not).
+    /// Bytes an inference pass on an input of shape `in` holds in the backend's memory besides
+    /// the parameters: its two activation buffers and the layers' scratch buffers (what
+    /// colorization must find room for, per frame of a batch: the activations scale with in.n, a
+    /// batch norm's few scratch values do not).
     [[nodiscard]] static std::uint64_t inference_bytes(tensor_shape in) {
         const auto shapes = Stack::shapes(in);
         std::uint64_t values = 0;
-        for (const std::size_t n : slot_sizes(shapes)) values += n;
+        for (const std::size_t n : parity_sizes(slot_sizes(shapes))) values += n;
         for (const std::size_t n : scratch_sizes(shapes)) values += n;
         return values * sizeof(value_type);
     }
@@ -211,8 +216,14 @@ public:
         backend_.upload(dout.data(), s.size(), backend_.data(grad_buf_[0]));
     }
 
-    /// Propagates the stored output gradient; parameter gradients are overwritten.
-    void backward() { run_backward(std::make_index_sequence<depth>{}); }
+    /// Propagates the stored output gradient; parameter gradients are overwritten. Needs the
+    /// layers' outputs of the last forward pass, which only forward(x, true) keeps.
+    void backward() {
+        if (!keeps_activations_)
+            throw config_error("backward() needs the activations of a training forward pass "
+                               "(forward(x, true)); an inference pass does not keep them");
+        run_backward(std::make_index_sequence<depth>{});
+    }
 
     /// One optimizer update of every trainable parameter from the current gradients.
     template <optimizer Opt>
@@ -368,6 +379,18 @@ private:
             need[slot_[i]] = std::max(need[slot_[i]], shapes[i].size());
         return need;
     }
+    /// An inference pass alternates between two buffers by the parity of the slot: a layer of a
+    /// sequential stack reads only its predecessor's output, whose slot is the one before its
+    /// own (or its own, in place).
+    static constexpr std::size_t parities_ = std::min<std::size_t>(slot_count_, 2);
+    /// The largest slot of each parity: what each of an inference pass's buffers must hold.
+    [[nodiscard]] static constexpr std::array<std::size_t, parities_>
+    parity_sizes(const std::array<std::size_t, slot_count_>& slots) noexcept {
+        std::array<std::size_t, parities_> need{};
+        for (std::size_t k = 0; k < slot_count_; ++k)
+            need[k % parities_] = std::max(need[k % parities_], slots[k]);
+        return need;
+    }
     /// Values each layer's scratch buffer holds, for the layers' output shapes `shapes`.
     [[nodiscard]] static constexpr std::array<std::size_t, depth>
     scratch_sizes(const std::array<tensor_shape, depth>& shapes) noexcept {
@@ -379,10 +402,19 @@ private:
         return need;
     }
 
-    void prepare(tensor_shape in) {
+    void prepare(tensor_shape in, bool keeps_activations) {
         shapes_ = Stack::shapes(in);
+        keeps_activations_ = keeps_activations;
         const auto slots = slot_sizes(shapes_);
-        for (std::size_t k = 0; k < slot_count_; ++k) grow(acts_[k], slots[k]);
+        if (keeps_activations) {
+            for (std::size_t k = 0; k < slot_count_; ++k) grow(acts_[k], slots[k]);
+        } else { // each parity's largest slot, which a training pass of this shape has made
+            for (std::size_t k = 0; k < slot_count_; ++k)
+                if (slots[k] > slots[inference_buffer_[k % parities_]])
+                    inference_buffer_[k % parities_] = k;
+            const auto need = parity_sizes(slots);
+            for (std::size_t p = 0; p < parities_; ++p) grow(acts_[inference_buffer_[p]], need[p]);
+        }
         const auto scratch = scratch_sizes(shapes_);
         for (std::size_t i = 0; i < depth; ++i) grow(scratch_[i], scratch[i]);
     }
@@ -397,7 +429,11 @@ private:
         current_grad_ = 0;
     }
 
-    value_type* out_ptr(std::size_t i) { return backend_.data(acts_[slot_[i]]); }
+    /// Where layer i's output is: its own slot when the pass keeps every output.
+    value_type* out_ptr(std::size_t i) {
+        return backend_.data(
+            acts_[keeps_activations_ ? slot_[i] : inference_buffer_[slot_[i] % parities_]]);
+    }
 
     template <std::size_t I>
     layer_io<value_type> io_for(bool training) {
@@ -485,6 +521,13 @@ private:
     std::array<tensor_shape, depth> shapes_{};
     std::size_t current_grad_ = 0;
     bool keep_input_gradient_ = false;
+    bool keeps_activations_ = true; ///< the last forward pass kept every layer's output
+    /// The slot buffers an inference pass alternates between, for even and odd slots.
+    std::array<std::size_t, parities_> inference_buffer_ = [] {
+        std::array<std::size_t, parities_> b{};
+        for (std::size_t p = 0; p < parities_; ++p) b[p] = p;
+        return b;
+    }();
     std::vector<fixed_sum> fixed_grads_; // backward_fixed's sums (host memory: cpu backends only)
     bool fixed_backward_ = false;
     std::string optimizer_name_;
