@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -60,6 +61,26 @@ BOOST_AUTO_TEST_CASE(inference_bytes_are_the_activations_and_scratch) {
     constexpr std::size_t activations = 256 + 320;
     BOOST_TEST(net_t::inference_bytes({1, 8, 8, 2}) == (activations + 8) * sizeof(double));
     BOOST_TEST(net_t::inference_bytes({3, 8, 8, 2}) == (3 * activations + 8) * sizeof(double));
+}
+
+// What inference holds besides the activations, counted before the first frame
+// (inference_memory, which colorization sizes its batches by), against what the CPU backend
+// holds after inference passes on every batch up to 3, each twice (the second keeps each
+// layer's packed kernel): the same bytes, at 1, 2 and 8 threads (with more than one, the
+// Winograd convolutions take their by-position route on so few tiles, whose workspace grows
+// with the batch).
+BOOST_AUTO_TEST_CASE(inference_memory_is_what_the_backend_holds_after_inference) {
+    for (const int threads : {1, 2, 8}) {
+        nn::network<nn::paper_stack, nn::cpu_backend> net(
+            5, nn::cpu_backend(nn::cpu_options{threads}));
+        const nn::tensor_shape largest{3, 24, 40, 1};
+        const std::uint64_t counted =
+            net.inference_memory(largest) - decltype(net)::inference_bytes(largest);
+        BOOST_TEST(net.backend().workspace_bytes_held() == 0u);
+        for (const std::size_t n : {2, 1, 3, 3, 1, 2})
+            (void)net.predict(random_tensor<float>({n, 24, 40, 1}, unsigned(n)));
+        BOOST_TEST(net.backend().workspace_bytes_held() == counted, threads << " threads");
+    }
 }
 
 namespace {

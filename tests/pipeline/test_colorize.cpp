@@ -174,12 +174,31 @@ BOOST_AUTO_TEST_CASE(large_frames_take_smaller_batches_or_are_refused) {
     BOOST_TEST(batch_that_fits(f, 8, shared + 4 * per_frame) == 4u);
     BOOST_TEST(batch_that_fits(f, 8, std::uint64_t{1} << 40) == 8u);
     BOOST_TEST(batch_that_fits(f, 0, std::uint64_t{1} << 40) == 1u);
-    // The network's own memory for each frame of the batch counts too.
-    const std::uint64_t in_network = 3'000'000u;
-    BOOST_TEST(batch_that_fits(f, 8, shared + 4 * (per_frame + in_network), in_network) == 4u);
-    BOOST_TEST(batch_that_fits(f, 8, shared + 4 * (per_frame + in_network) - 1, in_network) == 3u);
-    BOOST_CHECK_THROW((void)batch_that_fits(f, 8, shared + per_frame + in_network - 1, in_network),
-                      resource_error);
+    // The network's own memory for a batch counts too: here 3 MB a frame and 5 MB whatever the
+    // batch (a backend's workspaces and kept kernels).
+    const std::uint64_t in_network = 3'000'000u, fixed = 5'000'000u;
+    const auto with_network = [&](std::size_t b) { return b * in_network + fixed; };
+    BOOST_TEST(batch_that_fits(f, 8, shared + 4 * (per_frame + in_network) + fixed, with_network) ==
+               4u);
+    BOOST_TEST(batch_that_fits(f, 8, shared + 4 * (per_frame + in_network) + fixed - 1,
+                               with_network) == 3u);
+    BOOST_TEST(batch_that_fits(f, 8, shared + 8 * (per_frame + in_network) + fixed, with_network) ==
+               8u);
+    BOOST_TEST(batch_that_fits(f, 7, shared + 8 * (per_frame + in_network) + fixed, with_network) ==
+               7u);
+    BOOST_CHECK_THROW(
+        (void)batch_that_fits(f, 8, shared + per_frame + in_network + fixed - 1, with_network),
+        resource_error);
+    // Every batch from 1 to 64 against a naive scan, with a network whose need jumps (a smaller
+    // batch's workspace counted into a larger one's).
+    const auto jumpy = [&](std::size_t b) { return b * in_network + (b > 5 ? 40'000'000u : 0u); };
+    for (std::uint64_t memory = shared + per_frame + in_network;
+         memory < shared + 64 * (per_frame + in_network) + 40'000'000u; memory += 1'500'000u) {
+        std::size_t naive = 1;
+        for (std::size_t b = 1; b <= 64; ++b)
+            if (shared + b * per_frame + jumpy(b) <= memory) naive = b;
+        BOOST_TEST(batch_that_fits(f, 64, memory, jumpy) == naive, memory);
+    }
     try {
         (void)batch_that_fits(f, 8, shared + per_frame - 1);
         BOOST_ERROR("a frame larger than the memory was accepted");
@@ -195,7 +214,9 @@ BOOST_AUTO_TEST_CASE(large_frames_take_smaller_batches_or_are_refused) {
     for (int i = 0; i < 5; ++i) frames.push_back(test::solid(60, 44, 40 * i, 120, 200));
     const std::uint64_t pixels = 60 * 44;
     // 60x44 scaled into the 32x32 working size is 32x23, padded to a multiple of 8: 32x24.
-    const std::uint64_t network = net_t::inference_bytes({1, 24, 32, 1});
+    const auto network = [&](std::size_t frames) {
+        return net.inference_memory({frames, 24, 32, 1});
+    };
     const auto run = [&](std::optional<std::uint64_t> memory, std::vector<rgb8_image>& out) {
         test::memory_source src(frames);
         bool closed = false;
@@ -209,14 +230,14 @@ BOOST_AUTO_TEST_CASE(large_frames_take_smaller_batches_or_are_refused) {
     std::vector<rgb8_image> refused;
     BOOST_CHECK_THROW(
         (void)run(pixels * (colorize_bytes_per_pixel_shared + colorize_bytes_per_pixel_per_frame) +
-                      network - 1,
+                      network(1) - 1,
                   refused),
         resource_error);
     BOOST_TEST(refused.empty());
     std::vector<rgb8_image> two_at_a_time, all;
     BOOST_TEST(
         run(pixels * (colorize_bytes_per_pixel_shared + 2 * colorize_bytes_per_pixel_per_frame) +
-                2 * network,
+                network(2),
             two_at_a_time));
     BOOST_TEST(run(std::uint64_t{1} << 40, all));
     BOOST_REQUIRE(all.size() == 5u);

@@ -84,6 +84,27 @@ BOOST_AUTO_TEST_CASE(convolutions_in_single_image_chunks_match_cpu_backend) {
     }
 }
 
+// What colorization counts for the backend's convolutions (count_conv_forward: the column matrix
+// of the images one chunk takes) against the workspace it holds after inference passes on every
+// batch up to 3: the same bytes, with the default workspace and with one-image chunks.
+BOOST_AUTO_TEST_CASE(inference_memory_is_what_the_backend_holds_after_inference) {
+    for (const std::size_t workspace : {std::size_t(0), std::size_t(1)}) {
+        nn::thrust_options o;
+        o.workspace_bytes = workspace;
+        nn::network<nn::paper_stack, host> net(5, host(o));
+        const nn::tensor_shape largest{3, 24, 40, 1};
+        const std::uint64_t counted =
+            net.inference_memory(largest) - decltype(net)::inference_bytes(largest);
+        for (const std::size_t n : {2, 1, 3}) {
+            nn::host_tensor x({n, 24, 40, 1});
+            const auto values = cmp::random_values(x.size(), n);
+            std::copy(values.begin(), values.end(), x.begin());
+            (void)net.predict(x);
+        }
+        BOOST_TEST(net.backend().workspace_bytes_held() == counted, workspace);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(sequential_system_convolutions_match_cpu_backend) {
     cmp::compare_convolutions<sequential_host>({});
 }

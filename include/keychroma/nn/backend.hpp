@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "keychroma/nn/activations.hpp"
+#include "keychroma/nn/backend_memory.hpp"
 #include "keychroma/nn/fixed_sum.hpp"
 #include "keychroma/nn/loss.hpp"
 #include "keychroma/nn/tensor.hpp"
@@ -27,7 +28,8 @@ struct index_probe {
 template <class B>
 concept backend = requires(B& b, typename B::buffer& buf, typename B::value_type* p,
                            const typename B::value_type* cp, std::size_t n, conv_shape cs,
-                           tensor_shape ts, double x, bool flag) {
+                           tensor_shape ts, double x, bool flag,
+                           typename B::forward_memory& memory) {
     typename B::value_type;
     typename B::buffer;
     { B::name } -> std::convertible_to<std::string_view>;
@@ -45,6 +47,9 @@ concept backend = requires(B& b, typename B::buffer& buf, typename B::value_type
     b.template conv_forward<relu>(cs, cp, cp, cp, p);
     b.conv_backward_data(cs, cp, cp, p);
     b.conv_backward_weights(cs, cp, cp, p, p);
+    // What conv_forward of cs holds besides its input and output, for a batch of up to cs.n
+    // images, added into a forward_memory (nn/backend_memory.hpp): colorization counts it.
+    b.count_conv_forward(cs, memory);
     // In-place activation, and its backward from the output: g *= f'(y).
     b.template activation_forward<relu>(p, n);
     b.template activation_backward<relu>(cp, p, n);

@@ -134,6 +134,25 @@ public:
         for (const std::size_t n : scratch_sizes(shapes)) values += n;
         return values * sizeof(value_type);
     }
+    /// Bytes inference passes on up to in.n images of `in`'s size hold in the backend's memory
+    /// besides the parameters: inference_bytes(in), and what the backend's convolutions hold,
+    /// their shared workspaces and kept kernels (Backend::count_conv_forward, which counts the
+    /// largest need of any smaller batch too: a last, shorter batch can need more).
+    [[nodiscard]] std::uint64_t inference_memory(tensor_shape in) const {
+        const auto shapes = Stack::shapes(in);
+        typename Backend::forward_memory backend_memory;
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            const auto count = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
+                using L = typename Stack::template layer<J>;
+                if constexpr (L::is_conv)
+                    backend_.count_conv_forward(L::geometry(shapes[J == 0 ? 0 : J - 1]),
+                                                backend_memory);
+            };
+            (count(std::integral_constant<std::size_t, I>{}), ...);
+        }
+        (std::make_index_sequence<depth>{});
+        return inference_bytes(in) + backend_memory.bytes();
+    }
     /// The last forward pass's output, in the backend's memory.
     [[nodiscard]] const value_type* output_device() { return out_ptr(depth - 1); }
     /// Copies the last forward pass's output to the host (resized only when its shape changed).

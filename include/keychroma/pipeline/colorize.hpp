@@ -70,22 +70,33 @@ inline constexpr std::uint64_t colorize_bytes_per_pixel_per_frame = 2 * colorize
 inline constexpr std::uint64_t colorize_bytes_per_pixel_shared = 40;
 
 /// The batch to colorize frames of size `full` in: `wanted`, or as many frames as `memory`
-/// bytes hold, each frame of the batch also needing `network_bytes` in the network
-/// (nn::network::inference_bytes of one frame at the network's size); resource_error when not
-/// even one frame fits.
-[[nodiscard]] inline std::size_t batch_that_fits(image_size full, std::size_t wanted,
-                                                 std::optional<std::uint64_t> memory,
-                                                 std::uint64_t network_bytes = 0) {
+/// bytes hold, a batch of b frames also needing `network_bytes(b)` in the network (for the
+/// network's inference on up to b frames: nn::network::inference_memory, which grows with b);
+/// resource_error when not even one frame fits.
+[[nodiscard]] inline std::size_t
+batch_that_fits(image_size full, std::size_t wanted, std::optional<std::uint64_t> memory,
+                const std::function<std::uint64_t(std::size_t)>& network_bytes = {}) {
     wanted = std::max<std::size_t>(1, wanted);
     if (!memory) return wanted;
     const std::uint64_t pixels = full.pixels();
     const std::uint64_t shared = pixels * colorize_bytes_per_pixel_shared;
-    const std::uint64_t per_frame = pixels * colorize_bytes_per_pixel_per_frame + network_bytes;
-    require_memory(shared + per_frame, memory,
+    const std::uint64_t per_frame = pixels * colorize_bytes_per_pixel_per_frame;
+    const auto need = [&](std::size_t batch) {
+        return shared + batch * per_frame + (network_bytes ? network_bytes(batch) : 0);
+    };
+    require_memory(need(1), memory,
                    "frames of " + std::to_string(full.width) + "x" + std::to_string(full.height),
                    "to colorize");
-    return static_cast<std::size_t>(
-        std::min<std::uint64_t>(wanted, (*memory - shared) / per_frame));
+    // The largest batch that fits, by bisection (need grows with the batch); the frames alone
+    // bound it first, so that no product overflows.
+    std::size_t fits = 1;
+    std::size_t too_many = 1 + static_cast<std::size_t>(
+                                   std::min<std::uint64_t>(wanted, (*memory - shared) / per_frame));
+    while (too_many - fits > 1) {
+        const std::size_t mid = fits + (too_many - fits) / 2;
+        (need(mid) <= *memory ? fits : too_many) = mid;
+    }
+    return fits;
 }
 
 struct colorize_stats {
@@ -186,9 +197,11 @@ colorize_stats colorize(Net& net, S& gray, Sink& sink, const colorize_options& o
                               round_up(scaled.height, network_multiple)};
     process_group& group = options.group ? *options.group : this_process_only();
     const std::size_t ranks = group.size(), rank = group.rank();
-    std::size_t batch =
-        batch_that_fits(full, options.batch, options.memory ? options.memory : available_memory(),
-                        Net::inference_bytes({1, net_size.height, net_size.width, 1}));
+    std::size_t batch = batch_that_fits(
+        full, options.batch, options.memory ? options.memory : available_memory(),
+        [&](std::size_t frames) {
+            return net.inference_memory({frames, net_size.height, net_size.width, 1});
+        });
     if (ranks > 1) batch = static_cast<std::size_t>(group.minimum(batch)); // the same batches
     colorize_stats stats;
     stats.frame_size = full;

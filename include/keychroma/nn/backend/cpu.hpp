@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <stdexcept>
@@ -44,6 +45,7 @@
 #include "keychroma/nn/backend/cpu_phase_backward.hpp"
 #include "keychroma/nn/backend/cpu_split.hpp"
 #include "keychroma/nn/backend/cpu_winograd.hpp"
+#include "keychroma/nn/backend_memory.hpp"
 #include "keychroma/nn/fixed_sum.hpp"
 #include "keychroma/nn/layer.hpp"
 #include "keychroma/nn/loss.hpp"
@@ -157,6 +159,52 @@ public:
                     row[j] = Act::template apply<T>(row[j] + bias[j]);
             }
         }
+    }
+
+    /// The workspaces conv_forward grows, each shared by every layer (forward_memory's indices).
+    enum forward_workspace : std::size_t {
+        column_tiles,    ///< col_: each thread's im2col rows
+        winograd_tiles,  ///< wino_ws_: transformed input and output tiles
+        winograd_kernel, ///< wino_u_: the kernel's 36 transformed positions, before packing
+        packing_scratch, ///< packed_w_: a kernel packed on a call that does not keep it
+        forward_workspaces
+    };
+    using forward_memory = nn::forward_memory<forward_workspaces>;
+    /// Adds what conv_forward of `s` holds for a batch of up to s.n images: its need of each
+    /// workspace, and the kernel kept for its layer (kept_weights: the weights' copy and their
+    /// packed form). The column tiles are counted at their bound (tile_rows: one tile a thread
+    /// of at most cache_tile_rows rows); the rest exactly.
+    void count_conv_forward(const conv_shape& s, forward_memory& m) const noexcept {
+        constexpr std::uint64_t value = sizeof(T);
+        if (use_winograd(s)) {
+            const cpu::winograd::problem pb{s.n, s.in_h, s.in_w, s.in_c, s.out_c};
+            const std::size_t packed =
+                cpu::winograd::points * cpu::winograd::packed_point_size<T>(pb, kernels_);
+            m.need_shared(winograd_tiles,
+                          value * cpu::winograd::largest_workspace_size<T>(pb, threads_));
+            m.need_shared(winograd_kernel, value * cpu::winograd::points * s.in_c * s.out_c);
+            m.need_shared(packing_scratch, value * packed);
+            m.keep(value * (9 * s.in_c * s.out_c + packed));
+            return;
+        }
+        const std::size_t row_len = s.k * s.k * s.in_c, M = s.n * s.out_h * s.out_w;
+        const std::size_t threads = std::size_t(threads_);
+        const std::size_t rows = std::max<std::size_t>(
+            std::min(cache_tile_rows(row_len), (M + threads - 1) / threads), 16);
+        const std::size_t packed = cpu::packed_size<T>(kernels_, row_len, s.out_c);
+        m.need_shared(column_tiles, value * threads * rows * row_len);
+        m.need_shared(packing_scratch, value * packed);
+        m.keep(value * (row_len * s.out_c + packed));
+    }
+
+    /// Bytes its workspaces and kept kernels hold now (what count_conv_forward counts, and the
+    /// workspaces of training passes).
+    [[nodiscard]] std::uint64_t workspace_bytes_held() const noexcept {
+        std::uint64_t values = 0;
+        for (const workspace* w : {&col_, &dcol_, &dw_part_, &wino_u_, &wino_ws_, &phase_w_,
+                                   &phase_ws_, &packed_w_, &sample_grad_, &sample_ws_})
+            values += w->capacity();
+        return values * sizeof(T) + kept_.bytes();
     }
 
     /// din = transpose-convolution of dout (overwrites din).
@@ -573,7 +621,10 @@ private:
     using workspace = std::vector<T, huge_page_allocator<T>>;
 
     static T* grow(workspace& ws, std::size_t n) {
-        if (ws.size() < n) ws.resize(n);
+        if (ws.size() < n) {
+            ws.reserve(n); // exactly n: resize alone may take twice the old size
+            ws.resize(n);
+        }
         return ws.data();
     }
 

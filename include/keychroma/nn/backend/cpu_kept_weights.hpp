@@ -42,6 +42,13 @@ public:
         return e.packed.data();
     }
 
+    /// Bytes it holds: every layer's copy of the weights and packed form.
+    [[nodiscard]] std::size_t bytes() const noexcept {
+        std::size_t values = 0;
+        for (const entry& e : entries_) values += e.weights.capacity() + e.packed.capacity();
+        return values * sizeof(T);
+    }
+
 private:
     /// Whether a[0, n) and b[0, n) hold the same bits, compared in one slice per thread: the
     /// paper's network compares 15.6 MB a frame, about 2% of a batch-1 frame on 2 threads if one

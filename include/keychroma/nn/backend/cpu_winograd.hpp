@@ -347,6 +347,21 @@ template <class T>
     return std::size_t(threads) * points * block_tiles(p, threads) * (p.in_c + p.out_c);
 }
 
+/// The most values of workspace `convolve` needs for a batch of 1 to p.n images: a smaller
+/// batch can need more (by_position transforms all its tiles at once, and a block of tiles can
+/// be larger for fewer tiles). Exact up to the batches by_position could take; beyond them a
+/// block is bounded by its 96 tiles.
+template <class T>
+[[nodiscard]] std::size_t largest_workspace_size(const problem& p, int threads) noexcept {
+    const std::size_t per_image = std::max<std::size_t>(problem{1, p.h, p.w}.tiles(), 1);
+    const std::size_t exact = std::min(p.n, 8 * std::size_t(threads) * 96 / per_image + 1);
+    std::size_t most = 0;
+    for (std::size_t n = 1; n <= exact; ++n)
+        most = std::max(most, workspace_size<T>(problem{n, p.h, p.w, p.in_c, p.out_c}, threads));
+    if (p.n > exact) most = std::max(most, std::size_t(threads) * points * 96 * (p.in_c + p.out_c));
+    return most;
+}
+
 /// Values of one tile position's packed weights (Cin x Cout of `p`) on `path`.
 template <class T>
 [[nodiscard]] std::size_t packed_point_size(const problem& p, kernel_path path) noexcept {

@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,7 @@
 
 #include "keychroma/nn/backend/thrust_gemm.hpp"
 #include "keychroma/nn/backend/thrust_kernels.hpp"
+#include "keychroma/nn/backend_memory.hpp"
 #include "keychroma/nn/tensor.hpp"
 
 namespace keychroma::nn {
@@ -119,6 +121,26 @@ public:
         });
         for_each_index(s.n * pix * s.out_c,
                        thrust_detail::bias_activation<Act, T>{out, bias, s.out_c});
+    }
+
+    /// The one workspace conv_forward grows: the column matrix of a chunk of images (col_).
+    using forward_memory = nn::forward_memory<1>;
+    /// Adds what conv_forward of `s` holds for a batch of up to s.n images: the columns of the
+    /// images for_chunks takes at once (none for a 1x1 stride-1 convolution).
+    void count_conv_forward(const conv_shape& s, forward_memory& m) const noexcept {
+        if (s.pointwise() || s.n == 0) return;
+        const std::uint64_t per_image =
+            std::uint64_t(s.out_h) * s.out_w * s.k * s.k * s.in_c * sizeof(T);
+        m.need_shared(0, per_image *
+                             std::clamp<std::uint64_t>(options_.workspace_bytes /
+                                                           std::max<std::uint64_t>(per_image, 1),
+                                                       1, s.n));
+    }
+
+    /// Bytes its workspaces hold now (what count_conv_forward counts, and the reductions').
+    [[nodiscard]] std::uint64_t workspace_bytes_held() const noexcept {
+        return col_.capacity() * sizeof(T) +
+               (partial_.capacity() + totals_.capacity()) * sizeof(double);
     }
 
     /// din = transpose-convolution of dout (overwrites din).
