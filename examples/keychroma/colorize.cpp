@@ -64,7 +64,8 @@ void run(const colorize_cli& o, const global_options& global) {
                                     {"seconds", s.seconds},
                                     {"fps", double(s.frames) / s.seconds},
                                     {"chroma_upsampling", upsampling},
-                                    {"network_size", {s.network_size.width, s.network_size.height}}}
+                                    {"network_size", {s.network_size.width, s.network_size.height}},
+                                    {"batch", s.batch}}
                          .dump(2)
                   << "\n";
     } else {

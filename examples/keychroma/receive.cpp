@@ -43,7 +43,8 @@ void run(const receive_cli& o, const global_options& global) {
     if (global.json)
         std::cout << nlohmann::json{{"output", o.output},
                                     {"frames", s.frames},
-                                    {"seconds", s.seconds}}
+                                    {"seconds", s.seconds},
+                                    {"batch", s.batch}}
                          .dump(2)
                   << "\n";
     else

@@ -633,6 +633,7 @@ BOOST_AUTO_TEST_CASE(colorize_takes_the_models_settings) {
     BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
     const auto j = nlohmann::json::parse(r.out);
     BOOST_TEST(j["network_size"][0].get<int>() == 16, r.out);
+    BOOST_TEST(j["batch"].get<int>() == 8, r.out); // the default: the memory holds 8 such frames
     // the same settings repeated are accepted; contradicting ones refused with one line
     r = run_tool("colorize " + quote(d / "colour.y4m") + " " + quote(d / "m.kcm") + " -o " +
                  quote(d / "b.y4m") + " --size 16x16 --fit letterbox --quiet");

@@ -217,6 +217,7 @@ BOOST_AUTO_TEST_CASE(large_frames_take_smaller_batches_or_are_refused) {
     const auto network = [&](std::size_t frames) {
         return net.inference_memory({frames, 24, 32, 1});
     };
+    std::size_t batch = 0; // the last run's
     const auto run = [&](std::optional<std::uint64_t> memory, std::vector<rgb8_image>& out) {
         test::memory_source src(frames);
         bool closed = false;
@@ -224,7 +225,7 @@ BOOST_AUTO_TEST_CASE(large_frames_take_smaller_batches_or_are_refused) {
         colorize_options o;
         o.working = {32, 32};
         o.memory = memory;
-        (void)colorize(net, src, sink, o);
+        batch = colorize(net, src, sink, o).batch;
         return closed;
     };
     std::vector<rgb8_image> refused;
@@ -239,7 +240,9 @@ BOOST_AUTO_TEST_CASE(large_frames_take_smaller_batches_or_are_refused) {
         run(pixels * (colorize_bytes_per_pixel_shared + 2 * colorize_bytes_per_pixel_per_frame) +
                 network(2),
             two_at_a_time));
+    BOOST_TEST(batch == 2u);
     BOOST_TEST(run(std::uint64_t{1} << 40, all));
+    BOOST_TEST(batch == colorize_options{}.batch);
     BOOST_REQUIRE(all.size() == 5u);
     BOOST_REQUIRE(two_at_a_time.size() == 5u);
     // The same frames through batches of another size: a GEMM may sum in another order, which

@@ -427,7 +427,9 @@ private:
         const auto slots = slot_sizes(shapes_);
         if (keeps_activations) {
             for (std::size_t k = 0; k < slot_count_; ++k) grow(acts_[k], slots[k]);
-        } else { // each parity's largest slot, which a training pass of this shape has made
+        } else { // each parity's largest slot, which a training pass of this shape has made;
+                 // a slot chosen by an earlier call stays unless a larger one appears, so that
+                 // shapes whose largest slot differs grow one buffer, not two side by side
             for (std::size_t k = 0; k < slot_count_; ++k)
                 if (slots[k] > slots[inference_buffer_[k % parities_]])
                     inference_buffer_[k % parities_] = k;

@@ -103,6 +103,7 @@ struct colorize_stats {
     std::size_t frames = 0;
     image_size frame_size;
     image_size network_size; ///< what the network ran on (padded to a multiple of 8)
+    std::size_t batch = 0;   ///< frames per network batch: options.batch, or what memory holds
     double seconds = 0;
 };
 
@@ -206,6 +207,7 @@ colorize_stats colorize(Net& net, S& gray, Sink& sink, const colorize_options& o
     colorize_stats stats;
     stats.frame_size = full;
     stats.network_size = net_size;
+    stats.batch = batch;
 
     std::size_t read = 0;       // frames read or read past, by the reader stage only
     std::size_t next_batch = 0; // this rank's batches read, by the reader stage only
