@@ -142,15 +142,9 @@ public:
         const auto shapes = Stack::shapes(in);
         typename Backend::forward_memory backend_memory;
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            const auto count = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
-                using L = typename Stack::template layer<J>;
-                if constexpr (L::is_conv)
-                    backend_.count_conv_forward(L::geometry(shapes[J == 0 ? 0 : J - 1]),
-                                                backend_memory);
-            };
-            (count(std::integral_constant<std::size_t, I>{}), ...);
+            (count_forward_layer<I + 1>(shapes, backend_memory), ...);
         }
-        (std::make_index_sequence<depth>{});
+        (std::make_index_sequence<depth - 1>{});
         return inference_bytes(in) + backend_memory.bytes();
     }
     /// The last forward pass's output, in the backend's memory.
@@ -491,6 +485,15 @@ private:
         } else {
             L::template forward<identity_activation>(backend_, io);
         }
+    }
+
+    /// Adds what the backend holds for layer I's forward pass (a convolution's workspaces and
+    /// kept kernel; nothing for the other layers), its input of shape shapes[I - 1].
+    template <std::size_t I>
+    void count_forward_layer(const std::array<tensor_shape, depth>& shapes,
+                             typename Backend::forward_memory& memory) const {
+        using L = typename Stack::template layer<I>;
+        if constexpr (L::is_conv) backend_.count_conv_forward(L::geometry(shapes[I - 1]), memory);
     }
 
     void run_forward(bool training) {

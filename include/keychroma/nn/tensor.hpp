@@ -58,13 +58,23 @@ struct conv_shape {
     [[nodiscard]] constexpr bool pointwise() const noexcept {
         return k == 1 && stride == 1 && pad_h == 0 && pad_w == 0;
     }
+    /// Values of one image's column matrix (im2col).
+    [[nodiscard]] constexpr std::size_t column_values_per_image() const noexcept {
+        return out_h * out_w * k * k * in_c;
+    }
+    /// Images a chunk of for_image_chunks takes: as many whole images as `workspace_bytes`
+    /// hold of column matrix (`element_bytes` per value), one at least, n at most.
+    [[nodiscard]] constexpr std::size_t images_per_chunk(std::size_t workspace_bytes,
+                                                         std::size_t element_bytes) const noexcept {
+        const std::size_t per_image = column_values_per_image() * element_bytes;
+        return std::clamp<std::size_t>(workspace_bytes / std::max<std::size_t>(per_image, 1), 1,
+                                       std::max<std::size_t>(n, 1));
+    }
     /// Runs fn(n0, n1) over chunks of whole images [n0, n1) whose column matrix (im2col, of
     /// `element_bytes` per value) fits `workspace_bytes`; one image at least per chunk.
     template <class Fn>
     void for_image_chunks(std::size_t workspace_bytes, std::size_t element_bytes, Fn&& fn) const {
-        const std::size_t per_image = out_h * out_w * k * k * in_c * element_bytes;
-        const std::size_t step = std::clamp<std::size_t>(
-            workspace_bytes / std::max<std::size_t>(per_image, 1), 1, std::max<std::size_t>(n, 1));
+        const std::size_t step = images_per_chunk(workspace_bytes, element_bytes);
         for (std::size_t n0 = 0; n0 < n; n0 += step) fn(n0, std::min(n, n0 + step));
     }
 };

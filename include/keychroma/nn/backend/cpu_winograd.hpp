@@ -273,11 +273,15 @@ void transform_weights(std::size_t in_c, std::size_t out_c, const T* w, bool fli
     }
 }
 
-/// Tiles per block: enough GEMM rows to keep the register tiles busy (at most 8 slabs of 12),
-/// few enough that a block's transformed input and output stay near L2, in whole rounds of one
-/// block per thread (cpu::even_split).
+/// The most tiles of a block: enough GEMM rows to keep the register tiles busy (8 slabs of 12),
+/// few enough that a block's transformed input and output stay near L2.
+inline constexpr std::size_t most_block_tiles = 96;
+
+/// Tiles per block: at most most_block_tiles, in whole rounds of one block per thread
+/// (cpu::even_split).
 [[nodiscard]] inline std::size_t block_tiles(const problem& p, int threads) noexcept {
-    return std::max<std::size_t>(cpu::even_split(p.tiles(), 96, std::size_t(threads)), 1);
+    return std::max<std::size_t>(cpu::even_split(p.tiles(), most_block_tiles, std::size_t(threads)),
+                                 1);
 }
 
 namespace detail {
@@ -349,16 +353,20 @@ template <class T>
 
 /// The most values of workspace `convolve` needs for a batch of 1 to p.n images: a smaller
 /// batch can need more (by_position transforms all its tiles at once, and a block of tiles can
-/// be larger for fewer tiles). Exact up to the batches by_position could take; beyond them a
-/// block is bounded by its 96 tiles.
+/// be larger for fewer tiles). Exact for the batches by_position can take (fewer tiles than
+/// 4 x threads x most_block_tiles); beyond them a block counts at its most tiles.
 template <class T>
 [[nodiscard]] std::size_t largest_workspace_size(const problem& p, int threads) noexcept {
     const std::size_t per_image = std::max<std::size_t>(problem{1, p.h, p.w}.tiles(), 1);
-    const std::size_t exact = std::min(p.n, 8 * std::size_t(threads) * 96 / per_image + 1);
+    const std::size_t by_position_at_most =
+        (4 * std::size_t(threads) * most_block_tiles + per_image - 1) / per_image;
+    const std::size_t exact = std::min(p.n, by_position_at_most);
     std::size_t most = 0;
     for (std::size_t n = 1; n <= exact; ++n)
         most = std::max(most, workspace_size<T>(problem{n, p.h, p.w, p.in_c, p.out_c}, threads));
-    if (p.n > exact) most = std::max(most, std::size_t(threads) * points * 96 * (p.in_c + p.out_c));
+    if (p.n > exact)
+        most =
+            std::max(most, std::size_t(threads) * points * most_block_tiles * (p.in_c + p.out_c));
     return most;
 }
 

@@ -129,12 +129,8 @@ public:
     /// images for_chunks takes at once (none for a 1x1 stride-1 convolution).
     void count_conv_forward(const conv_shape& s, forward_memory& m) const noexcept {
         if (s.pointwise() || s.n == 0) return;
-        const std::uint64_t per_image =
-            std::uint64_t(s.out_h) * s.out_w * s.k * s.k * s.in_c * sizeof(T);
-        m.need_shared(0, per_image *
-                             std::clamp<std::uint64_t>(options_.workspace_bytes /
-                                                           std::max<std::uint64_t>(per_image, 1),
-                                                       1, s.n));
+        m.need_shared(0, std::uint64_t(s.images_per_chunk(options_.workspace_bytes, sizeof(T))) *
+                             s.column_values_per_image() * sizeof(T));
     }
 
     /// Bytes its workspaces hold now (what count_conv_forward counts, and the reductions').
